@@ -1,0 +1,222 @@
+/**
+ * The reference forward pass: the slow, obviously correct specification every other component
+ * is tested against.
+ *
+ * Needs: a validated `Model`. Guarantees: causal attention over a KV cache (prefill of T tokens and
+ * one-token decode share one code path), grouped-query attention, Llama rotate-half RoPE, every FFN
+ * kind of the IR, SubLN wherever the IR places it, and BitLinears under `float` or `hw` numerics.
+ * Deterministic: the same model, tokens and numerics give the same bits.
+ */
+import type { DecoderLayerIR, Model } from '../ir/types.js';
+import type { Numerics } from '../numerics/index.js';
+import { fail } from '../util/diagnostics.js';
+import { applyBitLinear, type Kernel } from './bitlinear.js';
+import { applyNorm, applyRope, ffnActivation, ropeTables } from './ops.js';
+import { getF32, rowF32 } from './tensors.js';
+import type { QuantizedActs } from '../numerics/index.js';
+
+export interface KvCache {
+  readonly capacity: number;
+  length: number;
+  readonly k: Float32Array[];
+  readonly v: Float32Array[];
+}
+
+export function createKvCache(model: Model, capacity = model.ir.maxPositions): KvCache {
+  const k: Float32Array[] = [];
+  const v: Float32Array[] = [];
+  for (const l of model.ir.layers) {
+    const size = capacity * l.attention.kvHeads * l.attention.headDim;
+    k.push(new Float32Array(size));
+    v.push(new Float32Array(size));
+  }
+  return { capacity, length: 0, k, v };
+}
+
+export interface ForwardOptions {
+  readonly numerics: Numerics;
+  readonly kernel?: Kernel;
+  /** Which positions get logits: all (run) or only the last (generation). */
+  readonly logits?: 'all' | 'last';
+  /** Called for every BitLinear with its input, quantized activations and accumulators. */
+  readonly onBitLinear?: (name: string, x: Float32Array, rows: number, qa: QuantizedActs, acc: Int32Array) => void;
+}
+
+function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float32Array, T: number, cache: KvCache, opts: ForwardOptions): void {
+  const { ir, tensors } = model;
+  const h = ir.hidden;
+  const a = layer.attention;
+  const lin = (bl: Parameters<typeof applyBitLinear>[1], inp: Float32Array): Float32Array =>
+    applyBitLinear(opts.numerics, bl, tensors, inp, T, opts.kernel ?? 'lut', opts.onBitLinear ? (qa, acc) => opts.onBitLinear!(bl.name, inp, T, qa, acc) : undefined);
+
+  // Attention block.
+  const xn = applyNorm(layer.attnNorm, tensors, x, T, new Float32Array(T * h));
+  const q = lin(a.q, xn);
+  const k = lin(a.k, xn);
+  const v = lin(a.v, xn);
+  const hd = a.headDim;
+  const qDim = a.heads * hd;
+  const kvDim = a.kvHeads * hd;
+  const start = cache.length;
+  for (let t = 0; t < T; t++) {
+    if (a.rope) {
+      const { cos, sin } = ropeTables(a.rope, hd, start + t);
+      applyRope(q, t * qDim, a.heads, hd, cos, sin);
+      applyRope(k, t * kvDim, a.kvHeads, hd, cos, sin);
+    }
+    cache.k[li]!.set(k.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
+    cache.v[li]!.set(v.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
+  }
+  const att = new Float32Array(T * qDim);
+  const group = a.heads / a.kvHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const scores = new Float64Array(start + T);
+  for (let t = 0; t < T; t++) {
+    const pos = start + t;
+    for (let hh = 0; hh < a.heads; hh++) {
+      const kvh = Math.floor(hh / group);
+      const qo = t * qDim + hh * hd;
+      let mx = -Infinity;
+      for (let j = 0; j <= pos; j++) {
+        const ko = j * kvDim + kvh * hd;
+        let s = 0;
+        for (let d = 0; d < hd; d++) s += q[qo + d]! * cache.k[li]![ko + d]!;
+        s = Math.fround(s * scale);
+        scores[j] = s;
+        if (s > mx) mx = s;
+      }
+      let den = 0;
+      for (let j = 0; j <= pos; j++) {
+        const e = Math.exp(scores[j]! - mx);
+        scores[j] = e;
+        den += e;
+      }
+      for (let d = 0; d < hd; d++) {
+        let s = 0;
+        for (let j = 0; j <= pos; j++) s += scores[j]! * cache.v[li]![j * kvDim + kvh * hd + d]!;
+        att[qo + d] = s / den;
+      }
+    }
+  }
+  const attIn = a.subNorm ? applyNorm(a.subNorm, tensors, att, T, new Float32Array(att.length)) : att;
+  const o = lin(a.o, attIn);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + o[i]!;
+
+  // FFN block.
+  const f = layer.ffn;
+  const xn2 = applyNorm(layer.ffnNorm, tensors, x, T, new Float32Array(T * h));
+  const gate = f.gate ? lin(f.gate, xn2) : null;
+  const up = lin(f.up, xn2);
+  const m = ffnActivation(f.activation, gate, up, new Float32Array(up.length));
+  const mIn = f.subNorm ? applyNorm(f.subNorm, tensors, m, T, new Float32Array(m.length)) : m;
+  const down = lin(f.down, mIn);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + down[i]!;
+}
+
+/**
+ * Run T new tokens through the model, appending to the cache. Returns logits [R, vocab] where R is
+ * T (logits: 'all') or 1 (logits: 'last').
+ */
+export function forward(model: Model, tokens: readonly number[], cache: KvCache, opts: ForwardOptions): Float32Array {
+  const { ir, tensors } = model;
+  const T = tokens.length;
+  const h = ir.hidden;
+  const V = ir.embedding.vocabSize;
+  if (T === 0) fail('RUN001', 'tokens', 'no tokens given', 'pass at least one token id, e.g. --tokens 1,2,3');
+  if (cache.length + T > cache.capacity) {
+    fail('RUN002', 'tokens', `${cache.length + T} positions exceed the context of ${cache.capacity}`, 'use a shorter sequence', `<= ${cache.capacity} positions`);
+  }
+  tokens.forEach((tok, i) => {
+    if (!Number.isInteger(tok) || tok < 0 || tok >= V) {
+      fail('RUN003', `tokens[${i}]`, `token id ${tok} is outside the vocabulary`, 'use integer ids in range', `0 <= id < ${V}`);
+    }
+  });
+  const x = new Float32Array(T * h);
+  const row = new Float32Array(h);
+  tokens.forEach((tok, t) => x.set(rowF32(tensors, ir.embedding.weight, tok, row), t * h));
+  ir.layers.forEach((layer, li) => layerForward(model, layer, li, x, T, cache, opts));
+  cache.length += T;
+
+  const first = opts.logits === 'last' ? T - 1 : 0;
+  const R = T - first;
+  const xf = applyNorm(ir.finalNorm, tensors, x.subarray(first * h), R, new Float32Array(R * h));
+  return headLogits(model, xf, R);
+}
+
+/** logits = x . W_head^T, reading the head (often the bf16 tied embedding) row by row. */
+function headLogits(model: Model, x: Float32Array, R: number): Float32Array {
+  const { ir, tensors } = model;
+  const h = ir.hidden;
+  const V = ir.embedding.vocabSize;
+  const out = new Float32Array(R * V);
+  const ref = ir.head.weight;
+  const st = tensors.get(ref.name);
+  if (st && st.dtype === 'bf16') {
+    const w = st.data as Uint16Array;
+    const u = new Uint32Array(1);
+    const f = new Float32Array(u.buffer);
+    for (let vv = 0; vv < V; vv++) {
+      const wb = vv * h;
+      for (let r = 0; r < R; r++) {
+        const xb = r * h;
+        let s = 0;
+        for (let j = 0; j < h; j++) {
+          u[0] = w[wb + j]! << 16;
+          s += x[xb + j]! * f[0]!;
+        }
+        out[r * V + vv] = s;
+      }
+    }
+    return out;
+  }
+  const w = getF32(tensors, ref);
+  for (let vv = 0; vv < V; vv++) {
+    const wb = vv * h;
+    for (let r = 0; r < R; r++) {
+      const xb = r * h;
+      let s = 0;
+      for (let j = 0; j < h; j++) s += x[xb + j]! * w[wb + j]!;
+      out[r * V + vv] = s;
+    }
+  }
+  return out;
+}
+
+export function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+export interface RunResult {
+  readonly tokens: number[];
+  readonly logits: Float32Array;
+  readonly vocab: number;
+  readonly argmax: number[];
+}
+
+/** Logits for every input position (one forward over the whole sequence). */
+export function runSequence(model: Model, tokens: readonly number[], opts: ForwardOptions): RunResult {
+  const cache = createKvCache(model, Math.max(tokens.length, 1));
+  const logits = forward(model, tokens, cache, { ...opts, logits: 'all' });
+  const V = model.ir.embedding.vocabSize;
+  const am: number[] = [];
+  for (let t = 0; t < tokens.length; t++) am.push(argmax(logits.subarray(t * V, (t + 1) * V)));
+  return { tokens: [...tokens], logits, vocab: V, argmax: am };
+}
+
+/** Greedy generation: prefill the prompt, then decode one token at a time through the KV cache. */
+export function generateGreedy(model: Model, prompt: readonly number[], maxNew: number, opts: ForwardOptions & { stopAtEos?: boolean }): number[] {
+  const cap = Math.min(model.ir.maxPositions, prompt.length + maxNew);
+  const cache = createKvCache(model, cap);
+  const out: number[] = [];
+  let logits = forward(model, prompt, cache, { ...opts, logits: 'last' });
+  for (let i = 0; i < maxNew; i++) {
+    const next = argmax(logits);
+    out.push(next);
+    if (opts.stopAtEos && next === model.ir.eosToken) break;
+    if (cache.length >= cache.capacity) break;
+    logits = forward(model, [next], cache, { ...opts, logits: 'last' });
+  }
+  return out;
+}
