@@ -96,7 +96,7 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
     if (st && st.data instanceof Float32Array) {
       st.data.forEach((v, i) => {
         if (!Number.isFinite(v) || v === 0) {
-          err('IR040', `${path}.scale[${i}]`, `weight scale is ${v}`, 'the checkpoint has a corrupt weight_scale; re-export it', 'a finite nonzero scale');
+          err('IR040', `${path}.scale[${i}]`, `weight scale ${s.tensor.name}[${i}] is ${v}`, 'the checkpoint has a corrupt weight_scale; re-export it', 'a finite nonzero scale');
         }
       });
     }
@@ -105,7 +105,7 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
       const bad = countInvalidTernary(wt.data);
       if (bad.count > 0) {
         const row = Math.floor(bad.first / w.tensor.shape[1]!);
-        err('IR041', `${path}.weight`, `${bad.count} weights use the unused 2-bit code 0b11 (first in row ${row})`, 'the packed weights are corrupt; re-export them', 'codes 00 (-1), 01 (0), 10 (+1)');
+        err('IR041', `${path}.weight`, `${bad.count} weights of ${w.tensor.name} use the unused 2-bit code 0b11 (first in row ${row})`, 'the packed weights are corrupt; re-export them', 'codes 00 (-1), 01 (0), 10 (+1)');
       }
     }
   };
