@@ -1,0 +1,167 @@
+/**
+ * bitnet-hw command line: a thin shell over the library (citty for parsing).
+ * Exit codes: 0 success, 2 bad input or usage, 1 internal failure. Only this file exits.
+ * With --json every command prints exactly one JSON document on stdout (errors included).
+ */
+import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import { BitnetError, formatDiagnostics } from '../util/diagnostics.js';
+import { defaultModelDir } from '../util/paths.js';
+import { parseNumerics, parsePositiveInt, parseTokens } from './args.js';
+import {
+  convertCommand,
+  dumpCommand,
+  generateCommandLib,
+  inspectCommand,
+  runCommandLib,
+  validateCommand,
+  type CommandResult,
+} from './commands.js';
+import { runPipeline, STEPS } from '../pipeline.js';
+import { writeSyntheticCheckpoint, type SyntheticFormat } from '../ir/export/synthetic.js';
+import { fail } from '../util/diagnostics.js';
+
+const VERSION = '0.1.0';
+
+let jsonMode = false;
+
+function emit(r: CommandResult): void {
+  process.stdout.write(jsonMode ? JSON.stringify(r.json) + '\n' : r.text + '\n');
+}
+
+const modelArg = { type: 'positional', description: 'checkpoint folder, IR folder or IR .safetensors file', required: true } as const;
+const jsonArg = { type: 'boolean', description: 'print exactly one JSON document on stdout' } as const;
+const numericsArg = { type: 'string', description: 'float (PyTorch semantics) or hw (accelerator numerics)', default: 'float', valueHint: 'float|hw' } as const;
+
+const inspect = defineCommand({
+  meta: { name: 'inspect', description: 'Format, config, parameter counts, tensors and weight kind of a model' },
+  args: { model: modelArg, json: jsonArg },
+  run: ({ args }) => emit(inspectCommand(args.model)),
+});
+
+const validate = defineCommand({
+  meta: { name: 'validate', description: 'Check a model and report every problem at once' },
+  args: { model: modelArg, json: jsonArg },
+  run: ({ args }) => emit(validateCommand(args.model)),
+});
+
+const run = defineCommand({
+  meta: { name: 'run', description: 'Reference forward pass: logits for every input position' },
+  args: {
+    model: modelArg,
+    tokens: { type: 'string', description: 'comma-separated token ids', required: true, valueHint: '1,2,3' },
+    numerics: numericsArg,
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(runCommandLib(args.model, parseTokens(args.tokens), parseNumerics(args.numerics))),
+});
+
+const generate = defineCommand({
+  meta: { name: 'generate', description: 'Greedy generation with the reference model (KV cache)' },
+  args: {
+    model: modelArg,
+    tokens: { type: 'string', description: 'comma-separated prompt token ids', required: true, valueHint: '1,2,3' },
+    'max-tokens': { type: 'string', description: 'tokens to generate', default: '16' },
+    numerics: numericsArg,
+    json: jsonArg,
+  },
+  run: ({ args }) =>
+    emit(generateCommandLib(args.model, parseTokens(args.tokens), parsePositiveInt(args['max-tokens'], '--max-tokens', 16), parseNumerics(args.numerics))),
+});
+
+const convert = defineCommand({
+  meta: { name: 'convert', description: 'Import a checkpoint and write the IR file (safetensors + embedded IR)' },
+  args: { model: modelArg, out: { type: 'string', description: 'output .safetensors path', required: true }, json: jsonArg },
+  run: ({ args }) => emit(convertCommand(args.model, args.out)),
+});
+
+const dump = defineCommand({
+  meta: { name: 'dump', description: 'Canonical text dump of the IR (tensors as dtype, shape, hash)' },
+  args: { model: modelArg, json: jsonArg },
+  run: ({ args }) => emit(dumpCommand(args.model)),
+});
+
+const FORMATS: readonly SyntheticFormat[] = ['hf-packed', 'hf-master', 'llama-1bitllm', 'paper-binary'];
+const makeModel = defineCommand({
+  meta: { name: 'make-model', description: 'Write a seeded random checkpoint in any supported layout (fixtures, benchmarks)' },
+  args: {
+    out: { type: 'positional', description: 'output folder', required: true },
+    format: { type: 'string', default: 'hf-packed', valueHint: FORMATS.join('|') },
+    preset: { type: 'string', description: 'tiny | 2b4t', default: 'tiny' },
+    seed: { type: 'string', default: '1' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    const format = args.format as SyntheticFormat;
+    if (!FORMATS.includes(format)) fail('CLI020', '--format', `unknown format ${args.format}`, `use one of ${FORMATS.join(', ')}`);
+    const presets = {
+      tiny: { hidden: 128, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 320, vocab: 260 },
+      '2b4t': { hidden: 2560, layers: 30, heads: 20, kvHeads: 5, ffnHidden: 6912, vocab: 128256, maxPositions: 4096, randomCodes: true },
+    } as const;
+    const p = presets[args.preset as keyof typeof presets];
+    if (!p) fail('CLI021', '--preset', `unknown preset ${args.preset}`, 'use tiny or 2b4t');
+    writeSyntheticCheckpoint(args.out, { ...p, format, seed: parsePositiveInt(args.seed, '--seed', 1) });
+    emit({ json: { out: args.out, format, preset: args.preset }, text: `wrote ${format} checkpoint (${args.preset}) to ${args.out}` });
+  },
+});
+
+const demo = defineCommand({
+  meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
+  args: {
+    model: { type: 'string', description: 'model to use instead of the shipped default' },
+    tokens: { type: 'string', description: 'prompt token ids', default: '1,72,101,108,108,111' },
+    'max-tokens': { type: 'string', default: '8' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    const modelPath = args.model ?? defaultModelDir();
+    const reports = runPipeline({ modelPath, tokens: parseTokens(args.tokens), maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 8) });
+    const text = [
+      `bitnet-hw demo on ${modelPath}`,
+      `pipeline: ${STEPS.map((s) => s.name).join(' -> ')}`,
+      ...reports.map((r) => `[${r.step}] ${r.ms.toFixed(1)} ms\n${Object.entries(r.summary).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`).join('\n')}`),
+    ].join('\n');
+    emit({ json: { model: modelPath, steps: reports }, text });
+  },
+});
+
+export const main: CommandDef = defineCommand({
+  meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
+  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, demo },
+});
+
+async function usageFor(rawArgs: readonly string[]): Promise<string> {
+  const subs = (main.subCommands ?? {}) as Record<string, CommandDef>;
+  const name = rawArgs.find((a) => !a.startsWith('-'));
+  const sub = name ? subs[name] : undefined;
+  return sub ? renderUsage(sub, main) : renderUsage(main);
+}
+
+export async function cli(rawArgs: string[]): Promise<number> {
+  jsonMode = rawArgs.includes('--json');
+  if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+    process.stdout.write((await usageFor(rawArgs)) + '\n');
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return 0;
+  } catch (e) {
+    if (e instanceof BitnetError) {
+      process.stderr.write(formatDiagnostics(e.diagnostics) + '\n');
+      if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: e.diagnostics } }) + '\n');
+      return 2;
+    }
+    if (e instanceof Error && e.name === 'CLIError') {
+      process.stderr.write((await usageFor(rawArgs)) + '\n\n' + `error CLI000: ${e.message}\n`);
+      if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: [{ code: 'CLI000', severity: 'error', path: 'argv', message: e.message, hint: 'see the usage above' }] } }) + '\n');
+      return 2;
+    }
+    process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    if (jsonMode) process.stdout.write(JSON.stringify({ error: { internal: e instanceof Error ? e.message : String(e) } }) + '\n');
+    return 1;
+  }
+}
