@@ -150,6 +150,8 @@ export function parseSafetensorsHeader(
     spans.push({ name, b, e });
     tensors.set(name, { name, dtype, shape: shape as number[], begin: dataStart + b, end: dataStart + e, file });
   }
+  // Tiling is only meaningful once every entry parsed: a skipped entry would look like a hole.
+  if (ds.length > 0) throw new BitnetError(ds);
   spans.sort((x, y) => x.b - y.b || x.e - y.e);
   let cursor = 0;
   for (const s of spans) {
@@ -160,7 +162,7 @@ export function parseSafetensorsHeader(
     }
     cursor = Math.max(cursor, s.e);
   }
-  if (ds.length === 0 && dataSize >= 0 && cursor !== dataSize) {
+  if (ds.length === 0 && cursor !== dataSize) {
     ds.push(diag('ST011', file, `${dataSize - cursor} trailing bytes after the last tensor`, 'the file has extra bytes; regenerate it', `data section of ${cursor} bytes`));
   }
   if (ds.length > 0) throw new BitnetError(ds);
