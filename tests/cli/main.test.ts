@@ -1,0 +1,69 @@
+/** The CLI as a user runs it: the compiled bin, real processes, exit codes and JSON documents. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { fixture, repoRoot, tmpDir } from '../helpers.js';
+
+const bin = path.join(repoRoot(), 'bin', 'bitnet-hw');
+const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+
+describe('bitnet-hw CLI (needs `npm run build`)', () => {
+  const model = fixture({ format: 'hf-packed' });
+
+  it('inspect --json prints one JSON document with config, counts and tensors', () => {
+    const r = cli('inspect', model, '--json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.source).toBe('hf-packed');
+    expect(doc.weightKind).toBe('ternary');
+    expect(doc.config.kvHeads).toBe(2);
+    expect(doc.parameters.total).toBeGreaterThan(doc.parameters.linear);
+    expect(doc.tensors.find((t: { name: string }) => t.name === 'model.embed_tokens.weight').dtype).toBe('bf16');
+  });
+  it('run --json gives tokens, one logits row per position, and argmax', () => {
+    for (const numerics of ['float', 'hw']) {
+      const r = cli('run', model, '--tokens', '1,2,3', '--numerics', numerics, '--json');
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout) as { tokens: number[]; logits: number[][]; argmax: number[] };
+      expect(Object.keys(doc).sort()).toEqual(['argmax', 'logits', 'tokens']);
+      expect(doc.tokens).toEqual([1, 2, 3]);
+      expect(doc.logits.length).toBe(3);
+      expect(doc.logits[0]!.length).toBe(40);
+      doc.argmax.forEach((a, i) => expect(doc.logits[i]![a]).toBe(Math.max(...doc.logits[i]!)));
+    }
+  });
+  it('usage errors and bad values exit 2 with a coded message', () => {
+    expect(cli('run', model).status).toBe(2); // missing --tokens
+    const bad = cli('run', model, '--tokens', '1,x', '--json');
+    expect(bad.status).toBe(2);
+    expect(JSON.parse(bad.stdout).error.diagnostics[0].code).toBe('CLI002');
+    expect(cli('run', model, '--tokens', '1', '--numerics', 'fp8').status).toBe(2);
+    expect(cli('run', model, '--tokens', '1000').status).toBe(2);
+    expect(cli('frobnicate').status).toBe(2);
+    expect(cli().status).toBe(2);
+    expect(cli('--help').status).toBe(0);
+    expect(cli('run', '--help').stdout).toContain('--numerics');
+  });
+  it('convert writes an IR file that inspect, run and dump accept, with identical results', () => {
+    const out = path.join(tmpDir(), 'm.bitnet.safetensors');
+    expect(cli('convert', model, '--out', out).status).toBe(0);
+    const a = JSON.parse(cli('run', model, '--tokens', '4,5', '--numerics', 'hw', '--json').stdout);
+    const b = JSON.parse(cli('run', out, '--tokens', '4,5', '--numerics', 'hw', '--json').stdout);
+    expect(b).toEqual(a);
+    expect(cli('dump', out).stdout).toBe(cli('dump', model).stdout);
+  });
+  it('generate and validate', () => {
+    const g = cli('generate', model, '--tokens', '2,3', '--max-tokens', '4', '--json');
+    expect(g.status).toBe(0);
+    expect(JSON.parse(g.stdout).generated.length).toBeLessThanOrEqual(4);
+    expect(JSON.parse(cli('validate', model, '--json').stdout).valid).toBe(true);
+  });
+  it('demo runs every pipeline step on the shipped default model', () => {
+    const r = cli('demo', '--json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { steps: { step: string; summary: Record<string, unknown> }[] };
+    expect(doc.steps.map((s) => s.step)).toEqual(['import', 'validate', 'reference-float', 'reference-hw', 'bitlinear-kernels', 'generate']);
+    expect(doc.steps.find((s) => s.step === 'bitlinear-kernels')!.summary['mismatches']).toBe(0);
+  });
+});
