@@ -1,0 +1,186 @@
+/**
+ * RTL generation: engine plan -> view model -> Handlebars templates -> files.
+ *
+ * Needs: a validated model and an architecture. Guarantees: byte-for-byte reproducible output
+ * (sorted file list, no timestamps or paths; the header carries a hash of the configuration and
+ * weights), a manifest describing ports, parameters, memory map and the layer table, and a
+ * weights image for ROM designs. `writeRtl` replaces the output folder atomically.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Handlebars from 'handlebars';
+import type { ArchSpec } from '../ir/arch.js';
+import { planEngine, weightImage, type EnginePlan } from '../ir/engine-plan.js';
+import { canonicalJson } from '../ir/irfile.js';
+import type { Model } from '../ir/types.js';
+import { packageRoot } from '../util/paths.js';
+import { buildView, type EngineView } from './view.js';
+
+export const GENERATOR_VERSION = '0.1.0';
+
+export interface RtlDesign {
+  readonly plan: EnginePlan;
+  readonly view: EngineView;
+  /** File name -> content, in sorted order. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly manifest: RtlManifest;
+  readonly weights: Uint8Array;
+}
+
+export interface RtlManifest {
+  readonly generator: string;
+  readonly configHash: string;
+  readonly top: string;
+  readonly sources: readonly string[];
+  readonly arch: ArchSpec;
+  readonly ports: readonly { name: string; dir: 'input' | 'output'; width: number; description: string }[];
+  readonly parameters: Readonly<Record<string, number | string>>;
+  readonly memories: readonly { name: string; words: number; wordBits: number; init: string | null }[];
+  readonly layers: readonly {
+    id: number;
+    name: string;
+    n: number;
+    out: number;
+    chunks: number;
+    tiles: number;
+    wBase: number;
+    weightGroups: number;
+    convention: string;
+    qscale: number;
+    accumulatorBits: number;
+  }[];
+  readonly latency: Readonly<Record<string, string | number>>;
+}
+
+const TEMPLATES = ['bnhw_divu', 'bnhw_qelem', 'bnhw_quantizer', 'bnhw_mac_array', 'bnhw_cnorm', 'bnhw_f32mul', 'bnhw_engine'] as const;
+const templateCache = new Map<string, Handlebars.TemplateDelegate>();
+function templateSource(name: string): string {
+  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
+}
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = templateCache.get(name);
+  if (!t) {
+    t = Handlebars.compile(templateSource(name), { noEscape: true, strict: true });
+    templateCache.set(name, t);
+  }
+  return t;
+}
+
+function divuContext(name: string, d: { dividendBits: number; divisorBits: number; quotientBits: number; remainder: boolean }, header: string): Record<string, unknown> {
+  const dw = d.dividendBits;
+  const vw = d.divisorBits;
+  let cw = 1;
+  while (2 ** cw - 1 < dw) cw++;
+  return { header, name, dw, vw, cw, dwm1: dw - 1, dwm2: dw - 2, vwm1: vw - 1, vwp1: vw + 1, cwm1: cw - 1, qwm1: d.quotientBits - 1, withRemainder: d.remainder };
+}
+
+/** Restoring dividers: R = floor(qscale*2^32 / A) and the dequant-constant division. */
+export const DIV_R = { dividendBits: 40, divisorBits: 17, quotientBits: 25, remainder: false } as const;
+export const DIV_C = { dividendBits: 58, divisorBits: 31, quotientBits: 58, remainder: true } as const;
+
+export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDesign {
+  const plan = planEngine(model, arch, layer);
+  const weights = weightImage(model, plan);
+  // The hash covers everything the output depends on: plan, weights and the templates themselves.
+  const h = createHash('sha256').update(canonicalJson({ plan, generator: GENERATOR_VERSION })).update(weights);
+  for (const t of TEMPLATES) h.update(templateSource(t));
+  const configHash = h.digest('hex').slice(0, 16);
+  const view = buildView(plan, { modelName: model.ir.name, configHash, version: GENERATOR_VERSION });
+  const ctx = { ...view, ...view.widths, ...view.mac };
+  const files = new Map<string, string>();
+  files.set('bnhw_divu_r.v', template('bnhw_divu')(divuContext('bnhw_divu_r', DIV_R, view.header)));
+  files.set('bnhw_divu_c.v', template('bnhw_divu')(divuContext('bnhw_divu_c', DIV_C, view.header)));
+  for (const m of ['bnhw_qelem', 'bnhw_quantizer', 'bnhw_mac_array', 'bnhw_cnorm', 'bnhw_f32mul', 'bnhw_engine']) {
+    files.set(`${m}.v`, template(m)(ctx));
+  }
+  const bytesPerWord = Math.ceil(plan.wordBits / 8);
+  const depth = 2 ** view.widths['waw']!;
+  if (!view.loadPort) files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, plan.codeBits));
+  const sources = [...files.keys()].filter((f) => f.endsWith('.v')).sort();
+  const manifest: RtlManifest = {
+    generator: `bitnet-hw ${GENERATOR_VERSION}`,
+    configHash,
+    top: view.top,
+    sources,
+    arch,
+    ports: [
+      { name: 'clk', dir: 'input', width: 1, description: 'clock (rising edge)' },
+      { name: 'rst', dir: 'input', width: 1, description: 'synchronous reset, active high' },
+      { name: 's_valid', dir: 'input', width: 1, description: 'activation beat valid' },
+      { name: 's_ready', dir: 'output', width: 1, description: 'engine accepts an activation beat' },
+      { name: 's_data', dir: 'input', width: 32, description: 'activation, IEEE binary32' },
+      { name: 's_layer', dir: 'input', width: view.widths['lw']!, description: 'layer id, sampled with the first beat of a token' },
+      { name: 'm_valid', dir: 'output', width: 1, description: 'output beat valid' },
+      { name: 'm_ready', dir: 'input', width: 1, description: 'consumer accepts an output beat (back-pressure)' },
+      { name: 'm_data', dir: 'output', width: 32, description: 'output, IEEE binary32, rows in order' },
+      { name: 'm_last', dir: 'output', width: 1, description: 'last output row of a token' },
+      ...(view.loadPort
+        ? [
+            { name: 'w_we', dir: 'input' as const, width: 1, description: 'weight memory write enable' },
+            { name: 'w_addr', dir: 'input' as const, width: view.widths['waw']!, description: 'weight word address' },
+            { name: 'w_data', dir: 'input' as const, width: plan.wordBits, description: 'weight word' },
+          ]
+        : []),
+      { name: 'c_error', dir: 'output', width: 1, description: 'sticky: a dequant constant left the normal binary32 range' },
+    ],
+    parameters: { WEIGHTS_FILE: view.weightsFile, P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters },
+    memories: [
+      { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile },
+      { name: 'qbuf', words: 2 ** view.widths['chw']!, wordBits: plan.S * 8, init: null },
+      { name: 'xbuf', words: 2 ** view.widths['xaw']!, wordBits: 32, init: null },
+    ],
+    layers: plan.layers.map((l) => ({
+      id: l.index,
+      name: l.name,
+      n: l.n,
+      out: l.out,
+      chunks: l.chunks,
+      tiles: l.tiles,
+      wBase: l.wBase,
+      weightGroups: l.weightGroups,
+      convention: l.convention,
+      qscale: l.qscale,
+      accumulatorBits: view.widths['accW']!,
+    })),
+    latency: {
+      divider_r_cycles: DIV_R.dividendBits,
+      divider_c_cycles: DIV_C.dividendBits,
+      mac_pipeline_registers: plan.treeRegisters,
+      note: 'exact per-token cycle counts come from the simulator (src/sim), which models this RTL cycle by cycle',
+    },
+  };
+  files.set('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+  return { plan, view, files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), manifest, weights };
+}
+
+/** One word per line, most significant hex digit first; padded to the memory depth with zero codes. */
+function weightsHex(img: Uint8Array, bytesPerWord: number, wordBits: number, depth: number, codeBits: number): string {
+  const digits = Math.ceil(wordBits / 4);
+  const lines: string[] = [];
+  const words = img.length / bytesPerWord;
+  for (let w = 0; w < depth; w++) {
+    let hex = '';
+    for (let b = bytesPerWord - 1; b >= 0; b--) {
+      const v = w < words ? img[w * bytesPerWord + b]! : codeBits === 2 ? 0x55 : 0;
+      hex += v.toString(16).padStart(2, '0');
+    }
+    lines.push(hex.slice(hex.length - digits));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Write a design into `dir`, replacing it atomically (temp folder + rename). */
+export function writeRtl(design: RtlDesign, dir: string): void {
+  const parent = path.dirname(path.resolve(dir));
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  try {
+    for (const [name, content] of design.files) fs.writeFileSync(path.join(tmp, name), content);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

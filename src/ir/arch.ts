@@ -1,0 +1,81 @@
+/**
+ * The accelerator architecture description shared by the RTL generator and the simulator:
+ * a typed, validated spec (JSON file or named preset). Widths are never configured here; they are
+ * derived from the model by the engine plan (engine-plan.ts).
+ */
+import * as fs from 'node:fs';
+import { z } from 'zod';
+import { BitnetError, diag, fail, type Diagnostic } from '../util/diagnostics.js';
+import type { WeightKind } from './types.js';
+
+export interface ArchSpec {
+  readonly kind: 'arch';
+  readonly name: string;
+  /** P: output rows computed in parallel. */
+  readonly lanes: number;
+  /** S: inputs per lane per cycle (adder-tree leaves). */
+  readonly simd: number;
+  readonly weightKind: WeightKind;
+  /** Activation bits: the engine's quantizer is int8. */
+  readonly actBits: 8;
+  /** A pipeline register after every k adder-tree levels (0: a combinational tree). */
+  readonly treePipeline: number;
+  /** `rom`: weights baked from the model; `load-port`: a RAM the host writes before use. */
+  readonly weightMemory: 'rom' | 'load-port';
+  readonly clockMHz: number;
+}
+
+export const ArchSchema = z
+  .object({
+    kind: z.literal('arch').default('arch'),
+    name: z.string().min(1),
+    lanes: z.number().int().min(1).max(1024),
+    simd: z.number().int().min(1).max(1024),
+    weightKind: z.enum(['binary', 'ternary']),
+    actBits: z.literal(8).default(8),
+    treePipeline: z.number().int().min(0).max(16),
+    weightMemory: z.enum(['rom', 'load-port']),
+    clockMHz: z.number().positive().max(5000),
+  })
+  .strict();
+
+export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
+  tiny: { kind: 'arch', name: 'tiny', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
+  'tiny-binary': { kind: 'arch', name: 'tiny-binary', lanes: 4, simd: 8, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
+  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 200 },
+  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 200 },
+};
+
+/** A preset name or a JSON file path. */
+export function loadArch(spec: string): ArchSpec {
+  const preset = ARCH_PRESETS[spec];
+  if (preset) return preset;
+  if (!fs.existsSync(spec)) {
+    fail('AR001', spec, 'not a preset name or an existing file', `use one of ${Object.keys(ARCH_PRESETS).join(', ')} or a JSON file`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(spec, 'utf8'));
+  } catch (e) {
+    fail('AR002', spec, `architecture file is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
+  }
+  return parseArch(json, spec);
+}
+
+export function parseArch(json: unknown, where: string): ArchSpec {
+  const r = ArchSchema.safeParse(json);
+  if (!r.success) {
+    throw new BitnetError(r.error.issues.map((i) => diag('AR003', `${where}:${i.path.join('.') || '(root)'}`, `architecture field: ${i.message}`, 'see ARCH_PRESETS in src/ir/arch.ts for valid specs')));
+  }
+  return r.data as ArchSpec;
+}
+
+export function validateArchForModel(arch: ArchSpec, weightKinds: readonly WeightKind[], where: string): Diagnostic[] {
+  const ds: Diagnostic[] = [];
+  for (const k of new Set(weightKinds)) {
+    if (k !== arch.weightKind) {
+      ds.push(diag('AR010', where, `the model has ${k} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind "${k}" (e.g. preset ${k === 'binary' ? 'tiny-binary' : 'tiny'})`, k));
+    }
+  }
+  return ds;
+}

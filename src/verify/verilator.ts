@@ -1,0 +1,56 @@
+/**
+ * Build and run the Verilator C++ harness (hw/harness/engine_harness.cpp) for a generated design.
+ * Builds are cached by the design's config hash, so repeated verification reuses the binary.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RtlDesign } from '../codegen/verilog.js';
+import { writeRtl } from '../codegen/verilog.js';
+import { fail } from '../util/diagnostics.js';
+import { packageRoot } from '../util/paths.js';
+import { cacheDir, requireTool, run } from './tools.js';
+
+export interface HarnessResult {
+  readonly vectors: number;
+  readonly mismatches: number;
+  readonly cycles: number;
+  readonly c_error: number;
+  readonly first_mismatch: unknown;
+  /** [layer, first input beat cycle, last output beat cycle] per token (first 4096). */
+  readonly tokens: readonly [number, number, number][];
+}
+
+export function buildHarness(design: RtlDesign): { exe: string; rtlDir: string } {
+  requireTool('verilator', 'verilator');
+  const root = cacheDir('rtl-build', `${design.manifest.configHash}-verilator`);
+  const exe = path.join(root, 'obj', 'engine_harness');
+  const rtlDir = path.join(root, 'rtl');
+  if (fs.existsSync(exe)) return { exe, rtlDir };
+  writeRtl(design, rtlDir);
+  const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
+  const sources = design.manifest.sources.map((s) => path.join(rtlDir, s));
+  const r = run('verilator', [
+    '--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast',
+    '--top-module', design.manifest.top, '-Mdir', path.join(root, 'obj'), '-o', 'engine_harness',
+    `-GWEIGHTS_FILE="${path.join(rtlDir, 'bnhw_weights.hex')}"`,
+    '-CFLAGS', '-O2', ...sources, harness,
+  ]);
+  if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
+  return { exe, rtlDir };
+}
+
+export function runHarness(design: RtlDesign, vectorsFile: string, opts: { seed: number; inStall: number; outStall: number; maxTokens?: number }): HarnessResult {
+  const { exe } = buildHarness(design);
+  const args = [vectorsFile, String(opts.seed), String(opts.inStall), String(opts.outStall)];
+  if (opts.maxTokens !== undefined) args.push(String(opts.maxTokens));
+  const r = run(exe, args);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const doc = JSON.parse(line) as HarnessResult & { error?: string };
+    if (doc.error) fail('VER002', vectorsFile, `RTL simulation failed: ${doc.error}`, 'this is a generator bug; report it with the design manifest');
+    return doc;
+  } catch (e) {
+    if ((e as Error).name === 'BitnetError') throw e;
+    fail('VER003', exe, `harness produced no result (exit ${r.status}): ${r.stderr.slice(-2000)}`, 'rebuild with `rm -rf .cache/rtl-build`');
+  }
+}
