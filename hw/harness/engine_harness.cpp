@@ -2,14 +2,13 @@
 // vector files the cocotb benches read. Drives tokens with seeded random input stalls and output
 // back-pressure, checks every output bit-exactly, and reports cycles per token.
 //
-// usage: engine_harness <vectors.txt> <seed> <in_stall_percent> <out_stall_percent> [max_tokens]
+// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens]
 // prints one JSON document on stdout.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,9 +18,34 @@
 namespace {
 
 struct Token {
-  uint32_t layer;
+  uint32_t layer = 0;
   std::vector<uint32_t> x;
   std::vector<uint32_t> y;
+};
+
+// Binary vector file (little-endian u32): magic "BNHWVEC1", then per token: layer, n, out,
+// n input words, out expected output words. Read as a stream: constant memory for any length.
+class VectorReader {
+ public:
+  explicit VectorReader(const char* path) : f_(path, std::ios::binary) {
+    char magic[8] = {0};
+    f_.read(magic, 8);
+    ok_ = f_.good() && std::string(magic, 8) == "BNHWVEC1";
+  }
+  bool ok() const { return ok_; }
+  bool next(Token& t) {
+    uint32_t hdr[3];
+    if (!f_.read(reinterpret_cast<char*>(hdr), sizeof hdr)) return false;
+    t.layer = hdr[0];
+    t.x.resize(hdr[1]);
+    t.y.resize(hdr[2]);
+    f_.read(reinterpret_cast<char*>(t.x.data()), 4 * static_cast<std::streamsize>(hdr[1]));
+    f_.read(reinterpret_cast<char*>(t.y.data()), 4 * static_cast<std::streamsize>(hdr[2]));
+    return static_cast<bool>(f_);
+  }
+ private:
+  std::ifstream f_;
+  bool ok_ = false;
 };
 
 // xorshift32: the same generator as src/verify/stalls.ts and hw/cocotb/bnhw_tb.py.
@@ -37,35 +61,6 @@ struct XorShift32 {
   bool percent(uint32_t p) { return (next() % 100u) < p; }
 };
 
-bool readVectors(const char* path, std::vector<Token>& out) {
-  std::ifstream f(path);
-  if (!f) return false;
-  std::string line;
-  if (!std::getline(f, line) || line.rfind("bnhw-vectors 1", 0) != 0) return false;
-  Token cur{};
-  size_t n = 0, m = 0;
-  while (std::getline(f, line)) {
-    if (line.empty()) continue;
-    std::istringstream is(line);
-    char tag = 0;
-    is >> tag;
-    if (tag == 'T') {
-      is >> cur.layer >> n >> m;
-      cur.x.clear();
-      cur.y.clear();
-    } else if (tag == 'X' || tag == 'Y') {
-      std::string w;
-      auto& dst = tag == 'X' ? cur.x : cur.y;
-      while (is >> w) dst.push_back(static_cast<uint32_t>(std::strtoul(w.c_str(), nullptr, 16)));
-      if (tag == 'Y') {
-        if (cur.x.size() != n || cur.y.size() != m) return false;
-        out.push_back(cur);
-      }
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,18 +68,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s vectors seed in_stall_pct out_stall_pct [max_tokens]\n", argv[0]);
     return 2;
   }
-  std::vector<Token> tokens;
-  if (!readVectors(argv[1], tokens)) {
+  VectorReader inFile(argv[1]), outFile(argv[1]);
+  if (!inFile.ok() || !outFile.ok()) {
     std::fprintf(stderr, "cannot read vectors from %s\n", argv[1]);
     return 2;
   }
   const uint32_t seed = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
   const uint32_t inStall = static_cast<uint32_t>(std::atoi(argv[3]));
   const uint32_t outStall = static_cast<uint32_t>(std::atoi(argv[4]));
-  if (argc > 5) {
-    size_t maxTokens = static_cast<size_t>(std::atol(argv[5]));
-    if (tokens.size() > maxTokens) tokens.resize(maxTokens);
-  }
+  const uint64_t maxTokens = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : UINT64_MAX;
 
   auto ctx = std::make_unique<VerilatedContext>();
   auto top = std::make_unique<Vbnhw_engine>(ctx.get());
@@ -105,65 +97,73 @@ int main(int argc, char** argv) {
   tick();
   top->rst = 0;
 
-  size_t inTok = 0, inIdx = 0, outTok = 0, outIdx = 0;
+  Token inT, outT;
+  bool inHave = maxTokens > 0 && inFile.next(inT);
+  bool outHave = maxTokens > 0 && outFile.next(outT);
+  uint64_t inTok = 0, outTok = 0;
+  size_t inIdx = 0, outIdx = 0;
   uint64_t cycle = 0, lastProgress = 0, mismatches = 0;
-  std::vector<uint64_t> start(tokens.size(), 0), finish(tokens.size(), 0);
   std::string firstMismatch;
-  while (outTok < tokens.size()) {
-    // Drive inputs for this cycle (decided before the rising edge).
-    bool offer = inTok < tokens.size() && !rng.percent(inStall);
+  std::vector<uint64_t> starts;  // first-beat cycle of tokens in flight, in order
+  std::string tokenLog;
+  const uint64_t logLimit = 4096;
+  while (outHave) {
+    const bool offer = inHave && !rng.percent(inStall);
     top->s_valid = offer ? 1 : 0;
-    if (inTok < tokens.size()) {
-      top->s_data = tokens[inTok].x[inIdx];
-      top->s_layer = tokens[inTok].layer;
+    if (inHave) {
+      top->s_data = inT.x[inIdx];
+      top->s_layer = inT.layer;
     }
-    bool ready = !rng.percent(outStall);
-    top->m_ready = ready ? 1 : 0;
+    top->m_ready = rng.percent(outStall) ? 0 : 1;
     top->eval();
     const bool inFire = top->s_valid && top->s_ready;
     const bool outFire = top->m_valid && top->m_ready;
     if (outFire) {
-      const Token& t = tokens[outTok];
       const uint32_t got = top->m_data;
-      const uint32_t want = t.y[outIdx];
-      const bool lastWant = outIdx + 1 == t.y.size();
+      const uint32_t want = outT.y[outIdx];
+      const bool lastWant = outIdx + 1 == outT.y.size();
       if (got != want || (top->m_last != 0) != lastWant) {
         if (mismatches == 0) {
           char buf[200];
-          std::snprintf(buf, sizeof buf, "{\"token\": %zu, \"row\": %zu, \"got\": \"%08x\", \"want\": \"%08x\", \"last\": %d}", outTok, outIdx, got, want, top->m_last);
+          std::snprintf(buf, sizeof buf, "{\"token\": %llu, \"row\": %zu, \"got\": \"%08x\", \"want\": \"%08x\", \"last\": %d}",
+                        (unsigned long long)outTok, outIdx, got, want, top->m_last);
           firstMismatch = buf;
         }
         mismatches++;
       }
-      if (++outIdx == t.y.size()) {
-        finish[outTok] = cycle;
+      if (++outIdx == outT.y.size()) {
+        if (outTok < logLimit) {
+          char buf[96];
+          std::snprintf(buf, sizeof buf, "%s[%u, %llu, %llu]", outTok ? ", " : "", outT.layer, (unsigned long long)starts.front(), (unsigned long long)cycle);
+          tokenLog += buf;
+        }
+        starts.erase(starts.begin());
         outIdx = 0;
         outTok++;
+        outHave = outTok < maxTokens && outFile.next(outT);
       }
       lastProgress = cycle;
     }
     if (inFire) {
-      if (inIdx == 0) start[inTok] = cycle;
-      if (++inIdx == tokens[inTok].x.size()) {
+      if (inIdx == 0) starts.push_back(cycle);
+      if (++inIdx == inT.x.size()) {
         inIdx = 0;
         inTok++;
+        inHave = inTok < maxTokens && inFile.next(inT);
       }
       lastProgress = cycle;
     }
     tick();
     cycle++;
     if (cycle - lastProgress > 2000000) {
-      std::printf("{\"error\": \"deadlock\", \"cycle\": %llu, \"tokens_in\": %zu, \"tokens_out\": %zu}\n", (unsigned long long)cycle, inTok, outTok);
+      std::printf("{\"error\": \"deadlock\", \"cycle\": %llu, \"tokens_in\": %llu, \"tokens_out\": %llu}\n",
+                  (unsigned long long)cycle, (unsigned long long)inTok, (unsigned long long)outTok);
       return 1;
     }
   }
-  std::printf("{\"vectors\": %zu, \"mismatches\": %llu, \"cycles\": %llu, \"c_error\": %d, \"first_mismatch\": %s, \"tokens\": [",
-              tokens.size(), (unsigned long long)mismatches, (unsigned long long)cycle, top->c_error, firstMismatch.empty() ? "null" : firstMismatch.c_str());
-  const size_t shown = tokens.size() < 4096 ? tokens.size() : 4096;
-  for (size_t i = 0; i < shown; i++) {
-    std::printf("%s[%u, %llu, %llu]", i ? ", " : "", tokens[i].layer, (unsigned long long)start[i], (unsigned long long)finish[i]);
-  }
-  std::printf("]}\n");
+  std::printf("{\"vectors\": %llu, \"mismatches\": %llu, \"cycles\": %llu, \"c_error\": %d, \"first_mismatch\": %s, \"tokens\": [%s]}\n",
+              (unsigned long long)outTok, (unsigned long long)mismatches, (unsigned long long)cycle, top->c_error,
+              firstMismatch.empty() ? "null" : firstMismatch.c_str(), tokenLog.c_str());
   top->final();
   return mismatches ? 1 : 0;
 }

@@ -15,7 +15,6 @@ import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { applyBitLinear } from '../ref/bitlinear.js';
 import { createKvCache, forward } from '../ref/model.js';
-import { f32Bits } from '../util/float.js';
 import { Rng } from '../util/prng.js';
 
 export interface EngineVector {
@@ -64,35 +63,53 @@ export function edgeCaseActivations(n: number, rng: Rng): Float32Array[] {
   ];
 }
 
-export function vectorsForPlan(model: Model, plan: EnginePlan, count: number, seed: number): EngineVector[] {
+/**
+ * Generate `count` tokens round-robin over the plan's layers, streaming them to `file`: first the
+ * edge cases and captured activations of each layer, then fresh variations of the captured ones
+ * (rescaled over 2^+-20, sign flips, noise). Expected outputs come from the hw-numerics reference.
+ */
+export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: number, seed: number, file: string): { layers: number[] } {
   const bls = new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
   const captured = captureActivations(model, Math.max(1, Math.min(8, Math.ceil(count / 64))), 8, seed);
   const rng = new Rng(seed ^ 0x5eed);
   const pools = plan.layers.map((l) => [...edgeCaseActivations(l.n, rng), ...(captured.get(l.name) ?? [])]);
-  const vectors: EngineVector[] = [];
-  for (let i = 0; i < count; i++) {
-    const li = i % plan.layers.length;
-    const l = plan.layers[li]!;
-    const pool = pools[li]!;
-    let x: Float32Array;
-    const j = Math.floor(i / plan.layers.length);
-    if (j < pool.length) x = pool[j]!;
-    else {
-      // Fresh variations of real activations: scaled, sign-flipped, perturbed.
-      const base = pool[rng.int(0, pool.length - 1)]!;
-      const scale = 2 ** rng.int(-20, 20) * (0.5 + rng.float());
-      x = Float32Array.from(base, (val) => (rng.float() < 0.05 ? -val : val) * scale + (rng.float() < 0.1 ? rng.normal() * scale * 0.1 : 0));
+  const fd = fs.openSync(file, 'w');
+  const perLayer = plan.layers.map(() => 0);
+  try {
+    fs.writeSync(fd, Buffer.from('BNHWVEC1', 'ascii'));
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    for (let i = 0; i < count; i++) {
+      const li = i % plan.layers.length;
+      const l = plan.layers[li]!;
+      const pool = pools[li]!;
+      const j = Math.floor(i / plan.layers.length);
+      let x: Float32Array;
+      if (j < pool.length) x = pool[j]!;
+      else {
+        const base = pool[rng.int(0, pool.length - 1)]!;
+        const scale = 2 ** rng.int(-20, 20) * (0.5 + rng.float());
+        x = Float32Array.from(base, (val) => (rng.float() < 0.05 ? -val : val) * scale + (rng.float() < 0.1 ? rng.normal() * scale * 0.1 : 0));
+      }
+      const y = applyBitLinear('hw', bls.get(l.name)! as BitLinearIR, model.tensors, x, 1);
+      const rec = new Uint32Array(3 + x.length + y.length);
+      rec[0] = li;
+      rec[1] = x.length;
+      rec[2] = y.length;
+      rec.set(new Uint32Array(x.buffer, x.byteOffset, x.length), 3);
+      rec.set(new Uint32Array(y.buffer, y.byteOffset, y.length), 3 + x.length);
+      pending.push(Buffer.from(rec.buffer));
+      pendingBytes += rec.byteLength;
+      perLayer[li]!++;
+      if (pendingBytes > 1 << 22) {
+        fs.writeSync(fd, Buffer.concat(pending));
+        pending.length = 0;
+        pendingBytes = 0;
+      }
     }
-    const bl = bls.get(l.name)! as BitLinearIR;
-    const y = applyBitLinear('hw', bl, model.tensors, x, 1);
-    vectors.push({ layer: li, x, y });
+    if (pending.length) fs.writeSync(fd, Buffer.concat(pending));
+  } finally {
+    fs.closeSync(fd);
   }
-  return vectors;
-}
-
-export function writeVectors(file: string, vectors: readonly EngineVector[]): void {
-  const hex = (a: Float32Array): string => Array.from(a, (v) => f32Bits(v).toString(16).padStart(8, '0')).join(' ');
-  const parts: string[] = ['bnhw-vectors 1\n'];
-  for (const v of vectors) parts.push(`T ${v.layer} ${v.x.length} ${v.y.length}\nX ${hex(v.x)}\nY ${hex(v.y)}\n`);
-  fs.writeFileSync(file, parts.join(''));
+  return { layers: perLayer };
 }

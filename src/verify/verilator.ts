@@ -2,6 +2,7 @@
  * Build and run the Verilator C++ harness (hw/harness/engine_harness.cpp) for a generated design.
  * Builds are cached by the design's config hash, so repeated verification reuses the binary.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RtlDesign } from '../codegen/verilog.js';
@@ -22,12 +23,13 @@ export interface HarnessResult {
 
 export function buildHarness(design: RtlDesign): { exe: string; rtlDir: string } {
   requireTool('verilator', 'verilator');
-  const root = cacheDir('rtl-build', `${design.manifest.configHash}-verilator`);
+  const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
+  const key = createHash('sha256').update(design.manifest.configHash).update(fs.readFileSync(harness)).digest('hex').slice(0, 16);
+  const root = cacheDir('rtl-build', `${key}-verilator`);
   const exe = path.join(root, 'obj', 'engine_harness');
   const rtlDir = path.join(root, 'rtl');
   if (fs.existsSync(exe)) return { exe, rtlDir };
   writeRtl(design, rtlDir);
-  const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const sources = design.manifest.sources.map((s) => path.join(rtlDir, s));
   const r = run('verilator', [
     '--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast',
