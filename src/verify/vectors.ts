@@ -14,6 +14,7 @@ import type { EnginePlan } from '../ir/engine-plan.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { applyBitLinear } from '../ref/bitlinear.js';
+import { quantizeHw } from '../numerics/index.js';
 import { createKvCache, forward } from '../ref/model.js';
 import { Rng } from '../util/prng.js';
 
@@ -112,4 +113,29 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
     fs.closeSync(fd);
   }
   return { layers: perLayer };
+}
+
+/**
+ * Quantizer vectors (binary, little-endian): magic "BNHWQV01", u32 S, then per token u32 n,
+ * chunks, qscale, half_away, eps bits, A, ea (biased exponent of amax_eff), n input words and
+ * chunks*S int8 codes (zeros past n), all from the hw-numerics quantizer.
+ */
+export function writeQuantizerVectors(model: Model, plan: EnginePlan, count: number, seed: number, file: string): void {
+  const bls = new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
+  const captured = captureActivations(model, 2, 6, seed);
+  const rng = new Rng(seed ^ 0x9a17);
+  const parts: Buffer[] = [Buffer.from('BNHWQV01', 'ascii'), Buffer.from(Uint32Array.of(plan.S).buffer)];
+  for (let i = 0; i < count; i++) {
+    const l = plan.layers[i % plan.layers.length]!;
+    const bl = bls.get(l.name)!;
+    const pool = [...edgeCaseActivations(l.n, rng), ...(captured.get(l.name) ?? [])];
+    const base = pool[Math.floor(i / plan.layers.length) % pool.length]!;
+    const x = i < plan.layers.length * pool.length ? base : Float32Array.from(base, (v) => v * 2 ** rng.int(-30, 30));
+    const qa = quantizeHw(x, 1, l.n, bl.actQuant, l.name);
+    const codes = new Int8Array(l.chunks * plan.S);
+    codes.set(qa.q);
+    const hdr = Uint32Array.of(l.n, l.chunks, l.qscale, l.halfAway ? 1 : 0, l.epsBits, qa.A[0]!, qa.e[0]! + 127);
+    parts.push(Buffer.from(hdr.buffer), Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(codes.buffer));
+  }
+  fs.writeFileSync(file, Buffer.concat(parts));
 }
