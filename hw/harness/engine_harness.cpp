@@ -2,7 +2,7 @@
 // vector files the cocotb benches read. Drives tokens with seeded random input stalls and output
 // back-pressure, checks every output bit-exactly, and reports cycles per token.
 //
-// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens]
+// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens [serial]]
 // prints one JSON document on stdout.
 #include <cstdint>
 #include <cstdio>
@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   const uint32_t inStall = static_cast<uint32_t>(std::atoi(argv[3]));
   const uint32_t outStall = static_cast<uint32_t>(std::atoi(argv[4]));
   const uint64_t maxTokens = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : UINT64_MAX;
+  // serial: offer a token only after every output of the previous one left (isolated latency).
+  const bool serial = argc > 6 && std::atoi(argv[6]) != 0;
 
   auto ctx = std::make_unique<VerilatedContext>();
   auto top = std::make_unique<Vbnhw_engine>(ctx.get());
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
   std::string tokenLog;
   const uint64_t logLimit = 4096;
   while (outHave) {
-    const bool offer = inHave && !rng.percent(inStall);
+    const bool offer = inHave && (!serial || inTok == outTok) && !rng.percent(inStall);
     top->s_valid = offer ? 1 : 0;
     if (inHave) {
       top->s_data = inT.x[inIdx];

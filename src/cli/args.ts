@@ -21,3 +21,8 @@ export function parsePositiveInt(s: string | undefined, flag: string, dflt: numb
   if (!/^\d+$/.test(s) || Number(s) <= 0) fail('CLI004', flag, `"${s}" is not a positive integer`, `pass ${flag} N with N >= 1`, 'a positive integer');
   return Number(s);
 }
+
+export function parseSim(s: string | undefined): 'verilator' | 'icarus' {
+  if (s === undefined || s === 'verilator' || s === 'icarus') return s ?? 'verilator';
+  fail('CLI005', '--sim', `unknown simulator "${s}"`, 'use --sim verilator or --sim icarus', 'verilator | icarus');
+}

@@ -13,6 +13,9 @@ import type { Numerics } from '../numerics/index.js';
 import { accumulatorBits } from '../numerics/index.js';
 import { generateGreedy, runSequence } from '../ref/model.js';
 import { fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
+import { loadArch } from '../ir/arch.js';
+import { generateRtl, writeRtl } from '../codegen/verilog.js';
+import { verifyModel, type VerifyOptions } from '../verify/index.js';
 
 export interface CommandResult {
   readonly json: unknown;
@@ -96,4 +99,28 @@ export function bitlinearTable(model: Model): { name: string; out: number; in: n
     kind: b.weight.weightKind,
     accBits: accumulatorBits(b.inFeatures, b.actQuant.bits),
   }));
+}
+
+export function genCommand(modelPath: string, archSpec: string, out: string, layer?: string): CommandResult {
+  const arch = loadArch(archSpec);
+  const model = loadModel(modelPath);
+  const design = generateRtl(model, arch, layer);
+  writeRtl(design, out);
+  const m = design.manifest;
+  return {
+    json: { out, configHash: m.configHash, top: m.top, files: [...design.files.keys()], layers: m.layers.length, accumulatorBits: m.parameters['ACC_BITS'] },
+    text: `wrote ${design.files.size} files to ${out} (top ${m.top}, ${m.layers.length} layer(s), config ${m.configHash})`,
+  };
+}
+
+export function verifyCommand(modelPath: string, archSpec: string, opts: Omit<VerifyOptions, 'inStall' | 'outStall'>): CommandResult {
+  const arch = loadArch(archSpec);
+  const model = loadModel(modelPath);
+  const r = verifyModel(model, arch, { ...opts, inStall: 20, outStall: 20 });
+  const text = [
+    `${r.mismatches === 0 ? 'PASS' : 'FAIL'}: ${r.vectors} token vectors on ${r.sim}, ${r.mismatches} mismatches, ${r.cycles} cycles (seed ${r.seed}, ${r.stalls.input}% input stalls, ${r.stalls.output}% output back-pressure)`,
+    'isolated token latency per layer (cycles, no stalls):',
+    ...r.per_layer.map((l) => `  ${l.name.padEnd(20)} ${String(l.out).padStart(6)}x${String(l.n).padEnd(6)} ${l.latency_cycles}`),
+  ].join('\n');
+  return { json: r, text };
 }

@@ -6,7 +6,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { BitnetError, formatDiagnostics } from '../util/diagnostics.js';
 import { defaultModelDir } from '../util/paths.js';
-import { parseNumerics, parsePositiveInt, parseTokens } from './args.js';
+import { parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import {
   convertCommand,
   dumpCommand,
@@ -14,6 +14,8 @@ import {
   inspectCommand,
   runCommandLib,
   validateCommand,
+  genCommand,
+  verifyCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -23,6 +25,9 @@ import { fail } from '../util/diagnostics.js';
 const VERSION = '0.1.0';
 
 let jsonMode = false;
+
+/** Verification ran and found mismatches: the result was printed; exit 1. */
+class VerificationFailed extends Error {}
 
 function emit(r: CommandResult): void {
   process.stdout.write(jsonMode ? JSON.stringify(r.json) + '\n' : r.text + '\n');
@@ -104,6 +109,43 @@ const makeModel = defineCommand({
   },
 });
 
+const gen = defineCommand({
+  meta: { name: 'gen', description: 'Generate Verilog for one BitLinear layer or the engine running all of them' },
+  args: {
+    model: modelArg,
+    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
+    out: { type: 'string', description: 'output folder (replaced)', required: true },
+    layer: { type: 'string', description: 'a single BitLinear, e.g. layers.0.attn.q' },
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer)),
+});
+
+const verify = defineCommand({
+  meta: { name: 'verify', description: 'Prove the generated RTL bit-exact against the reference on the model\'s real layers' },
+  args: {
+    model: modelArg,
+    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
+    rtl: { type: 'string', description: 'verify RTL already generated into this folder' },
+    sim: { type: 'string', description: 'verilator (C++ harness) or icarus (cocotb bench)', default: 'verilator' },
+    vectors: { type: 'string', description: 'token vectors to run', default: '2000' },
+    seed: { type: 'string', description: 'stimulus and stall seed', default: '1' },
+    layer: { type: 'string', description: 'verify a single BitLinear' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    const r = verifyCommand(args.model, args.arch, {
+      sim: parseSim(args.sim),
+      vectors: parsePositiveInt(args.vectors, '--vectors', 2000),
+      seed: parsePositiveInt(args.seed, '--seed', 1),
+      ...(args.rtl ? { rtlDir: args.rtl } : {}),
+      ...(args.layer ? { layer: args.layer } : {}),
+    });
+    emit(r);
+    if ((r.json as { mismatches: number }).mismatches > 0) throw new VerificationFailed();
+  },
+});
+
 const demo = defineCommand({
   meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
   args: {
@@ -126,7 +168,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, demo },
+  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, demo },
 });
 
 async function usageFor(rawArgs: readonly string[]): Promise<string> {
@@ -150,6 +192,7 @@ export async function cli(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return 0;
   } catch (e) {
+    if (e instanceof VerificationFailed) return 1;
     if (e instanceof BitnetError) {
       process.stderr.write(formatDiagnostics(e.diagnostics) + '\n');
       if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: e.diagnostics } }) + '\n');

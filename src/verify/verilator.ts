@@ -21,7 +21,8 @@ export interface HarnessResult {
   readonly tokens: readonly [number, number, number][];
 }
 
-export function buildHarness(design: RtlDesign): { exe: string; rtlDir: string } {
+/** Build (or reuse) the harness binary; `fromDir` uses RTL files already on disk instead of `design`'s. */
+export function buildHarness(design: RtlDesign, fromDir?: string): { exe: string; rtlDir: string } {
   requireTool('verilator', 'verilator');
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const key = createHash('sha256').update(design.manifest.configHash).update(fs.readFileSync(harness)).digest('hex').slice(0, 16);
@@ -29,7 +30,10 @@ export function buildHarness(design: RtlDesign): { exe: string; rtlDir: string }
   const exe = path.join(root, 'obj', 'engine_harness');
   const rtlDir = path.join(root, 'rtl');
   if (fs.existsSync(exe)) return { exe, rtlDir };
-  writeRtl(design, rtlDir);
+  if (fromDir) {
+    fs.rmSync(rtlDir, { recursive: true, force: true });
+    fs.cpSync(fromDir, rtlDir, { recursive: true });
+  } else writeRtl(design, rtlDir);
   const sources = design.manifest.sources.map((s) => path.join(rtlDir, s));
   const r = run('verilator', [
     '--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast',
@@ -41,10 +45,13 @@ export function buildHarness(design: RtlDesign): { exe: string; rtlDir: string }
   return { exe, rtlDir };
 }
 
-export function runHarness(design: RtlDesign, vectorsFile: string, opts: { seed: number; inStall: number; outStall: number; maxTokens?: number }): HarnessResult {
-  const { exe } = buildHarness(design);
-  const args = [vectorsFile, String(opts.seed), String(opts.inStall), String(opts.outStall)];
-  if (opts.maxTokens !== undefined) args.push(String(opts.maxTokens));
+export function runHarness(
+  design: RtlDesign,
+  vectorsFile: string,
+  opts: { seed: number; inStall: number; outStall: number; maxTokens?: number; serial?: boolean; rtlDir?: string },
+): HarnessResult {
+  const { exe } = buildHarness(design, opts.rtlDir);
+  const args = [vectorsFile, String(opts.seed), String(opts.inStall), String(opts.outStall), String(opts.maxTokens ?? 2 ** 53), opts.serial ? '1' : '0'];
   const r = run(exe, args);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
