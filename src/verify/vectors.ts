@@ -61,6 +61,11 @@ export function edgeCaseActivations(n: number, rng: Rng): Float32Array[] {
     v(() => rng.normal() * 1e6),
     v(() => (rng.float() < 0.5 ? -0 : 0.5)),
     v((i) => (i % 2 ? 0.5 : 1.5) * (i % 4 < 2 ? 1 : -1)), // round-half cases
+    // Exact code ties: amax = 254/128 gives A = 127 * 512 and R = 2^23, so q = X / 512 and every
+    // x = (2j+1)/128 lands exactly halfway between two codes (half-even and half-away differ).
+    v((i) => (i === 0 ? 254 / 128 : ((2 * (i % 127) + 1) / 128) * (i % 2 ? -1 : 1))),
+    // The same ties with the pow2 numerator (A = 2^15, R = 2^24): x = (2j+1)/256 * 2.
+    v((i) => (i === 0 ? -1 : ((2 * (i % 255) + 1) / 256) * (i % 3 ? 1 : -1))),
   ];
 }
 

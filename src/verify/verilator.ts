@@ -25,7 +25,11 @@ export interface HarnessResult {
 export function buildHarness(design: RtlDesign, fromDir?: string): { exe: string; rtlDir: string } {
   requireTool('verilator', 'verilator');
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
-  const key = createHash('sha256').update(design.manifest.configHash).update(fs.readFileSync(harness)).digest('hex').slice(0, 16);
+  // Key the build by the exact RTL text (a mutated or hand-edited folder must not reuse a binary).
+  const h = createHash('sha256').update(fs.readFileSync(harness));
+  if (fromDir) for (const f of fs.readdirSync(fromDir).sort()) h.update(f).update(fs.readFileSync(path.join(fromDir, f)));
+  else for (const [f, c] of design.files) h.update(f).update(c);
+  const key = h.digest('hex').slice(0, 16);
   const root = cacheDir('rtl-build', `${key}-verilator`);
   const exe = path.join(root, 'obj', 'engine_harness');
   const rtlDir = path.join(root, 'rtl');
@@ -41,7 +45,10 @@ export function buildHarness(design: RtlDesign, fromDir?: string): { exe: string
     `-GWEIGHTS_FILE="${path.join(rtlDir, 'bnhw_weights.hex')}"`,
     '-CFLAGS', '-O2', ...sources, harness,
   ]);
-  if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
+  if (r.status !== 0) {
+    fs.rmSync(root, { recursive: true, force: true });
+    fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
+  }
   return { exe, rtlDir };
 }
 
