@@ -124,7 +124,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
         : []),
       { name: 'c_error', dir: 'output', width: 1, description: 'sticky: a dequant constant left the normal binary32 range' },
     ],
-    parameters: { WEIGHTS_FILE: view.weightsFile, P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters },
+    parameters: { ...(view.loadPort ? {} : { WEIGHTS_FILE: view.weightsFile }), P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters },
     memories: [
       { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile },
       { name: 'qbuf', words: 2 ** view.widths['chw']!, wordBits: plan.S * 8, init: null },
