@@ -1,0 +1,78 @@
+/**
+ * Yosys `synth_xilinx` (7-series) of generated RTL, and the resource figures from its final `stat`:
+ * LUTs (all sizes), flip-flops, CARRY4 chains, block RAMs, per MAC (one weight x int8 product of
+ * the P x S array) and per lane (one output row: S products and its accumulator).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RtlDesign } from '../codegen/verilog.js';
+import { writeRtl } from '../codegen/verilog.js';
+import { fail } from '../util/diagnostics.js';
+import { cacheDir, requireTool, run } from './tools.js';
+
+export interface SynthStats {
+  readonly top: string;
+  readonly cells: Readonly<Record<string, number>>;
+  readonly luts: number;
+  readonly ffs: number;
+  readonly carry4: number;
+  readonly bram: number;
+}
+
+export function parseYosysStat(log: string, top: string): SynthStats {
+  // The last "=== <top> ===" block (after flattening it is the whole design).
+  const idx = log.lastIndexOf(`=== ${top} ===`);
+  if (idx < 0) fail('SYN002', top, 'no statistics for the top module in the Yosys log', 'check the Yosys log');
+  const block = log.slice(idx);
+  const cells: Record<string, number> = {};
+  for (const m of block.matchAll(/^\s+(\S+)\s+(\d+)\s*$/gm)) {
+    if (m[1]!.startsWith('$') || /^[A-Z0-9_]+$/.test(m[1]!)) cells[m[1]!] = Number(m[2]);
+  }
+  const sum = (re: RegExp): number => Object.entries(cells).filter(([k]) => re.test(k)).reduce((a, [, v]) => a + v, 0);
+  return { top, cells, luts: sum(/^LUT[1-6]$/), ffs: sum(/^FD[CPRS]E?$/), carry4: sum(/^CARRY4$/), bram: sum(/^RAMB/) };
+}
+
+export function synthesize(design: RtlDesign, top: string, files: readonly string[]): SynthStats {
+  requireTool('yosys', 'yosys');
+  const dir = path.join(cacheDir('synth'), `${design.manifest.configHash}-${top}`);
+  writeRtl(design, dir);
+  const script = [
+    ...files.map((f) => `read_verilog ${path.join(dir, f)}`),
+    `synth_xilinx -top ${top} -flatten`,
+    'stat',
+  ].join('; ');
+  const r = run('yosys', ['-q', '-p', script, '-l', path.join(dir, 'yosys.log')], { cwd: dir, timeoutMs: 30 * 60 * 1000 });
+  const log = fs.existsSync(path.join(dir, 'yosys.log')) ? fs.readFileSync(path.join(dir, 'yosys.log'), 'utf8') : '';
+  if (r.status !== 0) fail('SYN001', top, `Yosys failed:\n${(r.stderr || log).slice(-3000)}`, 'this is a generator bug; report it with the manifest');
+  return parseYosysStat(log, top);
+}
+
+export interface LaneReport {
+  readonly arch: string;
+  readonly weightKind: string;
+  readonly P: number;
+  readonly S: number;
+  readonly accBits: number;
+  readonly mac: SynthStats;
+  readonly lutsPerMac: number;
+  readonly ffsPerMac: number;
+  readonly carry4PerMac: number;
+  readonly lutsPerLane: number;
+}
+
+export function macArrayReport(design: RtlDesign): LaneReport {
+  const stats = synthesize(design, 'bnhw_mac_array', ['bnhw_mac_array.v']);
+  const { P, S } = design.plan;
+  return {
+    arch: design.plan.arch.name,
+    weightKind: design.plan.arch.weightKind,
+    P,
+    S,
+    accBits: design.view.widths['accW']!,
+    mac: stats,
+    lutsPerMac: stats.luts / (P * S),
+    ffsPerMac: stats.ffs / (P * S),
+    carry4PerMac: stats.carry4 / (P * S),
+    lutsPerLane: stats.luts / P,
+  };
+}
