@@ -16,6 +16,7 @@ import { canonicalJson } from '../ir/irfile.js';
 import type { Model } from '../ir/types.js';
 import { packageRoot } from '../util/paths.js';
 import { buildView, type EngineView } from './view.js';
+import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -151,6 +152,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
     },
   };
   files.set('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+  files.set(HOST_DRIVER_FILE, generateHostDriver({ plan, view, files, manifest, weights }));
   return { plan, view, files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), manifest, weights };
 }
 
