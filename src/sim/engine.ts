@@ -1,0 +1,325 @@
+/**
+ * Cycle-level model of the generated BitLinear engine (templates/verilog/bnhw_engine.v.hbs and the
+ * modules it instantiates), register for register: the same FSMs, counters, divider latencies,
+ * MAC pipeline depth, result buffer and drain pipeline, updated once per clock from the values of
+ * the previous cycle. Cycle counts equal the RTL's for any stall pattern (tests/sim prove it
+ * against the Verilator harness). In functional mode each token also carries its values, computed
+ * with the hw numerics, so outputs equal the RTL's bit for bit; in timing mode only counts are kept.
+ *
+ * No energy constants here: the model emits action counts ({component, action, bits, count}) that
+ * src/energy prices with a versioned table.
+ */
+import type { EnginePlan } from '../ir/engine-plan.js';
+import { DIV_C, DIV_R } from '../codegen/verilog.js';
+
+export interface SimToken {
+  readonly id: number;
+  readonly layer: number;
+  /** binary32 bits of the outputs (functional mode), else null. */
+  readonly y: Uint32Array | null;
+}
+
+export interface PortsIn {
+  s_valid: boolean;
+  s_data: number;
+  s_layer: number;
+  m_ready: boolean;
+}
+
+export interface PortsOut {
+  s_ready: boolean;
+  m_valid: boolean;
+  m_data: number;
+  m_last: boolean;
+}
+
+export interface ActionCount {
+  readonly component: string;
+  readonly action: string;
+  readonly bits: number;
+  count: number;
+}
+
+const Q_LOAD = 0, Q_DIV = 1, Q_WAIT = 2, Q_QUANT = 3;
+const C_IDLE = 0, C_CWAIT = 1, C_CDIV = 2, C_ISSUE = 3, C_WAIT = 4;
+
+/** Called when a token is complete in the quantizer: returns its output values (or null). */
+export type TokenValues = (layer: number, x: Uint32Array) => Uint32Array | null;
+
+export class EngineSim {
+  readonly plan: EnginePlan;
+  private readonly values: TokenValues;
+  // quantizer
+  private qst = Q_LOAD;
+  private qcnt = 0;
+  private qn = 0;
+  private qchunks = 0;
+  private qlayer = 0;
+  private qx = new Uint32Array(0);
+  private qDivStarted = false;
+  private rRun = false;
+  private rCount = 0;
+  private rDone = false;
+  private qIssued = 0;
+  private rdV = false;
+  private rdIdx = 0;
+  private qDone = false;
+  private qOut: SimToken | null = null;
+  private tokenSeq = 0;
+  // controller
+  private cst = C_IDLE;
+  private cur: SimToken | null = null;
+  private g = 0;
+  private cDivStarted = false;
+  private cRun = false;
+  private cCount = 0;
+  private cDone = false;
+  private k = 0;
+  private t = 0;
+  private tbase = 0;
+  private iV = false;
+  private iL = false;
+  private readonly macV: boolean[];
+  private readonly macL: boolean[];
+  private outDone = false;
+  private accReady = false;
+  // result buffer and drain
+  private rbFull = false;
+  private rbRows = 0;
+  private rbJ = 0;
+  private rbLast = false;
+  private rbTok: SimToken | null = null;
+  private rbBase = 0;
+  private s1V = false;
+  private s1Last = false;
+  private s1Data = 0;
+  private mValid = false;
+  private mData = 0;
+  private mLast = false;
+  /** Cycles simulated since reset. */
+  cycles = 0;
+  private readonly acts = new Map<string, ActionCount>();
+
+  constructor(plan: EnginePlan, values: TokenValues = () => null) {
+    this.plan = plan;
+    this.values = values;
+    this.macV = new Array<boolean>(plan.treeRegisters).fill(false);
+    this.macL = new Array<boolean>(plan.treeRegisters).fill(false);
+  }
+
+  private act(component: string, action: string, bits: number, n = 1): void {
+    const key = `${component}\u0000${action}\u0000${bits}`;
+    const a = this.acts.get(key);
+    if (a) a.count += n;
+    else this.acts.set(key, { component, action, bits, count: n });
+  }
+
+  actions(): ActionCount[] {
+    return [...this.acts.values()].sort((a, b) => (a.component + a.action < b.component + b.action ? -1 : 1)).map((a) => ({ ...a }));
+  }
+
+  /** Apply `inp` for one cycle: returns the outputs seen during the cycle, then clocks. */
+  cycle(inp: PortsIn): PortsOut {
+    const P = this.plan.P;
+    const S = this.plan.S;
+    const out: PortsOut = { s_ready: this.qst === Q_LOAD, m_valid: this.mValid, m_data: this.mData, m_last: this.mLast };
+    const beat = inp.s_valid && this.qst === Q_LOAD;
+    const adv = !this.mValid || inp.m_ready;
+    const take = adv && this.rbFull;
+    const cl = this.cur ? this.plan.layers[this.cur.layer]! : null;
+    const issue = this.cst === C_ISSUE;
+    const issueLast = cl !== null && this.k === cl.chunks - 1;
+    const copy = this.cst === C_WAIT && this.accReady && !this.rbFull;
+    const bufFree = this.cst === C_IDLE;
+
+    // ---- quantizer (next state) ----
+    let qst = this.qst;
+    let qDone = false;
+    let qOut = this.qOut;
+    const rStart = this.qst === Q_DIV && !this.qDivStarted;
+    // Pack stage first: it finishes the previous token, whose buffers a new first beat replaces.
+    if (this.rdV) {
+      this.act('quantizer', 'quantize', 8);
+      if (this.rdIdx % S === S - 1) this.act('qbuf', 'write', 8 * S);
+      if (this.rdIdx === this.qchunks * S - 1) {
+        qDone = true;
+        qOut = { id: this.tokenSeq++, layer: this.qlayer, y: this.values(this.qlayer, this.qx) };
+      }
+    }
+    switch (this.qst) {
+      case Q_LOAD:
+        if (beat) {
+          let n = this.qn;
+          if (this.qcnt === 0) {
+            const l = this.plan.layers[inp.s_layer];
+            if (!l) throw new Error(`engine sim: layer id ${inp.s_layer} is not in the plan`);
+            n = l.n;
+            this.qn = l.n;
+            this.qchunks = l.chunks;
+            this.qlayer = inp.s_layer;
+            this.qx = new Uint32Array(l.n);
+          }
+          this.qx[this.qcnt] = inp.s_data >>> 0;
+          this.act('xbuf', 'write', 32);
+          if (this.qcnt === n - 1) {
+            this.qcnt = 0;
+            qst = Q_DIV;
+          } else this.qcnt++;
+        }
+        break;
+      case Q_DIV:
+        if (!this.qDivStarted) this.qDivStarted = true;
+        else if (this.rDone) {
+          this.qDivStarted = false;
+          qst = Q_WAIT;
+        }
+        break;
+      case Q_WAIT:
+        if (bufFree) {
+          qst = Q_QUANT;
+          this.qIssued = 0;
+        }
+        break;
+      default: {
+        const nq = this.qchunks * S;
+        if (this.qIssued < this.qn) this.act('xbuf', 'read', 32);
+        if (this.qIssued === nq - 1) qst = Q_LOAD;
+        this.rdIdxNext = this.qIssued;
+        this.qIssued++;
+      }
+    }
+    const rdVNext = this.qst === Q_QUANT;
+    // divider R
+    let rDone = false;
+    if (rStart && !this.rRun) {
+      this.rRun = true;
+      this.rCount = DIV_R.dividendBits;
+    } else if (this.rRun) {
+      this.act('divider_r', 'iteration', DIV_R.divisorBits + 1);
+      if (this.rCount === 1) {
+        this.rRun = false;
+        rDone = true;
+      }
+      this.rCount--;
+    }
+
+    // ---- controller ----
+    const vF = this.macV.length ? this.macV[this.macV.length - 1]! : this.iV;
+    const lF = this.macL.length ? this.macL[this.macL.length - 1]! : this.iL;
+    for (let i = this.macV.length - 1; i > 0; i--) {
+      this.macV[i] = this.macV[i - 1]!;
+      this.macL[i] = this.macL[i - 1]!;
+    }
+    if (this.macV.length) {
+      this.macV[0] = this.iV;
+      this.macL[0] = this.iL;
+    }
+    if (vF) {
+      this.act('mac_array', 'tree_add', 8, P * Math.max(S - 1, 0) + P);
+      this.act('mac_array', 'accumulate', this.plan.accBits, P);
+    }
+    const outDone = vF && lF;
+    let accReady = this.accReady || this.outDone;
+    let rbFull = this.rbFull;
+    if (take && this.rbJ === this.rbRows - 1) rbFull = false;
+    const cStart = this.cst === C_CDIV && !this.cDivStarted;
+    if (issue) {
+      this.act('wmem', 'read', this.plan.wordBits);
+      this.act('qbuf', 'read', 8 * S);
+    }
+    let cst = this.cst;
+    switch (this.cst) {
+      case C_IDLE:
+        if (this.qDone) {
+          this.cur = this.qOut;
+          this.g = 0;
+          cst = C_CWAIT;
+        }
+        break;
+      case C_CWAIT:
+        if (!this.rbFull) cst = C_CDIV;
+        break;
+      case C_CDIV:
+        if (!this.cDivStarted) this.cDivStarted = true;
+        else if (this.cDone) {
+          this.cDivStarted = false;
+          this.act('cgen', 'normalize', 32);
+          if (this.g === cl!.weightGroups - 1) {
+            cst = C_ISSUE;
+            this.k = 0;
+            this.t = 0;
+            this.tbase = 0;
+          } else this.g++;
+        }
+        break;
+      case C_ISSUE:
+        if (issueLast) cst = C_WAIT;
+        else this.k++;
+        break;
+      default:
+        if (copy) {
+          accReady = false;
+          rbFull = true;
+          this.rbRows = Math.min(P, cl!.out - this.tbase);
+          this.rbLast = this.t === cl!.tiles - 1;
+          this.rbTok = this.cur;
+          this.rbBase = this.tbase;
+          this.act('rbuf', 'write', this.plan.accBits, P);
+          if (this.rbLast) cst = C_IDLE;
+          else {
+            this.t++;
+            this.tbase += P;
+            this.k = 0;
+            cst = C_ISSUE;
+          }
+        }
+    }
+    let cDone = false;
+    if (cStart && !this.cRun) {
+      this.cRun = true;
+      this.cCount = DIV_C.dividendBits;
+    } else if (this.cRun) {
+      this.act('divider_c', 'iteration', DIV_C.divisorBits + 1);
+      if (this.cCount === 1) {
+        this.cRun = false;
+        cDone = true;
+      }
+      this.cCount--;
+    }
+
+    // ---- drain ----
+    if (adv) {
+      this.mValid = this.s1V;
+      this.mData = this.s1Data;
+      this.mLast = this.s1Last;
+      this.s1V = this.rbFull;
+      if (this.rbFull) {
+        const y = this.rbTok!.y;
+        this.s1Data = y ? y[this.rbBase + this.rbJ]! : 0;
+        this.s1Last = this.rbLast && this.rbJ === this.rbRows - 1;
+        this.act('dequant', 'f32_multiply', 32);
+      }
+    }
+    if (take) this.rbJ = this.rbJ === this.rbRows - 1 ? 0 : this.rbJ + 1;
+    if (out.m_valid && inp.m_ready) this.act('output', 'beat', 32);
+
+    // ---- commit ----
+    this.qst = qst;
+    this.qDone = qDone;
+    this.qOut = qOut;
+    this.rdV = rdVNext;
+    this.rdIdx = this.rdIdxNext;
+    this.rDone = rDone;
+    this.iV = issue;
+    this.iL = issue && issueLast;
+    this.outDone = outDone;
+    this.accReady = accReady;
+    this.rbFull = rbFull;
+    this.cst = cst;
+    this.cDone = cDone;
+    this.cycles++;
+    return out;
+  }
+
+  private rdIdxNext = 0;
+}
