@@ -106,7 +106,7 @@ return img;`,
     isExported: true,
     docs: ['A cycle-level model of the engine ports: `cycle` applies inputs for one cycle, returns the outputs seen during it, then clocks.'],
     methods: [
-      { name: 'reset', returnType: 'void' },
+      { name: 'reset', returnType: 'void', hasQuestionToken: true },
       { name: 'cycle', parameters: [{ name: 'inputs', type: 'EnginePortsIn' }], returnType: 'EnginePortsOut' },
     ],
   });

@@ -11,6 +11,8 @@
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
 import { DIV_C, DIV_R } from '../codegen/verilog.js';
+import { allBitLinears, type BitLinearIR, type Model } from '../ir/types.js';
+import { applyBitLinear } from '../ref/bitlinear.js';
 
 export interface SimToken {
   readonly id: number;
@@ -322,4 +324,18 @@ export class EngineSim {
   }
 
   private rdIdxNext = 0;
+}
+
+/** Functional values from the hw-numerics reference for every layer of the plan. */
+export function referenceValues(model: Model, plan: EnginePlan): TokenValues {
+  const bls = plan.layers.map((l) => allBitLinearsByName(model).get(l.name)!);
+  return (layer, x) => {
+    const xf = new Float32Array(x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength));
+    const y = applyBitLinear('hw', bls[layer]!, model.tensors, xf, 1);
+    return new Uint32Array(y.buffer);
+  };
+}
+
+function allBitLinearsByName(model: Model): Map<string, BitLinearIR> {
+  return new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
 }
