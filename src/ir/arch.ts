@@ -23,6 +23,46 @@ export interface ArchSpec {
   /** `rom`: weights baked from the model; `load-port`: a RAM the host writes before use. */
   readonly weightMemory: 'rom' | 'load-port';
   readonly clockMHz: number;
+  /** Non-BitLinear units and memory system for the simulator (defaults: DEFAULT_SYSTEM). */
+  readonly system?: Partial<SystemSpec>;
+}
+
+/** Throughput (elements or MACs per cycle) and latency (cycles) of a configured unit. */
+export interface UnitSpec {
+  readonly perCycle: number;
+  readonly latency: number;
+}
+
+export interface SystemSpec {
+  readonly norm: UnitSpec;
+  readonly attention: UnitSpec;
+  readonly softmax: UnitSpec;
+  readonly activation: UnitSpec;
+  readonly residual: UnitSpec;
+  readonly head: UnitSpec;
+  /** Weight bits that fit on chip; larger models stream weights from DRAM. */
+  readonly onChipWeightBits: number;
+  readonly dramBitsPerCycle: number;
+  readonly dramLatency: number;
+  /** KV cache element bits (fp16). */
+  readonly kvBits: number;
+}
+
+export const DEFAULT_SYSTEM: SystemSpec = {
+  norm: { perCycle: 8, latency: 24 },
+  attention: { perCycle: 64, latency: 16 },
+  softmax: { perCycle: 8, latency: 20 },
+  activation: { perCycle: 16, latency: 6 },
+  residual: { perCycle: 16, latency: 2 },
+  head: { perCycle: 64, latency: 16 },
+  onChipWeightBits: 64 * 1024 * 1024,
+  dramBitsPerCycle: 512,
+  dramLatency: 120,
+  kvBits: 16,
+};
+
+export function systemOf(arch: ArchSpec): SystemSpec {
+  return { ...DEFAULT_SYSTEM, ...(arch.system ?? {}) };
 }
 
 export const ArchSchema = z
@@ -36,6 +76,22 @@ export const ArchSchema = z
     treePipeline: z.number().int().min(0).max(16),
     weightMemory: z.enum(['rom', 'load-port']),
     clockMHz: z.number().positive().max(5000),
+    system: z
+      .object({
+        norm: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        attention: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        softmax: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        activation: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        residual: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        head: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
+        onChipWeightBits: z.number().int().nonnegative(),
+        dramBitsPerCycle: z.number().positive(),
+        dramLatency: z.number().int().nonnegative(),
+        kvBits: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -127,6 +127,14 @@ export function planEngine(model: Model, arch: ArchSpec, layerName?: string): En
     wBase += chunks * tiles;
     return lp;
   });
+  return assemblePlan(layers, arch);
+}
+
+/** Everything derived from the layer list and the architecture: widths, tree, memory depth. */
+export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
+  const P = arch.lanes;
+  const S = arch.simd;
+  const wBase = layers.reduce((a, l) => a + l.chunks * l.tiles, 0);
   const codeBits = arch.weightKind === 'ternary' ? 2 : 1;
   const nMax = Math.max(...layers.map((l) => l.n));
   // Tree: leaves are the sign-folded int8 terms in [-128, 127]; the correction count is added last.
@@ -162,6 +170,26 @@ export function planEngine(model: Model, arch: ArchSpec, layerName?: string): En
     corrWidth: bitsFor(S),
     treeOutWidth: signedBits(-128 * S, 128 * S),
   };
+}
+
+
+/**
+ * A plan from layer shapes alone (no weights): for timing simulation of model presets. Scales are
+ * 1.0, activations per-token int8 with the 127 numerator; none of that changes cycle counts.
+ */
+export function planFromShapes(shapes: readonly { name: string; n: number; out: number }[], arch: ArchSpec): EnginePlan {
+  let wBase = 0;
+  const layers: LayerPlan[] = shapes.map((sh, index) => {
+    const chunks = Math.ceil(sh.n / arch.simd);
+    const tiles = Math.ceil(sh.out / arch.lanes);
+    const lp: LayerPlan = {
+      index, name: sh.name, n: sh.n, out: sh.out, chunks, tiles, wBase, weightGroups: 1, rowsPerGroup: sh.out,
+      scaleBits: [f32Bits(1)], convention: 'multiply', qscale: 127, halfAway: false, epsBits: f32Bits(Math.fround(1e-5)),
+    };
+    wBase += chunks * tiles;
+    return lp;
+  });
+  return assemblePlan(layers, arch);
 }
 
 /**

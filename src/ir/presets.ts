@@ -1,0 +1,74 @@
+/**
+ * Model shapes without weights: the BitNet paper's model sizes, BitNet b1.58 2B4T, and the shape of
+ * any imported model. Used wherever a model folder is accepted by `sim` and `energy`; values, where
+ * needed, come from random weights (make-model), never from a download.
+ */
+import type { FfnActivation, Model, WeightKind } from './types.js';
+import { allBitLinears } from './types.js';
+
+export interface ModelShape {
+  readonly name: string;
+  readonly hidden: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly ffnHidden: number;
+  readonly activation: FfnActivation;
+  readonly vocab: number;
+  readonly weightKind: WeightKind;
+  /** BitLinear shapes per layer in execution order (from the IR for imported models). */
+  readonly perLayer: readonly { readonly kind: string; readonly n: number; readonly out: number }[];
+}
+
+function shape(name: string, hidden: number, layers: number, heads: number, kvHeads: number, ffnHidden: number, activation: FfnActivation, vocab: number, weightKind: WeightKind): ModelShape {
+  const hd = hidden / heads;
+  const perLayer = [
+    { kind: 'attn.q', n: hidden, out: hidden },
+    { kind: 'attn.k', n: hidden, out: kvHeads * hd },
+    { kind: 'attn.v', n: hidden, out: kvHeads * hd },
+    { kind: 'attn.o', n: hidden, out: hidden },
+    ...(activation === 'gelu' ? [] : [{ kind: 'ffn.gate', n: hidden, out: ffnHidden }]),
+    { kind: 'ffn.up', n: hidden, out: ffnHidden },
+    { kind: 'ffn.down', n: ffnHidden, out: hidden },
+  ];
+  return { name, hidden, layers, heads, kvHeads, ffnHidden, activation, vocab, weightKind, perLayer };
+}
+
+/** The paper's shapes (hidden, layers, heads; FFN = 4h, GeLU, binary W1A8) and 2B4T. */
+export const MODEL_PRESETS: Readonly<Record<string, ModelShape>> = {
+  'paper-125m': shape('paper-125m', 768, 12, 12, 12, 3072, 'gelu', 50257, 'binary'),
+  'paper-350m': shape('paper-350m', 1024, 24, 16, 16, 4096, 'gelu', 50257, 'binary'),
+  'paper-760m': shape('paper-760m', 1536, 24, 16, 16, 6144, 'gelu', 50257, 'binary'),
+  'paper-1.3b': shape('paper-1.3b', 2048, 24, 32, 32, 8192, 'gelu', 50257, 'binary'),
+  'paper-2.7b': shape('paper-2.7b', 2560, 32, 32, 32, 10240, 'gelu', 50257, 'binary'),
+  'paper-6.7b': shape('paper-6.7b', 4096, 32, 32, 32, 16384, 'gelu', 50257, 'binary'),
+  'paper-13b': shape('paper-13b', 5120, 40, 40, 40, 20480, 'gelu', 50257, 'binary'),
+  'paper-30b': shape('paper-30b', 7168, 48, 56, 56, 28672, 'gelu', 50257, 'binary'),
+  '2b4t': shape('2b4t', 2560, 30, 20, 5, 6912, 'relu2-gated', 128256, 'ternary'),
+};
+
+export function shapeOfModel(model: Model): ModelShape {
+  const ir = model.ir;
+  const l0 = ir.layers[0]!;
+  const bls = allBitLinears(ir);
+  const perLayerCount = bls.length / ir.layers.length;
+  return {
+    name: ir.name,
+    hidden: ir.hidden,
+    layers: ir.layers.length,
+    heads: l0.attention.heads,
+    kvHeads: l0.attention.kvHeads,
+    ffnHidden: l0.ffn.hidden,
+    activation: l0.ffn.activation,
+    vocab: ir.embedding.vocabSize,
+    weightKind: l0.attention.q.weight.weightKind,
+    perLayer: bls.slice(0, perLayerCount).map((b) => ({ kind: b.name.split('.').slice(2).join('.'), n: b.inFeatures, out: b.outFeatures })),
+  };
+}
+
+/** All BitLinear shapes of the model, named like the IR (`layers.3.attn.q`). */
+export function bitlinearShapes(s: ModelShape): { name: string; n: number; out: number }[] {
+  const out: { name: string; n: number; out: number }[] = [];
+  for (let i = 0; i < s.layers; i++) for (const p of s.perLayer) out.push({ name: `layers.${i}.${p.kind}`, n: p.n, out: p.out });
+  return out;
+}
