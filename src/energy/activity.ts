@@ -1,0 +1,114 @@
+/**
+ * Activity-based energy: the simulator's action counts priced with an energy table. The mapping
+ * from (component, action) to table entries is the one place that decides what an action costs;
+ * an action it does not know is an error, so a new simulator component cannot go unpriced.
+ */
+import type { ActionCount } from '../sim/engine.js';
+import type { SimReport } from '../sim/model.js';
+import type { ModelShape } from '../ir/presets.js';
+import { fail } from '../util/diagnostics.js';
+import type { EnergyTable } from './tables.js';
+
+type Price = (t: EnergyTable, a: ActionCount) => number;
+
+const perBit = (k: keyof EnergyTable['memory']): Price => (t, a) => t.memory[k] * a.bits;
+const op = (...ks: (keyof EnergyTable['ops'])[]): Price => (t) => ks.reduce((s, k) => s + t.ops[k], 0);
+
+/** pJ per single action. */
+const PRICES: Readonly<Record<string, Price>> = {
+  'mac_array.tree_add': op('int8_add'),
+  'mac_array.accumulate': op('int32_add'),
+  'wmem.read': perBit('sram_1mb_bit'),
+  'qbuf.read': perBit('sram_8kb_bit'),
+  'qbuf.write': perBit('sram_8kb_bit'),
+  'xbuf.read': perBit('sram_32kb_bit'),
+  'xbuf.write': perBit('sram_32kb_bit'),
+  'rbuf.write': perBit('sram_8kb_bit'),
+  'quantizer.quantize': op('int32_mul', 'int8_add'),
+  'divider_r.iteration': op('int32_add'),
+  'divider_c.iteration': op('int32_add'),
+  'cgen.normalize': op('int32_add'),
+  'dequant.f32_multiply': op('fp32_mul'),
+  'output.beat': () => 0, // a wire to the next unit; its storage is counted where it lands
+  'dram.read': perBit('dram_bit'),
+  'kv_cache.read': perBit('sram_1mb_bit'),
+  'kv_cache.write': perBit('sram_1mb_bit'),
+  'norm.fp32_op': op('fp32_mul'),
+  'rope.fp32_op': op('fp32_mul'),
+  'softmax.fp32_op': op('fp32_mul'),
+  'activation.fp32_op': op('fp32_mul'),
+  'residual.fp32_add': op('fp32_add'),
+  'attention.fp16_mac': op('fp16_mul', 'fp16_add'),
+  'head.fp16_mac': op('fp16_mul', 'fp16_add'),
+};
+
+export interface EnergyLine {
+  readonly component: string;
+  readonly action: string;
+  readonly bits: number;
+  readonly count: number;
+  readonly pJ_each: number;
+  readonly J: number;
+}
+
+export interface ActivityEnergy {
+  readonly method: 'activity';
+  readonly node: string;
+  readonly table: string;
+  readonly model: string;
+  readonly arch: string;
+  readonly tokens: number;
+  readonly prefill: number;
+  readonly total_J: number;
+  readonly per_token_J: number;
+  readonly per_op: readonly EnergyLine[];
+  readonly per_component: Readonly<Record<string, number>>;
+  /** Decode energy of one layer (all layers of these models share one shape). */
+  readonly per_layer_J: number;
+  /** Weight bits moved x per-bit energy + one int8 add per nonzero weight, per decoded token. */
+  readonly floor_per_token_J: number;
+  readonly design_over_floor: number;
+  readonly bitlinear_per_token_J: number;
+}
+
+export function priceActions(actions: readonly ActionCount[], table: EnergyTable): EnergyLine[] {
+  return actions.map((a) => {
+    const p = PRICES[`${a.component}.${a.action}`];
+    if (!p) fail('EN010', `${a.component}.${a.action}`, 'the simulator emitted an action the energy model cannot price', 'add it to PRICES in src/energy/activity.ts');
+    const each = p(table, a);
+    return { component: a.component, action: a.action, bits: a.bits, count: a.count, pJ_each: each, J: (each * a.count) / 1e12 };
+  });
+}
+
+const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider_r', 'divider_c', 'cgen', 'dequant', 'output']);
+
+export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyTable, zeroFraction: number): ActivityEnergy {
+  const lines = priceActions(sim.actions, table);
+  const total = lines.reduce((a, l) => a + l.J, 0);
+  const perComponent: Record<string, number> = {};
+  for (const l of lines) perComponent[l.component] = (perComponent[l.component] ?? 0) + l.J;
+  const tokens = sim.tokens + sim.prefill;
+  const perToken = tokens ? total / tokens : 0;
+  const linearWeights = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0);
+  const bitsPerWeight = shape.weightKind === 'ternary' ? 2 : 1;
+  const moveBit = sim.weights_on_chip ? table.memory.sram_1mb_bit : table.memory.dram_bit;
+  const floor = (linearWeights * bitsPerWeight * moveBit + linearWeights * (1 - zeroFraction) * table.ops.int8_add) / 1e12;
+  const bitlinear = lines.filter((l) => BITLINEAR_COMPONENTS.has(l.component)).reduce((a, l) => a + l.J, 0) + (perComponent['dram'] ?? 0);
+  return {
+    method: 'activity',
+    node: table.node,
+    table: table.version,
+    model: sim.model,
+    arch: sim.arch,
+    tokens: sim.tokens,
+    prefill: sim.prefill,
+    total_J: total,
+    per_token_J: perToken,
+    per_op: lines,
+    per_component: perComponent,
+    per_layer_J: shape.layers ? (perToken - (perComponent['head'] ?? 0) / Math.max(tokens, 1)) / shape.layers : 0,
+    floor_per_token_J: floor,
+    design_over_floor: floor > 0 ? (tokens ? bitlinear / tokens : 0) / floor : 0,
+    bitlinear_per_token_J: tokens ? bitlinear / tokens : 0,
+  };
+}
