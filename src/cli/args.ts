@@ -26,3 +26,9 @@ export function parseSim(s: string | undefined): 'verilator' | 'icarus' {
   if (s === undefined || s === 'verilator' || s === 'icarus') return s ?? 'verilator';
   fail('CLI005', '--sim', `unknown simulator "${s}"`, 'use --sim verilator or --sim icarus', 'verilator | icarus');
 }
+
+export function parseCount(s: string | undefined, flag: string): number {
+  if (s === undefined) return 0;
+  if (!/^\d+$/.test(s)) fail('CLI008', flag, `"${s}" is not a non-negative integer`, `pass ${flag} N with N >= 0`);
+  return Number(s);
+}

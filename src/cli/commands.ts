@@ -16,6 +16,11 @@ import { fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js
 import { loadArch } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
+import { MODEL_PRESETS, shapeOfModel, type ModelShape } from '../ir/presets.js';
+import { simulateModel } from '../sim/model.js';
+import { loadEnergyTable } from '../energy/tables.js';
+import { paperEnergy } from '../energy/paper.js';
+import { activityEnergy } from '../energy/activity.js';
 
 export interface CommandResult {
   readonly json: unknown;
@@ -121,6 +126,55 @@ export function verifyCommand(modelPath: string, archSpec: string, opts: Omit<Ve
     `${r.mismatches === 0 ? 'PASS' : 'FAIL'}: ${r.vectors} token vectors on ${r.sim}, ${r.mismatches} mismatches, ${r.cycles} cycles (seed ${r.seed}, ${r.stalls.input}% input stalls, ${r.stalls.output}% output back-pressure)`,
     'isolated token latency per layer (cycles, no stalls):',
     ...r.per_layer.map((l) => `  ${l.name.padEnd(20)} ${String(l.out).padStart(6)}x${String(l.n).padEnd(6)} ${l.latency_cycles}`),
+  ].join('\n');
+  return { json: r, text };
+}
+
+/** A model preset name or a model path, as a shape (plus the real zero-weight fraction when known). */
+export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: number } {
+  const preset = MODEL_PRESETS[spec];
+  if (preset) return { shape: preset, zeroFraction: preset.weightKind === 'ternary' ? TERNARY_ZERO_FRACTION : 0 };
+  const model = loadModel(spec);
+  return { shape: shapeOfModel(model), zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
+}
+
+/**
+ * Zero fraction assumed for random-weight presets: absmean ternarization of Gaussian weights zeroes
+ * |w| < mean|w|/2 = 0.399 sigma, i.e. P(|z| < 0.399) = 0.31.
+ */
+export const TERNARY_ZERO_FRACTION = 0.31;
+
+export function simCommand(modelSpec: string, archSpec: string, tokens: number, prefill: number): CommandResult {
+  const arch = loadArch(archSpec);
+  const { shape } = resolveShape(modelSpec);
+  if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${archSpec}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind}`);
+  const r = simulateModel(shape, arch, { prefill, tokens });
+  const text = [
+    `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}, ${arch.clockMHz} MHz), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
+    `decode: ${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles/token = ${r.tokens_per_second.toFixed(2)} tokens/s${prefill ? `; prefill of ${prefill}: ${r.prefill_cycles.toLocaleString('en-US')} cycles` : ''}`,
+    `MAC array utilisation ${(r.utilization.mac_array * 100).toFixed(1)}%; stalls: ${Object.entries(r.stalls).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
+    `cycles by unit: ${Object.entries(r.per_unit).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
+  ].join('\n');
+  return { json: r, text };
+}
+
+export function energyCommand(method: string, modelSpec: string, node: string, opts: { arch?: string; seq: number; tokens: number; prefill: number }): CommandResult {
+  const table = loadEnergyTable(node);
+  const { shape, zeroFraction } = resolveShape(modelSpec);
+  if (method === 'paper') {
+    const r = paperEnergy(shape, table, opts.seq);
+    const text = [`paper method, ${r.model}, ${r.node}, seq ${r.seq} (arithmetic of the linear and attention matmuls only)`, ...r.results.map((x) => `  ${x.arch.padEnd(7)} MUL ${x.mul_J.toExponential(3)} J  ADD ${x.add_J.toExponential(3)} J  total ${x.total_J.toExponential(3)} J`)].join('\n');
+    return { json: r, text };
+  }
+  if (method !== 'activity') fail('CLI006', '--method', `unknown method ${method}`, 'use --method paper or --method activity', 'paper | activity');
+  const arch = loadArch(opts.arch ?? (shape.weightKind === 'binary' ? 'default-binary' : 'default'));
+  const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens });
+  const r = activityEnergy(sim, shape, table, zeroFraction);
+  const top = Object.entries(r.per_component).sort((a, b) => b[1] - a[1]);
+  const text = [
+    `activity method, ${r.model} on ${r.arch}, ${r.node} (${r.table})`,
+    `per token ${r.per_token_J.toExponential(3)} J; BitLinear part ${r.bitlinear_per_token_J.toExponential(3)} J = ${r.design_over_floor.toFixed(2)}x the floor ${r.floor_per_token_J.toExponential(3)} J`,
+    ...top.map(([k, v]) => `  ${k.padEnd(12)} ${v.toExponential(3)} J`),
   ].join('\n');
   return { json: r, text };
 }

@@ -6,7 +6,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { BitnetError, formatDiagnostics } from '../util/diagnostics.js';
 import { defaultModelDir } from '../util/paths.js';
-import { parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
+import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import {
   convertCommand,
   dumpCommand,
@@ -16,6 +16,8 @@ import {
   validateCommand,
   genCommand,
   verifyCommand,
+  simCommand,
+  energyCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -146,6 +148,44 @@ const verify = defineCommand({
   },
 });
 
+const sim = defineCommand({
+  meta: { name: 'sim', description: 'Cycle-level simulation of a model (folder or preset) on an architecture' },
+  args: {
+    model: { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true },
+    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
+    tokens: { type: 'string', description: 'decode tokens', default: '1' },
+    prefill: { type: 'string', description: 'prompt tokens processed first', default: '0' },
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(simCommand(args.model, args.arch, parsePositiveInt(args.tokens, '--tokens', 1), parseCount(args.prefill, '--prefill'))),
+});
+
+const energy = defineCommand({
+  meta: { name: 'energy', description: 'Energy per token: the papers\' arithmetic method or activity-based from the simulator' },
+  args: {
+    model: { type: 'positional', description: 'model folder or preset', required: false },
+    method: { type: 'string', description: 'paper | activity', default: 'paper' },
+    'model-spec': { type: 'string', description: 'model folder or preset (alias of the positional)', alias: 'm' },
+    node: { type: 'string', description: '45nm | 7nm | table.json', default: '7nm' },
+    seq: { type: 'string', description: 'sequence length (paper method)', default: '512' },
+    arch: { type: 'string', description: 'architecture (activity method)' },
+    tokens: { type: 'string', default: '1' },
+    prefill: { type: 'string', default: '0' },
+    json: jsonArg,
+  },
+  run: ({ args, rawArgs }) => {
+    const mi = rawArgs.indexOf('--model');
+    const spec = (mi >= 0 ? rawArgs[mi + 1] : undefined) ?? args['model-spec'] ?? args.model;
+    if (!spec) fail('CLI007', '--model', 'no model given', 'pass a model folder or preset: --model 2b4t');
+    emit(energyCommand(args.method, spec, args.node, {
+      ...(args.arch ? { arch: args.arch } : {}),
+      seq: parsePositiveInt(args.seq, '--seq', 512),
+      tokens: parsePositiveInt(args.tokens, '--tokens', 1),
+      prefill: parseCount(args.prefill, '--prefill'),
+    }));
+  },
+});
+
 const demo = defineCommand({
   meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
   args: {
@@ -168,7 +208,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, demo },
+  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, demo },
 });
 
 async function usageFor(rawArgs: readonly string[]): Promise<string> {

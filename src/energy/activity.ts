@@ -31,6 +31,7 @@ const PRICES: Readonly<Record<string, Price>> = {
   'dequant.f32_multiply': op('fp32_mul'),
   'output.beat': () => 0, // a wire to the next unit; its storage is counted where it lands
   'dram.read': perBit('dram_bit'),
+  'dram.read_head': perBit('dram_bit'),
   'kv_cache.read': perBit('sram_1mb_bit'),
   'kv_cache.write': perBit('sram_1mb_bit'),
   'norm.fp32_op': op('fp32_mul'),
@@ -93,7 +94,7 @@ export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyT
   const bitsPerWeight = shape.weightKind === 'ternary' ? 2 : 1;
   const moveBit = sim.weights_on_chip ? table.memory.sram_1mb_bit : table.memory.dram_bit;
   const floor = (linearWeights * bitsPerWeight * moveBit + linearWeights * (1 - zeroFraction) * table.ops.int8_add) / 1e12;
-  const bitlinear = lines.filter((l) => BITLINEAR_COMPONENTS.has(l.component)).reduce((a, l) => a + l.J, 0) + (perComponent['dram'] ?? 0);
+  const bitlinear = lines.filter((l) => BITLINEAR_COMPONENTS.has(l.component) || (l.component === 'dram' && l.action === 'read')).reduce((a, l) => a + l.J, 0);
   return {
     method: 'activity',
     node: table.node,

@@ -85,10 +85,10 @@ export class EngineTimer {
       const c = this.simulate(shapes, 4);
       if (b.cycles - a.cycles === a.cycles - c.cycles) {
         const period = b.cycles - a.cycles;
-        const scale = (x: number, y: number): number => y + (x - y) * (tokens - 6);
+        const scale = (x: number, y: number): number => x + (x - y) * (tokens - 6);
         r = {
           cycles: b.cycles + period * (tokens - 6),
-          issueCycles: scale(b.issueCycles, a.issueCycles) ,
+          issueCycles: scale(b.issueCycles, a.issueCycles),
           weightBits: scale(b.weightBits, a.weightBits),
           actions: b.actions.map((x) => {
             const y = a.actions.find((q) => q.component === x.component && q.action === x.action && q.bits === x.bits);
@@ -190,7 +190,7 @@ function pass(shape: ModelShape, sys: SystemSpec, timer: EngineTimer, T: number,
   // Final norm and the full-precision output head for the last position only.
   total.cycles += unit('norm', sys.norm, h, 'norm', 'fp32_op', 32, 4 * h);
   total.cycles += unit('head', sys.head, shape.vocab * h, 'head', 'fp16_mac', 16, shape.vocab * h);
-  addActions(actions, [{ component: 'dram', action: 'read', bits: 1, count: onChip ? 0 : shape.vocab * h * 16 }], 1);
+  if (!onChip) addActions(actions, [{ component: 'dram', action: 'read_head', bits: 1, count: shape.vocab * h * 16 }], 1);
   return total;
 }
 

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ARCH_PRESETS } from '../../src/ir/arch.js';
+import { MODEL_PRESETS, shapeOfModel, bitlinearShapes } from '../../src/ir/presets.js';
+import { loadModel } from '../../src/ir/load.js';
+import { generateRtl } from '../../src/codegen/verilog.js';
+import { planFromShapes } from '../../src/ir/engine-plan.js';
+import { EngineTimer, simulateModel } from '../../src/sim/model.js';
+import { runStream } from '../../src/sim/stream.js';
+import { defaultModelDir } from '../../src/util/paths.js';
+import { writeVectorsForPlan } from '../../src/verify/vectors.js';
+import { runHarness } from '../../src/verify/verilator.js';
+import { repoRoot, tmpDir } from '../helpers.js';
+
+describe('model-level simulation', () => {
+  const arch = ARCH_PRESETS['tiny']!;
+  const shape = shapeOfModel(loadModel(defaultModelDir()));
+
+  it('engine segments: steady-state extension equals a full cycle-level run', () => {
+    const timer = new EngineTimer(arch);
+    const shapes = shape.perLayer.slice(0, 3);
+    for (const T of [7, 9, 13]) {
+      const fast = timer.segment(shapes, T);
+      const plan = planFromShapes(shapes.map((s, i) => ({ name: `s${i}`, ...s })), arch);
+      const toks = shapes.flatMap((s, li) => Array.from({ length: T }, () => ({ layer: li, x: new Uint32Array(s.n) })));
+      const full = runStream(plan, toks, { seed: 1, inStall: 0, outStall: 0 });
+      expect(fast.cycles).toBe(full.cycles);
+      const wm = full.actions.find((a) => a.component === 'wmem')!;
+      expect(fast.weightBits).toBe(wm.count * wm.bits);
+    }
+  });
+  it('decode cycles of every BitLinear equal the RTL latency recorded by verification', () => {
+    const model = loadModel(defaultModelDir());
+    const d = generateRtl(model, arch);
+    const file = path.join(tmpDir(), 'v.bin');
+    writeVectorsForPlan(model, d.plan, d.plan.layers.length, 1, file);
+    const rtl = runHarness(d, file, { seed: 1, inStall: 0, outStall: 0, serial: true });
+    const timer = new EngineTimer(arch);
+    d.plan.layers.forEach((l, i) => {
+      const t = rtl.tokens[i]!;
+      // The segment runs from cycle 0 (first beat) to the last output beat inclusive.
+      expect(timer.segment([{ n: l.n, out: l.out }], 1).cycles).toBe(t[2] - t[1] + 1);
+    });
+  });
+  it('reports cycles per token and per layer, utilisation, stalls and actions; prefill attends causally', () => {
+    const r = simulateModel(shape, arch, { prefill: 4, tokens: 3 });
+    expect(r.per_layer.length).toBe(shape.layers);
+    expect(r.cycles_per_token).toBeGreaterThan(0);
+    expect(r.utilization.mac_array).toBeGreaterThan(0);
+    expect(r.utilization.mac_array).toBeLessThan(1);
+    const adds = r.actions.find((a) => a.component === 'mac_array' && a.action === 'tree_add')!;
+    // One int8 add per weight per token: the tree has P*(S-1) adders plus P root corrections.
+    const padded = bitlinearShapes(shape).reduce((a, s) => a + Math.ceil(s.n / arch.simd) * arch.simd * Math.ceil(s.out / arch.lanes) * arch.lanes, 0);
+    expect(adds.count).toBe(padded * (4 + 3));
+    const kvReads = r.actions.find((a) => a.component === 'kv_cache' && a.action === 'read')!.count;
+    const kvd = (shape.hidden / shape.heads) * shape.kvHeads;
+    // prefill: 1+2+3+4 positions; decode: 5, 6, 7; K and V; every layer.
+    expect(kvReads).toBe(2 * kvd * (10 + 18) * shape.layers);
+  });
+  it('streams weights from DRAM when they do not fit and says so', () => {
+    const big = simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 0, tokens: 1 });
+    expect(big.weights_on_chip).toBe(false);
+    expect(big.stalls['dram_bandwidth']).toBeGreaterThan(0);
+    const small = simulateModel(shape, arch, { prefill: 0, tokens: 1 });
+    expect(small.weights_on_chip).toBe(true);
+    expect(small.stalls['dram_bandwidth']).toBe(0);
+  });
+});
+
+describe('sim and energy commands', () => {
+  const bin = path.join(repoRoot(), 'bin', 'bitnet-hw');
+  const cli = (...a: string[]) => spawnSync(process.execPath, [bin, ...a], { encoding: 'utf8' });
+  it('sim --json has cycles_per_token, per_layer, utilization, actions', () => {
+    const r = cli('sim', 'paper-125m', '--arch', 'default-binary', '--tokens', '2', '--json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    for (const k of ['cycles_per_token', 'per_layer', 'utilization', 'actions']) expect(doc).toHaveProperty(k);
+    expect(cli('sim', '2b4t', '--arch', 'tiny-binary').status).toBe(2);
+  });
+  it('energy --method paper matches the published 2B4T figure (0.028 J at 7nm) and orders the baselines', () => {
+    const r = cli('energy', '--method', 'paper', '--model', '2b4t', '--node', '7nm', '--seq', '512', '--json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).sort()).toEqual(['method', 'model', 'node', 'results', 'seq']);
+    const by = Object.fromEntries(doc.results.map((x: { arch: string; total_J: number }) => [x.arch, x]));
+    expect(by.bitnet.total_J).toBeCloseTo(0.028, 3);
+    expect(by.fp16.total_J).toBeGreaterThan(10 * by.bitnet.total_J);
+    expect(by.fp32.total_J).toBeGreaterThan(by.fp16.total_J);
+    for (const x of doc.results) expect(x.total_J).toBeCloseTo(x.mul_J + x.add_J, 12);
+  });
+  it('energy --method activity prices every action and reports the floor', () => {
+    const r = cli('energy', '--method', 'activity', defaultModelDir(), '--arch', 'tiny', '--node', '45nm', '--json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.per_token_J).toBeGreaterThan(0);
+    expect(doc.design_over_floor).toBeGreaterThanOrEqual(1);
+    const sum = doc.per_op.reduce((a: number, l: { J: number }) => a + l.J, 0);
+    expect(sum).toBeCloseTo(doc.total_J, 15);
+    expect(cli('energy', '--method', 'paper', '--model', 'nope', '--json').status).toBe(2);
+  });
+});
