@@ -100,24 +100,45 @@ export class EngineSim {
   private mLast = false;
   /** Cycles simulated since reset. */
   cycles = 0;
-  private readonly acts = new Map<string, ActionCount>();
+  /** Action counters, one slot per (component, action, bits) the model emits. */
+  private readonly cnt: Float64Array;
+  private readonly slots: readonly { component: string; action: string; bits: number }[];
 
   constructor(plan: EnginePlan, values: TokenValues = () => null) {
     this.plan = plan;
     this.values = values;
     this.macV = new Array<boolean>(plan.treeRegisters).fill(false);
     this.macL = new Array<boolean>(plan.treeRegisters).fill(false);
-  }
-
-  private act(component: string, action: string, bits: number, n = 1): void {
-    const key = `${component}\u0000${action}\u0000${bits}`;
-    const a = this.acts.get(key);
-    if (a) a.count += n;
-    else this.acts.set(key, { component, action, bits, count: n });
+    const S = plan.S;
+    this.slots = [
+      { component: 'quantizer', action: 'quantize', bits: 8 },
+      { component: 'qbuf', action: 'write', bits: 8 * S },
+      { component: 'xbuf', action: 'write', bits: 32 },
+      { component: 'xbuf', action: 'read', bits: 32 },
+      { component: 'divider_r', action: 'iteration', bits: DIV_R.divisorBits + 1 },
+      { component: 'mac_array', action: 'tree_add', bits: 8 },
+      { component: 'mac_array', action: 'accumulate', bits: plan.accBits },
+      { component: 'wmem', action: 'read', bits: plan.wordBits },
+      { component: 'qbuf', action: 'read', bits: 8 * S },
+      { component: 'cgen', action: 'normalize', bits: 32 },
+      { component: 'rbuf', action: 'write', bits: plan.accBits },
+      { component: 'divider_c', action: 'iteration', bits: DIV_C.divisorBits + 1 },
+      { component: 'dequant', action: 'f32_multiply', bits: 32 },
+      { component: 'output', action: 'beat', bits: 32 },
+    ];
+    this.cnt = new Float64Array(this.slots.length);
   }
 
   actions(): ActionCount[] {
-    return [...this.acts.values()].sort((a, b) => (a.component + a.action < b.component + b.action ? -1 : 1)).map((a) => ({ ...a }));
+    const m = new Map<string, ActionCount>();
+    this.slots.forEach((sl, i) => {
+      if (this.cnt[i] === 0) return;
+      const key = `${sl.component}\u0000${sl.action}\u0000${sl.bits}`;
+      const a = m.get(key);
+      if (a) a.count += this.cnt[i]!;
+      else m.set(key, { ...sl, count: this.cnt[i]! });
+    });
+    return [...m.values()].sort((a, b) => (a.component + a.action < b.component + b.action ? -1 : 1));
   }
 
   /** Apply `inp` for one cycle: returns the outputs seen during the cycle, then clocks. */
@@ -141,8 +162,8 @@ export class EngineSim {
     const rStart = this.qst === Q_DIV && !this.qDivStarted;
     // Pack stage first: it finishes the previous token, whose buffers a new first beat replaces.
     if (this.rdV) {
-      this.act('quantizer', 'quantize', 8);
-      if (this.rdIdx % S === S - 1) this.act('qbuf', 'write', 8 * S);
+      this.cnt[0] = this.cnt[0]! + 1;
+      if (this.rdIdx % S === S - 1) this.cnt[1] = this.cnt[1]! + 1;
       if (this.rdIdx === this.qchunks * S - 1) {
         qDone = true;
         qOut = { id: this.tokenSeq++, layer: this.qlayer, y: this.values(this.qlayer, this.qx) };
@@ -162,7 +183,7 @@ export class EngineSim {
             this.qx = new Uint32Array(l.n);
           }
           this.qx[this.qcnt] = inp.s_data >>> 0;
-          this.act('xbuf', 'write', 32);
+          this.cnt[2] = this.cnt[2]! + 1;
           if (this.qcnt === n - 1) {
             this.qcnt = 0;
             qst = Q_DIV;
@@ -184,7 +205,7 @@ export class EngineSim {
         break;
       default: {
         const nq = this.qchunks * S;
-        if (this.qIssued < this.qn) this.act('xbuf', 'read', 32);
+        if (this.qIssued < this.qn) this.cnt[3] = this.cnt[3]! + 1;
         if (this.qIssued === nq - 1) qst = Q_LOAD;
         this.rdIdxNext = this.qIssued;
         this.qIssued++;
@@ -197,7 +218,7 @@ export class EngineSim {
       this.rRun = true;
       this.rCount = DIV_R.dividendBits;
     } else if (this.rRun) {
-      this.act('divider_r', 'iteration', DIV_R.divisorBits + 1);
+      this.cnt[4] = this.cnt[4]! + 1;
       if (this.rCount === 1) {
         this.rRun = false;
         rDone = true;
@@ -217,8 +238,8 @@ export class EngineSim {
       this.macL[0] = this.iL;
     }
     if (vF) {
-      this.act('mac_array', 'tree_add', 8, P * Math.max(S - 1, 0) + P);
-      this.act('mac_array', 'accumulate', this.plan.accBits, P);
+      this.cnt[5] = this.cnt[5]! + P * Math.max(S - 1, 0) + P;
+      this.cnt[6] = this.cnt[6]! + P;
     }
     const outDone = vF && lF;
     let accReady = this.accReady || this.outDone;
@@ -226,8 +247,8 @@ export class EngineSim {
     if (take && this.rbJ === this.rbRows - 1) rbFull = false;
     const cStart = this.cst === C_CDIV && !this.cDivStarted;
     if (issue) {
-      this.act('wmem', 'read', this.plan.wordBits);
-      this.act('qbuf', 'read', 8 * S);
+      this.cnt[7] = this.cnt[7]! + 1;
+      this.cnt[8] = this.cnt[8]! + 1;
     }
     let cst = this.cst;
     switch (this.cst) {
@@ -245,7 +266,7 @@ export class EngineSim {
         if (!this.cDivStarted) this.cDivStarted = true;
         else if (this.cDone) {
           this.cDivStarted = false;
-          this.act('cgen', 'normalize', 32);
+          this.cnt[9] = this.cnt[9]! + 1;
           if (this.g === cl!.weightGroups - 1) {
             cst = C_ISSUE;
             this.k = 0;
@@ -266,7 +287,7 @@ export class EngineSim {
           this.rbLast = this.t === cl!.tiles - 1;
           this.rbTok = this.cur;
           this.rbBase = this.tbase;
-          this.act('rbuf', 'write', this.plan.accBits, P);
+          this.cnt[10] = this.cnt[10]! + P;
           if (this.rbLast) cst = C_IDLE;
           else {
             this.t++;
@@ -281,7 +302,7 @@ export class EngineSim {
       this.cRun = true;
       this.cCount = DIV_C.dividendBits;
     } else if (this.cRun) {
-      this.act('divider_c', 'iteration', DIV_C.divisorBits + 1);
+      this.cnt[11] = this.cnt[11]! + 1;
       if (this.cCount === 1) {
         this.cRun = false;
         cDone = true;
@@ -299,11 +320,11 @@ export class EngineSim {
         const y = this.rbTok!.y;
         this.s1Data = y ? y[this.rbBase + this.rbJ]! : 0;
         this.s1Last = this.rbLast && this.rbJ === this.rbRows - 1;
-        this.act('dequant', 'f32_multiply', 32);
+        this.cnt[12] = this.cnt[12]! + 1;
       }
     }
     if (take) this.rbJ = this.rbJ === this.rbRows - 1 ? 0 : this.rbJ + 1;
-    if (out.m_valid && inp.m_ready) this.act('output', 'beat', 32);
+    if (out.m_valid && inp.m_ready) this.cnt[13] = this.cnt[13]! + 1;
 
     // ---- commit ----
     this.qst = qst;
