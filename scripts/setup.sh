@@ -16,9 +16,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# RTL tools from Debian: Verilator 5.006, Icarus Verilog 11, Yosys 0.23.
+# RTL tools from Debian: Verilator 5.006, Icarus Verilog 11, Yosys 0.23; Chromium for the report test.
 need_apt=""
-for tool in verilator:verilator iverilog:iverilog yosys:yosys; do
+for tool in verilator:verilator iverilog:iverilog yosys:yosys chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt="$need_apt ${tool##*:}"
 done
 if [ -n "$need_apt" ]; then

@@ -21,6 +21,7 @@ import { simulateModel } from '../sim/model.js';
 import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
 import { activityEnergy } from '../energy/activity.js';
+import { writeReport } from '../report/index.js';
 
 export interface CommandResult {
   readonly json: unknown;
@@ -177,4 +178,15 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
     ...top.map(([k, v]) => `  ${k.padEnd(12)} ${v.toExponential(3)} J`),
   ].join('\n');
   return { json: r, text };
+}
+
+export function reportCommand(modelSpec: string, archSpec: string | undefined, node: string, out: string, tokens: number, prefill: number): CommandResult {
+  const table = loadEnergyTable(node);
+  const { shape, zeroFraction } = resolveShape(modelSpec);
+  const arch = loadArch(archSpec ?? (shape.weightKind === 'binary' ? 'default-binary' : 'default'));
+  if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${arch.name}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind}`);
+  const sim = simulateModel(shape, arch, { prefill, tokens });
+  const data = { title: `bitnet-hw report: ${shape.name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512) };
+  const files = writeReport(data, out);
+  return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_token_J: data.activity.per_token_J }, text: `wrote ${files.markdown} and ${files.html}` };
 }

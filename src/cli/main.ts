@@ -18,6 +18,7 @@ import {
   verifyCommand,
   simCommand,
   energyCommand,
+  reportCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -186,6 +187,20 @@ const energy = defineCommand({
   },
 });
 
+const report = defineCommand({
+  meta: { name: 'report', description: 'Markdown and self-contained HTML report with charts (energy, cycles, BitNet vs FP16)' },
+  args: {
+    model: { type: 'positional', description: 'model folder or preset', required: true },
+    arch: { type: 'string', description: 'architecture preset or JSON file' },
+    node: { type: 'string', default: '7nm' },
+    out: { type: 'string', description: 'output folder', required: true },
+    tokens: { type: 'string', default: '4' },
+    prefill: { type: 'string', default: '16' },
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.tokens, '--tokens', 4), parseCount(args.prefill, '--prefill'))),
+});
+
 const demo = defineCommand({
   meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
   args: {
@@ -208,7 +223,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, demo },
+  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, report, demo },
 });
 
 async function usageFor(rawArgs: readonly string[]): Promise<string> {
