@@ -1,7 +1,8 @@
 /**
  * The main job, as a readable list of named steps over the default (or a given) model:
  * checkpoint -> IR -> validation -> reference (float, hw) -> kernel cross-check -> generation.
- * Later stages (RTL generation, verification, simulation, energy, report) append steps here.
+ * then RTL generation -> bit-exact verification -> simulation (cycle-checked against the RTL)
+ * -> energy and report.
  * Each step is a pure-ish function of the context; the runner times it and collects its summary.
  */
 import { summarizeModel, type ModelSummary } from './ir/dump.js';
@@ -14,9 +15,25 @@ import { bitlinearAccumulators } from './ref/bitlinear.js';
 import { generateGreedy, runSequence, type RunResult } from './ref/model.js';
 import type { QuantizedActs } from './numerics/index.js';
 import { forward, createKvCache } from './ref/model.js';
+import * as path from 'node:path';
+import { generateRtl, writeRtl, type RtlDesign } from './codegen/verilog.js';
+import { loadArch } from './ir/arch.js';
+import { verifyModel, type VerifyResult } from './verify/index.js';
+import { EngineTimer, simulateModel, type SimReport } from './sim/model.js';
+import { shapeOfModel } from './ir/presets.js';
+import { loadEnergyTable } from './energy/tables.js';
+import { activityEnergy } from './energy/activity.js';
+import { paperEnergy } from './energy/paper.js';
+import { writeReport } from './report/index.js';
 
 export interface PipelineContext {
   readonly modelPath: string;
+  readonly archName: string;
+  readonly outDir: string;
+  readonly vectors: number;
+  design?: RtlDesign;
+  verify?: VerifyResult;
+  simReport?: SimReport;
   readonly tokens: readonly number[];
   readonly maxNew: number;
   model?: Model;
@@ -40,6 +57,55 @@ function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`pipeline: ${what} not computed by an earlier step`);
   return v;
 }
+
+const STEPS_HW: readonly Step[] = [
+  {
+    name: 'rtl-generate',
+    run: (ctx) => {
+      ctx.design = generateRtl(need(ctx.model, 'model'), loadArch(ctx.archName));
+      const dir = path.join(ctx.outDir, 'rtl');
+      writeRtl(ctx.design, dir);
+      const m = ctx.design.manifest;
+      return { out: dir, files: m.sources.length + 3, configHash: m.configHash, lanes: m.arch.lanes, simd: m.arch.simd, accumulatorBits: m.parameters['ACC_BITS'] };
+    },
+  },
+  {
+    name: 'rtl-verify',
+    run: (ctx) => {
+      ctx.verify = verifyModel(need(ctx.model, 'model'), loadArch(ctx.archName), { sim: 'verilator', vectors: ctx.vectors, seed: 1, inStall: 20, outStall: 20 });
+      const v = ctx.verify;
+      return { sim: v.sim, vectors: v.vectors, mismatches: v.mismatches, cycles: v.cycles };
+    },
+  },
+  {
+    name: 'simulate',
+    run: (ctx) => {
+      const model = need(ctx.model, 'model');
+      const arch = loadArch(ctx.archName);
+      const v = need(ctx.verify, 'verification');
+      const timer = new EngineTimer(arch);
+      // The simulator's per-layer engine cycles must equal the RTL's isolated latencies.
+      const cycleMismatches = v.per_layer.filter((l) => timer.segment([{ n: l.n, out: l.out }], 1).cycles !== l.latency_cycles).length;
+      ctx.simReport = simulateModel(shapeOfModel(model), arch, { prefill: ctx.tokens.length, tokens: ctx.maxNew });
+      const r = ctx.simReport;
+      return { cyclesPerToken: Math.round(r.cycles_per_token), tokensPerSecond: Number(r.tokens_per_second.toFixed(1)), macUtilization: Number(r.utilization.mac_array.toFixed(3)), layersCycleExactWithRtl: `${v.per_layer.length - cycleMismatches}/${v.per_layer.length}` };
+    },
+  },
+  {
+    name: 'energy-report',
+    run: (ctx) => {
+      const model = need(ctx.model, 'model');
+      const shape = shapeOfModel(model);
+      const table = loadEnergyTable('7nm');
+      const sim = need(ctx.simReport, 'simulation');
+      const activity = activityEnergy(sim, shape, table, need(ctx.summary, 'summary').zeroWeightFraction ?? 0);
+      const paper = paperEnergy(shape, table, 512);
+      const files = writeReport({ title: `bitnet-hw demo: ${shape.name} on ${ctx.archName}`, sim, activity, paper }, ctx.outDir);
+      const by = Object.fromEntries(paper.results.map((r) => [r.arch, r.total_J]));
+      return { perTokenJ: activity.per_token_J, overFloor: Number(activity.design_over_floor.toFixed(2)), paperBitnetJ: by['bitnet'], paperFp16J: by['fp16'], report: files.html };
+    },
+  },
+];
 
 export const STEPS: readonly Step[] = [
   {
@@ -113,6 +179,8 @@ export const STEPS: readonly Step[] = [
     },
   },
 ];
+
+STEPS_HW.forEach((s) => (STEPS as Step[]).push(s));
 
 export function runPipeline(ctx: PipelineContext, steps: readonly Step[] = STEPS): StepReport[] {
   return steps.map((s) => {

@@ -207,11 +207,21 @@ const demo = defineCommand({
     model: { type: 'string', description: 'model to use instead of the shipped default' },
     tokens: { type: 'string', description: 'prompt token ids', default: '1,72,101,108,108,111' },
     'max-tokens': { type: 'string', default: '8' },
+    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
+    out: { type: 'string', description: 'folder for the RTL and the report', default: 'demo-out' },
+    vectors: { type: 'string', description: 'token vectors for RTL verification', default: '2000' },
     json: jsonArg,
   },
   run: ({ args }) => {
     const modelPath = args.model ?? defaultModelDir();
-    const reports = runPipeline({ modelPath, tokens: parseTokens(args.tokens), maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 8) });
+    const reports = runPipeline({
+      modelPath,
+      archName: args.arch,
+      outDir: args.out,
+      vectors: parsePositiveInt(args.vectors, '--vectors', 2000),
+      tokens: parseTokens(args.tokens),
+      maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 8),
+    });
     const text = [
       `bitnet-hw demo on ${modelPath}`,
       `pipeline: ${STEPS.map((s) => s.name).join(' -> ')}`,

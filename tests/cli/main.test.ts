@@ -59,11 +59,18 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     expect(JSON.parse(g.stdout).generated.length).toBeLessThanOrEqual(4);
     expect(JSON.parse(cli('validate', model, '--json').stdout).valid).toBe(true);
   });
-  it('demo runs every pipeline step on the shipped default model', () => {
-    const r = cli('demo', '--json');
+  it('demo runs every pipeline step on the shipped default model', { timeout: 300_000 }, () => {
+    const out = tmpDir('bnhw-demo-');
+    const r = cli('demo', '--json', '--out', out, '--vectors', '300');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as { steps: { step: string; summary: Record<string, unknown> }[] };
-    expect(doc.steps.map((s) => s.step)).toEqual(['import', 'validate', 'reference-float', 'reference-hw', 'bitlinear-kernels', 'generate']);
+    expect(doc.steps.map((s) => s.step)).toEqual([
+      'import', 'validate', 'reference-float', 'reference-hw', 'bitlinear-kernels', 'generate',
+      'rtl-generate', 'rtl-verify', 'simulate', 'energy-report',
+    ]);
     expect(doc.steps.find((s) => s.step === 'bitlinear-kernels')!.summary['mismatches']).toBe(0);
+    expect(doc.steps.find((s) => s.step === 'rtl-verify')!.summary['mismatches']).toBe(0);
+    expect(doc.steps.find((s) => s.step === 'simulate')!.summary['layersCycleExactWithRtl']).toBe('14/14');
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 });
