@@ -18,6 +18,7 @@ import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { MODEL_PRESETS, shapeOfModel, type ModelShape } from '../ir/presets.js';
 import { simulateModel } from '../sim/model.js';
+import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
 import { activityEnergy } from '../energy/activity.js';
@@ -145,8 +146,13 @@ export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: n
  */
 export const TERNARY_ZERO_FRACTION = 0.31;
 
-export function simCommand(modelSpec: string, archSpec: string, tokens: number, prefill: number): CommandResult {
+export function simCommand(modelSpec: string, archSpec: string, tokens: number, prefill: number, functional?: number[]): CommandResult {
   const arch = loadArch(archSpec);
+  if (functional) {
+    if (MODEL_PRESETS[modelSpec]) fail('CLI009', '--functional', 'functional mode needs weights', 'pass a model folder (make one with `bitnet-hw make-model`)');
+    const r = simulateFunctional(loadModel(modelSpec), arch, functional);
+    return { json: { mode: 'functional', ...r }, text: `functional: ${r.bitlinearCalls} BitLinear calls on the engine model, ${r.engineCycles} engine cycles; logits ${r.logitsEqualReference ? 'equal the hw reference bit for bit' : `DIFFER from the hw reference (max ${r.maxAbsDiff})`}` };
+  }
   const { shape } = resolveShape(modelSpec);
   if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${archSpec}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind}`);
   const r = simulateModel(shape, arch, { prefill, tokens });

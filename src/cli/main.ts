@@ -156,9 +156,11 @@ const sim = defineCommand({
     arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
     tokens: { type: 'string', description: 'decode tokens', default: '1' },
     prefill: { type: 'string', description: 'prompt tokens processed first', default: '0' },
+    functional: { type: 'string', description: 'functional mode: run these token ids with every BitLinear on the engine model', valueHint: '1,2,3' },
     json: jsonArg,
   },
-  run: ({ args }) => emit(simCommand(args.model, args.arch, parsePositiveInt(args.tokens, '--tokens', 1), parseCount(args.prefill, '--prefill'))),
+  run: ({ args }) =>
+    emit(simCommand(args.model, args.arch, parsePositiveInt(args.tokens, '--tokens', 1), parseCount(args.prefill, '--prefill'), args.functional ? parseTokens(args.functional, '--functional') : undefined)),
 });
 
 const energy = defineCommand({

@@ -7,7 +7,7 @@
  * kind of the IR, SubLN wherever the IR places it, and BitLinears under `float` or `hw` numerics.
  * Deterministic: the same model, tokens and numerics give the same bits.
  */
-import type { DecoderLayerIR, Model } from '../ir/types.js';
+import type { BitLinearIR, DecoderLayerIR, Model } from '../ir/types.js';
 import type { Numerics } from '../numerics/index.js';
 import { fail } from '../util/diagnostics.js';
 import { applyBitLinear, type Kernel } from './bitlinear.js';
@@ -38,6 +38,11 @@ export interface ForwardOptions {
   readonly kernel?: Kernel;
   /** Which positions get logits: all (run) or only the last (generation). */
   readonly logits?: 'all' | 'last';
+  /**
+   * Replaces the reference BitLinear (e.g. by the cycle-level engine model). Must return the
+   * [rows, out] outputs; used by the simulator's functional mode.
+   */
+  readonly bitlinear?: (bl: BitLinearIR, x: Float32Array, rows: number) => Float32Array;
   /** Called for every BitLinear with its input, quantized activations and accumulators. */
   readonly onBitLinear?: (name: string, x: Float32Array, rows: number, qa: QuantizedActs, acc: Int32Array) => void;
 }
@@ -47,7 +52,7 @@ function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float3
   const h = ir.hidden;
   const a = layer.attention;
   const lin = (bl: Parameters<typeof applyBitLinear>[1], inp: Float32Array): Float32Array =>
-    applyBitLinear(opts.numerics, bl, tensors, inp, T, opts.kernel ?? 'lut', opts.onBitLinear ? (qa, acc) => opts.onBitLinear!(bl.name, inp, T, qa, acc) : undefined);
+    opts.bitlinear ? opts.bitlinear(bl, inp, T) : applyBitLinear(opts.numerics, bl, tensors, inp, T, opts.kernel ?? 'lut', opts.onBitLinear ? (qa, acc) => opts.onBitLinear!(bl.name, inp, T, qa, acc) : undefined);
 
   // Attention block.
   const xn = applyNorm(layer.attnNorm, tensors, x, T, new Float32Array(T * h));

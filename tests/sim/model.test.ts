@@ -100,3 +100,15 @@ describe('sim and energy commands', () => {
     expect(cli('energy', '--method', 'paper', '--model', 'nope', '--json').status).toBe(2);
   });
 });
+
+describe('functional mode', () => {
+  it('a forward pass with every BitLinear on the engine model equals the hw reference bit for bit', async () => {
+    const { simulateFunctional } = await import('../../src/sim/functional.js');
+    const { fixture } = await import('../helpers.js');
+    const r = simulateFunctional(loadModel(defaultModelDir()), ARCH_PRESETS['default']!, [5, 9, 250, 17]);
+    expect(r.logitsEqualReference).toBe(true);
+    expect(r.bitlinearCalls).toBe(14);
+    const bin = loadModel(fixture({ format: 'paper-binary', groups: 2 }));
+    expect(simulateFunctional(bin, ARCH_PRESETS['tiny-binary']!, [1, 2, 3]).logitsEqualReference).toBe(true);
+  }, 120_000);
+});
