@@ -2,7 +2,8 @@
 // vector files the cocotb benches read. Drives tokens with seeded random input stalls and output
 // back-pressure, checks every output bit-exactly, and reports cycles per token.
 //
-// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens [serial]]
+// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens [serial [weights.hex]]]
+// (the weights file is required by load-port designs, built with -DBNHW_LOAD_PORT)
 // prints one JSON document on stdout.
 #include <cstdint>
 #include <cstdio>
@@ -61,6 +62,35 @@ struct XorShift32 {
   bool percent(uint32_t p) { return (next() % 100u) < p; }
 };
 
+#ifdef BNHW_LOAD_PORT
+// Wide-port setters: Verilator maps a port to CData/SData/IData/QData or VlWide<N> by width.
+void setWord(CData& d, const std::vector<uint32_t>& w) { d = static_cast<CData>(w[0]); }
+void setWord(SData& d, const std::vector<uint32_t>& w) { d = static_cast<SData>(w[0]); }
+void setWord(IData& d, const std::vector<uint32_t>& w) { d = w[0]; }
+void setWord(QData& d, const std::vector<uint32_t>& w) { d = w[0] | (static_cast<QData>(w.size() > 1 ? w[1] : 0) << 32); }
+template <std::size_t N>
+void setWord(VlWide<N>& d, const std::vector<uint32_t>& w) {
+  for (std::size_t i = 0; i < N; i++) d[i] = i < w.size() ? w[i] : 0;
+}
+
+// Hex image (one word per line, most significant digit first) -> 32-bit little-endian limbs.
+std::vector<std::vector<uint32_t>> readHex(const char* path) {
+  std::vector<std::vector<uint32_t>> words;
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty()) continue;
+    std::vector<uint32_t> limbs;
+    for (int end = static_cast<int>(line.size()); end > 0; end -= 8) {
+      const int begin = end - 8 > 0 ? end - 8 : 0;
+      limbs.push_back(static_cast<uint32_t>(std::strtoul(line.substr(begin, end - begin).c_str(), nullptr, 16)));
+    }
+    words.push_back(limbs);
+  }
+  return words;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +128,21 @@ int main(int argc, char** argv) {
   tick();
   tick();
   top->rst = 0;
+#ifdef BNHW_LOAD_PORT
+  // Load-port designs: the host writes the weight memory through w_we/w_addr/w_data first.
+  if (argc < 8) {
+    std::fprintf(stderr, "load-port design: pass the weights hex file as the 7th argument\n");
+    return 2;
+  }
+  const auto image = readHex(argv[7]);
+  for (std::size_t a = 0; a < image.size(); a++) {
+    top->w_we = 1;
+    top->w_addr = static_cast<uint32_t>(a);
+    setWord(top->w_data, image[a]);
+    tick();
+  }
+  top->w_we = 0;
+#endif
 
   Token inT, outT;
   bool inHave = maxTokens > 0 && inFile.next(inT);

@@ -37,7 +37,7 @@ export interface RtlManifest {
   readonly arch: ArchSpec;
   readonly ports: readonly { name: string; dir: 'input' | 'output'; width: number; description: string }[];
   readonly parameters: Readonly<Record<string, number | string>>;
-  readonly memories: readonly { name: string; words: number; wordBits: number; init: string | null }[];
+  readonly memories: readonly { name: string; words: number; wordBits: number; init: string | null; loadImage?: string }[];
   readonly layers: readonly {
     id: number;
     name: string;
@@ -97,7 +97,8 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
   }
   const bytesPerWord = Math.ceil(plan.wordBits / 8);
   const depth = 2 ** view.widths['waw']!;
-  if (!view.loadPort) files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, plan.codeBits));
+  // ROM designs read this image with $readmemh; load-port designs get it as the host's load image.
+  files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, plan.codeBits));
   const sources = [...files.keys()].filter((f) => f.endsWith('.v')).sort();
   const manifest: RtlManifest = {
     generator: `bitnet-hw ${GENERATOR_VERSION}`,
@@ -127,7 +128,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
     ],
     parameters: { ...(view.loadPort ? {} : { WEIGHTS_FILE: view.weightsFile }), P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters },
     memories: [
-      { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile },
+      { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
       { name: 'qbuf', words: 2 ** view.widths['chw']!, wordBits: plan.S * 8, init: null },
       { name: 'xbuf', words: 2 ** view.widths['xaw']!, wordBits: 32, init: null },
     ],

@@ -42,8 +42,8 @@ export function buildHarness(design: RtlDesign, fromDir?: string): { exe: string
   const r = run('verilator', [
     '--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast',
     '--top-module', design.manifest.top, '-Mdir', path.join(root, 'obj'), '-o', 'engine_harness',
-    `-GWEIGHTS_FILE="${path.join(rtlDir, 'bnhw_weights.hex')}"`,
-    '-CFLAGS', '-O2', ...sources, harness,
+    ...(design.view.loadPort ? [] : [`-GWEIGHTS_FILE="${path.join(rtlDir, 'bnhw_weights.hex')}"`]),
+    '-CFLAGS', design.view.loadPort ? '-O2 -DBNHW_LOAD_PORT' : '-O2', ...sources, harness,
   ]);
   if (r.status !== 0) {
     fs.rmSync(root, { recursive: true, force: true });
@@ -57,8 +57,9 @@ export function runHarness(
   vectorsFile: string,
   opts: { seed: number; inStall: number; outStall: number; maxTokens?: number; serial?: boolean; rtlDir?: string },
 ): HarnessResult {
-  const { exe } = buildHarness(design, opts.rtlDir);
+  const { exe, rtlDir } = buildHarness(design, opts.rtlDir);
   const args = [vectorsFile, String(opts.seed), String(opts.inStall), String(opts.outStall), String(opts.maxTokens ?? 2 ** 53), opts.serial ? '1' : '0'];
+  if (design.view.loadPort) args.push(path.join(rtlDir, 'bnhw_weights.hex'));
   const r = run(exe, args);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {

@@ -47,6 +47,14 @@ describe('Verilator harness: 1e5 token vectors per preset, bit-exact', () => {
     writeVectorsForPlan(model, d.plan, 3000, 8, vec);
     expect(runHarness(d, vec, { seed: 8, inStall: 50, outStall: 60 }).mismatches).toBe(0);
   });
+  it('load-port designs: weights written through the port by the harness, then bit-exact', () => {
+    for (const [lanes, simd] of [[7, 12], [16, 32]] as const) {
+      const d = generateRtl(model, parseArch({ name: 'lp', lanes, simd, weightKind: 'ternary', treePipeline: 2, weightMemory: 'load-port', clockMHz: 100 }, 't'));
+      const vec = path.join(tmpDir(), 'v.bin');
+      writeVectorsForPlan(model, d.plan, 800, 12, vec);
+      expect(runHarness(d, vec, { seed: 12, inStall: 25, outStall: 25 }).mismatches).toBe(0);
+    }
+  }, 300_000);
   it('a single-layer design (--layer) matches too', () => {
     const d = generateRtl(model, ARCH_PRESETS['tiny']!, 'layers.0.ffn.down');
     const vec = path.join(tmpDir(), 'v.bin');
