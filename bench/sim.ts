@@ -15,7 +15,7 @@ import { loadModel } from '../src/ir/load.js';
 import { MODEL_PRESETS, shapeOfModel } from '../src/ir/presets.js';
 import { simulateModel } from '../src/sim/model.js';
 import { runStream } from '../src/sim/stream.js';
-import { defaultModelDir } from '../src/util/paths.js';
+import { syntheticModelDir } from '../src/util/paths.js';
 import { writeVectorsForPlan } from '../src/verify/vectors.js';
 import { buildHarness, runHarness } from '../src/verify/verilator.js';
 
@@ -30,7 +30,7 @@ export function benchSim(): void {
   const tok = time(() => simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 0, tokens: 1 }));
   console.log(`2B4T decode token, timing mode (fresh memo each run): ${(tok.s * 1000).toFixed(0)} ms for ${tok.value.decode_cycles.toLocaleString('en-US')} simulated cycles (goal <= 1000 ms)`);
 
-  const model = loadModel(defaultModelDir());
+  const model = loadModel(syntheticModelDir());
   for (const archName of ['tiny', 'default'] as const) {
     const arch = ARCH_PRESETS[archName]!;
     const d = generateRtl(model, arch);

@@ -17,7 +17,7 @@ import { generateRtl, writeRtl } from '../src/codegen/verilog.js';
 import { writeVectorsForPlan } from '../src/verify/vectors.js';
 import { runHarness } from '../src/verify/verilator.js';
 import { BitnetError } from '../src/util/diagnostics.js';
-import { defaultModelDir } from '../src/util/paths.js';
+import { syntheticModelDir } from '../src/util/paths.js';
 import { writeSyntheticCheckpoint } from '../src/ir/export/synthetic.js';
 
 export interface Mutation {
@@ -141,7 +141,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeSyntheticCheckpoint(binDir, { format: 'paper-binary', hidden: 64, layers: 1, heads: 4, kvHeads: 2, ffnHidden: 96, vocab: 64, groups: 2, seed: 3 });
   const results = runMutations(
     [
-      { modelDir: process.argv[2] ?? defaultModelDir(), arch: 'tiny' },
+      { modelDir: process.argv[2] ?? syntheticModelDir(), arch: 'tiny' },
       { modelDir: binDir, arch: 'tiny-binary' },
     ],
     Number(process.argv[3] ?? 400),

@@ -7,13 +7,13 @@ import { generateRtl } from '../src/codegen/verilog.js';
 import { ARCH_PRESETS } from '../src/ir/arch.js';
 import { writeSyntheticCheckpoint } from '../src/ir/export/synthetic.js';
 import { loadModel } from '../src/ir/load.js';
-import { defaultModelDir } from '../src/util/paths.js';
+import { syntheticModelDir } from '../src/util/paths.js';
 import { macArrayReport, synthesize } from '../src/verify/synth.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const ternary = loadModel(process.argv[2] ?? defaultModelDir());
+const ternary = loadModel(process.argv[2] ?? syntheticModelDir());
 const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-synth-'));
 writeSyntheticCheckpoint(binDir, { format: 'paper-binary', hidden: 128, layers: 1, heads: 4, kvHeads: 2, ffnHidden: 320, vocab: 64, seed: 3 });
 const binary = loadModel(binDir);

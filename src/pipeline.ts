@@ -175,7 +175,8 @@ export const STEPS: readonly Step[] = [
       const model = need(ctx.model, 'model');
       const f = generateGreedy(model, ctx.tokens, ctx.maxNew, { numerics: 'float' });
       const h = generateGreedy(model, ctx.tokens, ctx.maxNew, { numerics: 'hw' });
-      return { float: f, hw: h, identical: f.join() === h.join() };
+      const text = (ids: number[]): string | undefined => (model.ir.embedding.vocabSize >= 256 ? Buffer.from(ids.filter((t) => t < 256)).toString('utf8') : undefined);
+      return { float: f, hw: h, identical: f.join() === h.join(), floatText: text(f), hwText: text(h) };
     },
   },
 ];

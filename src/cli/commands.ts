@@ -196,3 +196,47 @@ export function reportCommand(modelSpec: string, archSpec: string | undefined, n
   const files = writeReport(data, out);
   return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_token_J: data.activity.per_token_J }, text: `wrote ${files.markdown} and ${files.html}` };
 }
+
+/** Byte-level prompts: the models trained here use token id = byte value (0-255) plus BOS/EOS. */
+export function encodePrompt(model: Model, text: string): number[] {
+  if (model.ir.embedding.vocabSize < 256) fail('CLI012', '--prompt', `vocabulary of ${model.ir.embedding.vocabSize} is not byte-level`, 'use --tokens with token ids for this model');
+  const bytes = [...Buffer.from(text, 'utf8')];
+  return model.ir.bosToken !== null ? [model.ir.bosToken, ...bytes] : bytes;
+}
+
+export function decodeBytes(ids: readonly number[]): string {
+  return Buffer.from(ids.filter((t) => t < 256)).toString('utf8');
+}
+
+export function generateFromPrompt(modelPath: string, prompt: string, maxTokens: number, numerics: Numerics): CommandResult {
+  const model = loadModel(modelPath);
+  const tokens = encodePrompt(model, prompt);
+  const out = generateGreedy(model, tokens, maxTokens, { numerics, stopAtEos: true });
+  const text = decodeBytes(out);
+  return { json: { prompt, tokens, generated: out, text, numerics }, text: `${prompt}${text}` };
+}
+
+/** Held-out bits per byte and perplexity (float numerics), over non-overlapping 128-byte windows. */
+export function evalCommand(modelPath: string, textPath: string, window = 128): CommandResult {
+  const model = loadModel(modelPath);
+  if (model.ir.embedding.vocabSize < 256) fail('CLI012', modelPath, 'eval needs a byte-level model', 'use a model trained by python/bitnet_train');
+  const data = [...fs.readFileSync(textPath)];
+  let nats = 0;
+  let count = 0;
+  const V = model.ir.embedding.vocabSize;
+  for (let w = 0; w + window + 1 <= data.length; w += window) {
+    const seq = data.slice(w, w + window + 1);
+    const r = runSequence(model, seq.slice(0, window), { numerics: 'float' });
+    for (let t = 0; t < window; t++) {
+      const row = r.logits.subarray(t * V, (t + 1) * V);
+      let mx = -Infinity;
+      for (const v of row) if (v > mx) mx = v;
+      let z = 0;
+      for (const v of row) z += Math.exp(v - mx);
+      nats += Math.log(z) + mx - row[seq[t + 1]!]!;
+      count++;
+    }
+  }
+  const bpb = nats / count / Math.LN2;
+  return { json: { bits_per_byte: bpb, perplexity: Math.exp(nats / count), tokens: count }, text: `held-out ${count} bytes: ${bpb.toFixed(4)} bits/byte, perplexity ${Math.exp(nats / count).toFixed(3)}` };
+}

@@ -5,7 +5,7 @@
  */
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { BitnetError, formatDiagnostics } from '../util/diagnostics.js';
-import { defaultModelDir } from '../util/paths.js';
+import { defaultModelDir, heldoutTextPath } from '../util/paths.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import {
   convertCommand,
@@ -19,9 +19,13 @@ import {
   simCommand,
   energyCommand,
   reportCommand,
+  generateFromPrompt,
+  evalCommand,
+  encodePrompt,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
+import { loadModel } from '../ir/load.js';
 import { writeSyntheticCheckpoint, type SyntheticFormat } from '../ir/export/synthetic.js';
 import { fail } from '../util/diagnostics.js';
 
@@ -67,13 +71,23 @@ const generate = defineCommand({
   meta: { name: 'generate', description: 'Greedy generation with the reference model (KV cache)' },
   args: {
     model: modelArg,
-    tokens: { type: 'string', description: 'comma-separated prompt token ids', required: true, valueHint: '1,2,3' },
+    prompt: { type: 'string', description: 'text prompt (byte-level models)' },
+    tokens: { type: 'string', description: 'comma-separated prompt token ids instead of --prompt', valueHint: '1,2,3' },
     'max-tokens': { type: 'string', description: 'tokens to generate', default: '16' },
     numerics: numericsArg,
     json: jsonArg,
   },
-  run: ({ args }) =>
-    emit(generateCommandLib(args.model, parseTokens(args.tokens), parsePositiveInt(args['max-tokens'], '--max-tokens', 16), parseNumerics(args.numerics))),
+  run: ({ args }) => {
+    const n = parsePositiveInt(args['max-tokens'], '--max-tokens', 16);
+    if (args.prompt !== undefined) emit(generateFromPrompt(args.model, args.prompt, n, parseNumerics(args.numerics)));
+    else emit(generateCommandLib(args.model, parseTokens(args.tokens), n, parseNumerics(args.numerics)));
+  },
+});
+
+const evalCmd = defineCommand({
+  meta: { name: 'eval', description: 'Held-out bits per byte and perplexity on the shipped held-out text' },
+  args: { model: modelArg, text: { type: 'string', description: 'held-out text file (default: models/heldout.txt)' }, json: jsonArg },
+  run: ({ args }) => emit(evalCommand(args.model, args.text ?? heldoutTextPath())),
 });
 
 const convert = defineCommand({
@@ -207,8 +221,9 @@ const demo = defineCommand({
   meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
   args: {
     model: { type: 'string', description: 'model to use instead of the shipped default' },
-    tokens: { type: 'string', description: 'prompt token ids', default: '1,72,101,108,108,111' },
-    'max-tokens': { type: 'string', default: '8' },
+    prompt: { type: 'string', description: 'text prompt (byte-level models)', default: 'The hacker ' },
+    tokens: { type: 'string', description: 'prompt token ids instead of --prompt (models that are not byte-level)' },
+    'max-tokens': { type: 'string', default: '24' },
     arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
     out: { type: 'string', description: 'folder for the RTL and the report', default: 'demo-out' },
     vectors: { type: 'string', description: 'token vectors for RTL verification', default: '2000' },
@@ -221,8 +236,8 @@ const demo = defineCommand({
       archName: args.arch,
       outDir: args.out,
       vectors: parsePositiveInt(args.vectors, '--vectors', 2000),
-      tokens: parseTokens(args.tokens),
-      maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 8),
+      tokens: args.tokens !== undefined ? parseTokens(args.tokens) : encodePrompt(loadModel(modelPath), args.prompt),
+      maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 24),
     });
     const text = [
       `bitnet-hw demo on ${modelPath}`,
@@ -235,7 +250,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, report, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, report, demo },
 });
 
 async function usageFor(rawArgs: readonly string[]): Promise<string> {

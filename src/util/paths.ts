@@ -13,6 +13,17 @@ export function packageRoot(): string {
   }
 }
 
+/** The shipped default model: BitNet b1.58 trained here (python/bitnet_train), packed 2B4T layout. */
 export function defaultModelDir(): string {
-  return path.join(packageRoot(), 'models', 'default');
+  return path.join(packageRoot(), 'models', 'bitnet-b158');
+}
+
+/** A small seeded random checkpoint (make-model, seed 2026) that the RTL tests use for speed. */
+export function syntheticModelDir(): string {
+  return path.join(packageRoot(), 'models', 'synthetic-tiny');
+}
+
+/** Held-out text of the training corpus (Jargon File, public domain), for `eval`. */
+export function heldoutTextPath(): string {
+  return path.join(packageRoot(), 'models', 'heldout.txt');
 }

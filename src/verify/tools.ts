@@ -41,3 +41,11 @@ export function cacheDir(...parts: string[]): string {
   fs.mkdirSync(d, { recursive: true });
   return d;
 }
+
+/** The PyTorch environment set up by scripts/setup.sh (shared per machine). */
+export function torchPython(): string {
+  const venv = process.env['BITNET_HW_TORCH_VENV'] ?? path.join(process.env['HOME'] ?? '/root', '.cache', 'bitnet-hw', 'venv-torch');
+  const py = path.join(venv, 'bin', 'python');
+  if (!fs.existsSync(py)) fail('TOOL003', py, 'the PyTorch environment is missing', 'run `npm run setup`');
+  return py;
+}

@@ -7,7 +7,7 @@ import { ARCH_PRESETS, parseArch, type ArchSpec } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
 import { planEngine, signedBits } from '../../src/ir/engine-plan.js';
 import { accumulatorBits } from '../../src/numerics/index.js';
-import { defaultModelDir } from '../../src/util/paths.js';
+import { syntheticModelDir } from '../../src/util/paths.js';
 import { codesOf, fixture, tmpDir } from '../helpers.js';
 
 const odd = (lanes: number, simd: number, treePipeline: number, weightKind: 'ternary' | 'binary' = 'ternary', weightMemory: 'rom' | 'load-port' = 'rom'): ArchSpec =>
@@ -24,7 +24,7 @@ function icarus(dir: string, sources: readonly string[]): string {
 }
 
 describe('RTL generation', () => {
-  const model = loadModel(defaultModelDir());
+  const model = loadModel(syntheticModelDir());
   const binModel = loadModel(fixture({ format: 'paper-binary', groups: 2 }));
   const cases: [string, ReturnType<typeof loadModel>, ArchSpec][] = [
     ['tiny', model, ARCH_PRESETS['tiny']!],
@@ -46,7 +46,7 @@ describe('RTL generation', () => {
   }
   it('is byte-for-byte reproducible and free of paths and timestamps', () => {
     const a = generateRtl(model, ARCH_PRESETS['tiny']!);
-    const b = generateRtl(loadModel(defaultModelDir()), ARCH_PRESETS['tiny']!);
+    const b = generateRtl(loadModel(syntheticModelDir()), ARCH_PRESETS['tiny']!);
     expect([...a.files.entries()]).toEqual([...b.files.entries()]);
     for (const [, content] of a.files) {
       expect(content).not.toMatch(/\/(tmp|work|home|root)\//);

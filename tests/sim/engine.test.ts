@@ -11,7 +11,7 @@ import { generateRtl, writeRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch, type ArchSpec } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
 import type { Model } from '../../src/ir/types.js';
-import { defaultModelDir } from '../../src/util/paths.js';
+import { syntheticModelDir } from '../../src/util/paths.js';
 import { writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
 import { EngineSim, referenceValues } from '../../src/sim/engine.js';
@@ -30,7 +30,7 @@ function readVectors(file: string): (StreamToken & { y: Uint32Array })[] {
   return out;
 }
 
-const model = loadModel(defaultModelDir());
+const model = loadModel(syntheticModelDir());
 const binModel = loadModel(fixture({ format: 'paper-binary', groups: 2 }));
 const odd: ArchSpec = parseArch({ name: 'odd', lanes: 3, simd: 5, weightKind: 'ternary', treePipeline: 1, weightMemory: 'rom', clockMHz: 50 }, 't');
 const cases: [string, Model, ArchSpec][] = [

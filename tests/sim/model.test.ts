@@ -8,14 +8,14 @@ import { generateRtl } from '../../src/codegen/verilog.js';
 import { planFromShapes } from '../../src/ir/engine-plan.js';
 import { EngineTimer, simulateModel } from '../../src/sim/model.js';
 import { runStream } from '../../src/sim/stream.js';
-import { defaultModelDir } from '../../src/util/paths.js';
+import { syntheticModelDir } from '../../src/util/paths.js';
 import { writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
 import { repoRoot, tmpDir } from '../helpers.js';
 
 describe('model-level simulation', () => {
   const arch = ARCH_PRESETS['tiny']!;
-  const shape = shapeOfModel(loadModel(defaultModelDir()));
+  const shape = shapeOfModel(loadModel(syntheticModelDir()));
 
   it('engine segments: steady-state extension equals a full cycle-level run', () => {
     const timer = new EngineTimer(arch);
@@ -31,7 +31,7 @@ describe('model-level simulation', () => {
     }
   });
   it('decode cycles of every BitLinear equal the RTL latency recorded by verification', () => {
-    const model = loadModel(defaultModelDir());
+    const model = loadModel(syntheticModelDir());
     const d = generateRtl(model, arch);
     const file = path.join(tmpDir(), 'v.bin');
     writeVectorsForPlan(model, d.plan, d.plan.layers.length, 1, file);
@@ -90,7 +90,7 @@ describe('sim and energy commands', () => {
     for (const x of doc.results) expect(x.total_J).toBeCloseTo(x.mul_J + x.add_J, 12);
   });
   it('energy --method activity prices every action and reports the floor', () => {
-    const r = cli('energy', '--method', 'activity', defaultModelDir(), '--arch', 'tiny', '--node', '45nm', '--json');
+    const r = cli('energy', '--method', 'activity', syntheticModelDir(), '--arch', 'tiny', '--node', '45nm', '--json');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.per_token_J).toBeGreaterThan(0);
@@ -105,7 +105,7 @@ describe('functional mode', () => {
   it('a forward pass with every BitLinear on the engine model equals the hw reference bit for bit', async () => {
     const { simulateFunctional } = await import('../../src/sim/functional.js');
     const { fixture } = await import('../helpers.js');
-    const r = simulateFunctional(loadModel(defaultModelDir()), ARCH_PRESETS['default']!, [5, 9, 250, 17]);
+    const r = simulateFunctional(loadModel(syntheticModelDir()), ARCH_PRESETS['default']!, [5, 9, 250, 17]);
     expect(r.logitsEqualReference).toBe(true);
     expect(r.bitlinearCalls).toBe(14);
     const bin = loadModel(fixture({ format: 'paper-binary', groups: 2 }));

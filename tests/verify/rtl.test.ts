@@ -10,14 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { generateRtl, writeRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
-import { defaultModelDir } from '../../src/util/paths.js';
+import { syntheticModelDir } from '../../src/util/paths.js';
 import { runCocotb, type Bench, type Sim } from '../../src/verify/cocotb.js';
 import { writeQuantizerVectors, writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
 import { runMutations } from '../../scripts/mutate-rtl.js';
 import { fixture, repoRoot, tmpDir } from '../helpers.js';
 
-const model = loadModel(defaultModelDir());
+const model = loadModel(syntheticModelDir());
 
 describe('Verilator harness: 1e5 token vectors per preset, bit-exact', () => {
   for (const preset of ['tiny', 'default'] as const) {
@@ -95,7 +95,7 @@ describe('cocotb benches (driver, monitor, model, checker)', () => {
 describe('verify command', () => {
   it('prints {vectors, mismatches, cycles, sim} and exits 0; a corrupted RTL folder exits 1', () => {
     const bin = path.join(repoRoot(), 'bin', 'bitnet-hw');
-    const ok = spawnSync(process.execPath, [bin, 'verify', defaultModelDir(), '--arch', 'tiny', '--vectors', '300', '--json'], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [bin, 'verify', syntheticModelDir(), '--arch', 'tiny', '--vectors', '300', '--json'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
     const doc = JSON.parse(ok.stdout);
     expect(doc).toMatchObject({ vectors: 300, mismatches: 0, sim: 'verilator' });
@@ -105,10 +105,10 @@ describe('verify command', () => {
     writeRtl(generateRtl(model, ARCH_PRESETS['tiny']!), rtl);
     const f = path.join(rtl, 'bnhw_f32mul.v');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('{neg ^ c[31], e_f[7:0], frac}', '{c[31], e_f[7:0], frac}'));
-    const bad = spawnSync(process.execPath, [bin, 'verify', defaultModelDir(), '--arch', 'tiny', '--rtl', rtl, '--vectors', '100', '--json'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [bin, 'verify', syntheticModelDir(), '--arch', 'tiny', '--rtl', rtl, '--vectors', '100', '--json'], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).mismatches).toBeGreaterThan(0);
-    const other = spawnSync(process.execPath, [bin, 'verify', defaultModelDir(), '--arch', 'default', '--rtl', rtl, '--json'], { encoding: 'utf8' });
+    const other = spawnSync(process.execPath, [bin, 'verify', syntheticModelDir(), '--arch', 'default', '--rtl', rtl, '--json'], { encoding: 'utf8' });
     expect(other.status).toBe(2);
     expect(JSON.parse(other.stdout).error.diagnostics[0].code).toBe('VER011');
   });
@@ -119,7 +119,7 @@ describe('mutation check', () => {
     const bin = fixture({ format: 'paper-binary', hidden: 64, layers: 1, heads: 4, kvHeads: 2, ffnHidden: 96, vocab: 64, groups: 2, seed: 3 });
     const results = runMutations(
       [
-        { modelDir: defaultModelDir(), arch: 'tiny' },
+        { modelDir: syntheticModelDir(), arch: 'tiny' },
         { modelDir: bin, arch: 'tiny-binary' },
       ],
       400,
