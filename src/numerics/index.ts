@@ -119,14 +119,23 @@ function absmaxTable(x: Float32Array, rows: number, n: number, aq: ActQuantIR): 
   return out;
 }
 
+/** What both quantizers start from: finite inputs, group count, numerator, range, eps, absmax. */
+function quantSetup(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string) {
+  checkFinite(x, where);
+  const { qmin, qmax } = qRange(aq.bits);
+  return {
+    G: actGroups(aq),
+    N: scaleNumerator(aq.bits, aq.scaleNumerator),
+    qmin,
+    qmax,
+    eps: Math.fround(aq.epsilon),
+    amax: absmaxTable(x, rows, n, aq),
+  };
+}
+
 /** `float` numerics quantizer, PyTorch semantics (fp32 scale, fp32 product, round, clamp). */
 export function quantizeFloat(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
-  checkFinite(x, where);
-  const G = actGroups(aq);
-  const N = scaleNumerator(aq.bits, aq.scaleNumerator);
-  const { qmin, qmax } = qRange(aq.bits);
-  const eps = Math.fround(aq.epsilon);
-  const amax = absmaxTable(x, rows, n, aq);
+  const { G, N, qmin, qmax, eps, amax } = quantSetup(x, rows, n, aq, where);
   const s = new Float64Array(rows * G);
   const q = new Int8Array(rows * n);
   for (let t = 0; t < rows; t++) {
@@ -145,12 +154,7 @@ export function quantizeFloat(x: Float32Array, rows: number, n: number, aq: ActQ
 
 /** `hw` numerics quantizer: block-float alignment, integer reciprocal, integer rounding. */
 export function quantizeHw(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
-  checkFinite(x, where);
-  const G = actGroups(aq);
-  const N = scaleNumerator(aq.bits, aq.scaleNumerator);
-  const { qmin, qmax } = qRange(aq.bits);
-  const eps = Math.fround(aq.epsilon);
-  const amax = absmaxTable(x, rows, n, aq);
+  const { G, N, qmin, qmax, eps, amax } = quantSetup(x, rows, n, aq, where);
   const A = new Int32Array(rows * G);
   const E = new Int32Array(rows * G);
   const q = new Int8Array(rows * n);

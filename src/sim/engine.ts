@@ -45,6 +45,20 @@ export interface ActionCount {
 const Q_LOAD = 0, Q_DIV = 1, Q_WAIT = 2, Q_QUANT = 3;
 const C_IDLE = 0, C_CWAIT = 1, C_CDIV = 2, C_ISSUE = 3, C_WAIT = 4;
 
+/** Merge `acts` x `times` into `into`, keyed by (component, action, bits). */
+export function addActions(into: Map<string, ActionCount>, acts: readonly ActionCount[], times: number): void {
+  for (const a of acts) {
+    const key = `${a.component}\u0000${a.action}\u0000${a.bits}`;
+    const cur = into.get(key);
+    if (cur) cur.count += a.count * times;
+    else into.set(key, { component: a.component, action: a.action, bits: a.bits, count: a.count * times });
+  }
+}
+
+export function sortedActions(m: ReadonlyMap<string, ActionCount>): ActionCount[] {
+  return [...m.values()].sort((a, b) => (`${a.component}.${a.action}.${a.bits}` < `${b.component}.${b.action}.${b.bits}` ? -1 : 1));
+}
+
 /** Called when a token is complete in the quantizer: returns its output values (or null). */
 export type TokenValues = (layer: number, x: Uint32Array) => Uint32Array | null;
 
@@ -131,14 +145,8 @@ export class EngineSim {
 
   actions(): ActionCount[] {
     const m = new Map<string, ActionCount>();
-    this.slots.forEach((sl, i) => {
-      if (this.cnt[i] === 0) return;
-      const key = `${sl.component}\u0000${sl.action}\u0000${sl.bits}`;
-      const a = m.get(key);
-      if (a) a.count += this.cnt[i]!;
-      else m.set(key, { ...sl, count: this.cnt[i]! });
-    });
-    return [...m.values()].sort((a, b) => (a.component + a.action < b.component + b.action ? -1 : 1));
+    addActions(m, this.slots.map((sl, i) => ({ ...sl, count: this.cnt[i]! })).filter((a) => a.count > 0), 1);
+    return sortedActions(m);
   }
 
   /** Apply `inp` for one cycle: returns the outputs seen during the cycle, then clocks. */

@@ -15,7 +15,7 @@ import type { ArchSpec } from '../ir/arch.js';
 import { systemOf, type SystemSpec, type UnitSpec } from '../ir/arch.js';
 import { planFromShapes } from '../ir/engine-plan.js';
 import type { ModelShape } from '../ir/presets.js';
-import type { ActionCount } from './engine.js';
+import { addActions, sortedActions, type ActionCount } from './engine.js';
 import { runStream } from './stream.js';
 
 export interface SegmentTiming {
@@ -53,15 +53,6 @@ export interface SimReport {
 
 function unitCycles(u: UnitSpec, work: number): number {
   return work <= 0 ? 0 : Math.ceil(work / u.perCycle) + u.latency;
-}
-
-function addActions(into: Map<string, ActionCount>, acts: readonly ActionCount[], times: number): void {
-  for (const a of acts) {
-    const key = `${a.component}\u0000${a.action}\u0000${a.bits}`;
-    const cur = into.get(key);
-    if (cur) cur.count += a.count * times;
-    else into.set(key, { component: a.component, action: a.action, bits: a.bits, count: a.count * times });
-  }
 }
 
 /**
@@ -237,6 +228,6 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     utilization: { mac_array: total > 0 ? issue / total : 0 },
     stalls: { dram_bandwidth: dramStall, engine_pipeline_and_control: engineCycles - issue - dramStall },
     weights_on_chip: onChip,
-    actions: [...actions.values()].sort((a, b) => (`${a.component}.${a.action}` < `${b.component}.${b.action}` ? -1 : 1)),
+    actions: sortedActions(actions),
   };
 }
