@@ -10,7 +10,7 @@
  * sum for all 256 byte values once per token, so every output row costs one lookup and one add per
  * byte instead of 4 (or 8) decodes and multiply-adds. Tables are shared by all output rows.
  */
-import type { BitLinearIR, TensorStore } from '../ir/types.js';
+import { packedBytesPerRow, type BitLinearIR, type TensorStore } from '../ir/types.js';
 import {
   actGroups,
   floatDequant,
@@ -38,7 +38,7 @@ export function matmulNaive(
 ): Int32Array {
   const G = qa.groups;
   const gsize = inF / G;
-  const bpr = weightKind === 'ternary' ? Math.ceil(inF / 4) : Math.ceil(inF / 8);
+  const bpr = packedBytesPerRow(weightKind, inF);
   const acc = new Int32Array(qa.rows * outF * G);
   for (let t = 0; t < qa.rows; t++) {
     const qb = t * inF;
@@ -110,7 +110,7 @@ export function matmulLut(
 ): Int32Array {
   const G = qa.groups;
   const per = weightKind === 'ternary' ? 4 : 8;
-  const bpr = Math.ceil(inF / per);
+  const bpr = packedBytesPerRow(weightKind, inF);
   const gBytes = inF / G / per;
   if (G > 1 && !Number.isInteger(gBytes)) return matmulNaive(weightKind, w, outF, inF, qa);
   const tbl = new Int16Array(bpr * 256);

@@ -59,6 +59,35 @@ export function sortedActions(m: ReadonlyMap<string, ActionCount>): ActionCount[
   return [...m.values()].sort((a, b) => (`${a.component}.${a.action}.${a.bits}` < `${b.component}.${b.action}.${b.bits}` ? -1 : 1));
 }
 
+const DIV_IDLE = 0;
+const DIV_ITER = 1;
+const DIV_DONE = 2;
+
+/**
+ * templates/verilog/bnhw_divu.v.hbs (instantiated twice): `start` while idle loads; then one
+ * iteration per clock for `bits` clocks, the last one raising `done` for the following cycle.
+ * `clock` returns DIV_IDLE, DIV_ITER, or DIV_DONE (an iteration that completes the division).
+ */
+class DividerModel {
+  private running = false;
+  private count = 0;
+  constructor(private readonly bits: number) {}
+  clock(start: boolean): number {
+    if (start && !this.running) {
+      this.running = true;
+      this.count = this.bits;
+      return DIV_IDLE;
+    }
+    if (!this.running) return DIV_IDLE;
+    this.count--;
+    if (this.count === 0) {
+      this.running = false;
+      return DIV_DONE;
+    }
+    return DIV_ITER;
+  }
+}
+
 /** Called when a token is complete in the quantizer: returns its output values (or null). */
 export type TokenValues = (layer: number, x: Uint32Array) => Uint32Array | null;
 
@@ -73,8 +102,7 @@ export class EngineSim {
   private qlayer = 0;
   private qx = new Uint32Array(0);
   private qDivStarted = false;
-  private rRun = false;
-  private rCount = 0;
+  private readonly divR = new DividerModel(DIV_R.dividendBits);
   private rDone = false;
   private qIssued = 0;
   private rdV = false;
@@ -87,8 +115,7 @@ export class EngineSim {
   private cur: SimToken | null = null;
   private g = 0;
   private cDivStarted = false;
-  private cRun = false;
-  private cCount = 0;
+  private readonly divC = new DividerModel(DIV_C.dividendBits);
   private cDone = false;
   private k = 0;
   private t = 0;
@@ -220,19 +247,9 @@ export class EngineSim {
       }
     }
     const rdVNext = this.qst === Q_QUANT;
-    // divider R
-    let rDone = false;
-    if (rStart && !this.rRun) {
-      this.rRun = true;
-      this.rCount = DIV_R.dividendBits;
-    } else if (this.rRun) {
-      this.cnt[4] = this.cnt[4]! + 1;
-      if (this.rCount === 1) {
-        this.rRun = false;
-        rDone = true;
-      }
-      this.rCount--;
-    }
+    const rStep = this.divR.clock(rStart);
+    if (rStep !== DIV_IDLE) this.cnt[4] = this.cnt[4]! + 1;
+    const rDone = rStep === DIV_DONE;
 
     // ---- controller ----
     const vF = this.macV.length ? this.macV[this.macV.length - 1]! : this.iV;
@@ -305,18 +322,9 @@ export class EngineSim {
           }
         }
     }
-    let cDone = false;
-    if (cStart && !this.cRun) {
-      this.cRun = true;
-      this.cCount = DIV_C.dividendBits;
-    } else if (this.cRun) {
-      this.cnt[11] = this.cnt[11]! + 1;
-      if (this.cCount === 1) {
-        this.cRun = false;
-        cDone = true;
-      }
-      this.cCount--;
-    }
+    const cStep = this.divC.clock(cStart);
+    if (cStep !== DIV_IDLE) this.cnt[11] = this.cnt[11]! + 1;
+    const cDone = cStep === DIV_DONE;
 
     // ---- drain ----
     if (adv) {
