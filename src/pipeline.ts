@@ -24,7 +24,8 @@ import { shapeOfModel } from './ir/presets.js';
 import { loadEnergyTable } from './energy/tables.js';
 import { activityEnergy } from './energy/activity.js';
 import { paperEnergy } from './energy/paper.js';
-import { writeReport } from './report/index.js';
+import { renderReport } from './report/index.js';
+import { writeFileAtomic } from './util/fsout.js';
 
 export interface PipelineContext {
   readonly modelPath: string;
@@ -40,6 +41,8 @@ export interface PipelineContext {
   summary?: ModelSummary;
   float?: RunResult;
   hw?: RunResult;
+  /** Checks that failed (the demo exits 1 when any did). */
+  readonly failures: string[];
 }
 
 export interface StepReport {
@@ -74,7 +77,8 @@ const STEPS_HW: readonly Step[] = [
     run: (ctx) => {
       ctx.verify = verifyModel(need(ctx.model, 'model'), loadArch(ctx.archName), { sim: 'verilator', vectors: ctx.vectors, seed: 1, inStall: 20, outStall: 20 });
       const v = ctx.verify;
-      return { sim: v.sim, vectors: v.vectors, mismatches: v.mismatches, cycles: v.cycles };
+      if (!v.passed) ctx.failures.push(...v.failures.map((f) => `rtl-verify: ${f}`));
+      return { passed: v.passed, sim: v.sim, vectors: v.vectors, mismatches: v.mismatches, cycles: v.cycles };
     },
   },
   {
@@ -86,6 +90,7 @@ const STEPS_HW: readonly Step[] = [
       const timer = new EngineTimer(arch);
       // The simulator's per-layer engine cycles must equal the RTL's isolated latencies.
       const cycleMismatches = v.per_layer.filter((l) => timer.segment([{ n: l.n, out: l.out }], 1).cycles !== l.latency_cycles).length;
+      if (cycleMismatches) ctx.failures.push(`simulate: ${cycleMismatches} layer latencies differ between the simulator and the RTL`);
       ctx.simReport = simulateModel(shapeOfModel(model), arch, { prefill: ctx.tokens.length, tokens: ctx.maxNew });
       const r = ctx.simReport;
       return { cyclesPerToken: Math.round(r.cycles_per_token), tokensPerSecond: Number(r.tokens_per_second.toFixed(1)), macUtilization: Number(r.utilization.mac_array.toFixed(3)), layersCycleExactWithRtl: `${v.per_layer.length - cycleMismatches}/${v.per_layer.length}` };
@@ -100,7 +105,9 @@ const STEPS_HW: readonly Step[] = [
       const sim = need(ctx.simReport, 'simulation');
       const activity = activityEnergy(sim, shape, table, need(ctx.summary, 'summary').zeroWeightFraction ?? 0);
       const paper = paperEnergy(shape, table, 512);
-      const files = writeReport({ title: `bitnet-hw demo: ${shape.name} on ${ctx.archName}`, sim, activity, paper }, ctx.outDir);
+      const data = { title: `bitnet-hw demo: ${path.basename(path.resolve(ctx.modelPath))} on ${ctx.archName}`, sim, activity, paper };
+      const files = { markdown: path.join(ctx.outDir, 'report.md'), html: path.join(ctx.outDir, 'report.html') };
+      for (const [name, content] of renderReport(data)) writeFileAtomic(path.join(ctx.outDir, name), content);
       const by = Object.fromEntries(paper.results.map((r) => [r.arch, r.total_J]));
       return { perTokenJ: activity.per_token_J, overFloor: Number(activity.design_over_floor.toFixed(2)), paperBitnetJ: by['bitnet'], paperFp16J: by['fp16'], report: files.html };
     },
@@ -165,6 +172,7 @@ export const STEPS: readonly Step[] = [
           checked += acc.length;
         },
       });
+      if (mismatches) ctx.failures.push(`bitlinear-kernels: ${mismatches} accumulators differ between the LUT and naive kernels`);
       const widths = allBitLinears(model.ir).map((b) => accumulatorBits(b.inFeatures, b.actQuant.bits));
       return { accumulatorsChecked: checked, mismatches, accumulatorBits: [...new Set(widths)].sort((a, b) => a - b) };
     },

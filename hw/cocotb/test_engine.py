@@ -4,7 +4,12 @@ Driver:  streams each token's binary32 activations with seeded random input stal
 Monitor: collects output beats under seeded random back-pressure (m_ready low).
 Model:   the TypeScript reference's expected outputs from the vector file.
 Checker: every output word bit-exact, m_last on each token's last row, no extra beats.
+
+Environment: BNHW_VECTORS (file), BNHW_SEED, BNHW_IN_STALL, BNHW_OUT_STALL, BNHW_MAX_TOKENS,
+BNHW_FIRST_TOKEN (rerun from a token), BNHW_SERIAL (one token in flight), BNHW_RESULT (a JSON
+result file: tokens checked, cycles, mismatches per layer, the first mismatches, the token log).
 """
+import json
 import os
 
 import cocotb
@@ -12,14 +17,19 @@ from cocotb.triggers import RisingEdge, ReadOnly
 
 from bnhw_tb import XorShift32, env_int, read_engine_vectors, start_clock_and_reset
 
+RESET_CYCLES = 3
+CLOCK_NS = 10
+
 
 @cocotb.test()
 async def engine_matches_reference(dut):
     seed = env_int("BNHW_SEED", 1)
     in_stall = env_int("BNHW_IN_STALL", 25)
     out_stall = env_int("BNHW_OUT_STALL", 25)
-    tokens = read_engine_vectors(os.environ["BNHW_VECTORS"], env_int("BNHW_MAX_TOKENS", 1 << 30))
-    dut._log.info("seed=%d in_stall=%d%% out_stall=%d%% tokens=%d", seed, in_stall, out_stall, len(tokens))
+    first = env_int("BNHW_FIRST_TOKEN", 0)
+    serial = env_int("BNHW_SERIAL", 0) != 0
+    tokens = read_engine_vectors(os.environ["BNHW_VECTORS"], first + env_int("BNHW_MAX_TOKENS", 1 << 30))[first:]
+    dut._log.info("seed=%d in_stall=%d%% out_stall=%d%% tokens=%d first=%d", seed, in_stall, out_stall, len(tokens), first)
     rng = XorShift32(seed)
     dut.s_valid.value = 0
     dut.m_ready.value = 0
@@ -27,14 +37,16 @@ async def engine_matches_reference(dut):
     dut.s_layer.value = 0
     await start_clock_and_reset(dut)
 
-    expected = [(t[0], t[2]) for t in tokens]
     in_tok = in_idx = out_tok = out_idx = 0
     mismatches = 0
-    first_bad = None
+    per_layer = {}
+    firsts = []
+    starts = []
+    log = []
     cycles = 0
     while out_tok < len(tokens):
         # Driver and back-pressure for this cycle.
-        offer = in_tok < len(tokens) and not rng.percent(in_stall)
+        offer = in_tok < len(tokens) and (not serial or in_tok == out_tok) and not rng.percent(in_stall)
         dut.s_valid.value = 1 if offer else 0
         if in_tok < len(tokens):
             dut.s_data.value = tokens[in_tok][1][in_idx]
@@ -44,18 +56,25 @@ async def engine_matches_reference(dut):
         in_fire = int(dut.s_valid.value) and int(dut.s_ready.value)
         out_fire = int(dut.m_valid.value) and int(dut.m_ready.value)
         if out_fire:  # monitor + checker
-            want_rows = expected[out_tok][1]
+            layer, _, want_rows = tokens[out_tok]
             got = int(dut.m_data.value)
             last = int(dut.m_last.value)
-            if got != want_rows[out_idx] or last != (out_idx == len(want_rows) - 1):
+            last_want = int(out_idx == len(want_rows) - 1)
+            if got != want_rows[out_idx] or last != last_want:
+                per_layer[layer] = per_layer.get(layer, 0) + 1
+                if len(firsts) < 8:
+                    firsts.append(dict(token=first + out_tok, layer=layer, row=out_idx, cycle=cycles,
+                                       token_start_cycle=starts[0] if starts else 0,
+                                       got=f"{got:08x}", want=f"{want_rows[out_idx]:08x}", last_got=last, last_want=last_want))
                 mismatches += 1
-                if first_bad is None:
-                    first_bad = (out_tok, out_idx, hex(got), hex(want_rows[out_idx]), last)
             out_idx += 1
             if out_idx == len(want_rows):
+                log.append([layer, starts.pop(0) if starts else 0, cycles])
                 out_idx = 0
                 out_tok += 1
         if in_fire:
+            if in_idx == 0:
+                starts.append(cycles)
             in_idx += 1
             if in_idx == len(tokens[in_tok][1]):
                 in_idx = 0
@@ -64,5 +83,12 @@ async def engine_matches_reference(dut):
         cycles += 1
         assert cycles < 50_000_000, "engine made no progress"
     dut._log.info("checked %d tokens in %d cycles, %d mismatches", len(tokens), cycles, mismatches)
-    assert mismatches == 0, f"{mismatches} mismatching outputs, first (token, row, got, want, last) = {first_bad}"
+    result = os.environ.get("BNHW_RESULT")
+    if result:
+        n_layers = max([t[0] for t in tokens] + [-1]) + 1
+        with open(result, "w") as f:
+            json.dump(dict(vectors=out_tok, mismatches=mismatches, cycles=cycles, c_error=int(dut.c_error.value),
+                           first_mismatches=firsts, per_layer_mismatches=[per_layer.get(i, 0) for i in range(n_layers)],
+                           tokens=log[:4096], reset_cycles=RESET_CYCLES, clock_ns=CLOCK_NS), f)
+    assert mismatches == 0, f"{mismatches} mismatching outputs, first {firsts[:1]}"
     assert int(dut.c_error.value) == 0

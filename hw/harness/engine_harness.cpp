@@ -2,12 +2,15 @@
 // vector files the cocotb benches read. Drives tokens with seeded random input stalls and output
 // back-pressure, checks every output bit-exactly, and reports cycles per token.
 //
-// usage: engine_harness <vectors.bin> <seed> <in_stall_percent> <out_stall_percent> [max_tokens [serial [weights.hex]]]
-// (the weights file is required by load-port designs, built with -DBNHW_LOAD_PORT)
-// prints one JSON document on stdout.
+// usage: engine_harness --vectors F --seed N --in-stall P --out-stall P [--max-tokens N]
+//          [--first-token N] [--serial] [--weights F (load-port designs)] [--report K]
+//          [--trace F --trace-from C --trace-to C (builds with -DBNHW_TRACE)]
+// Prints one JSON document on stdout. A mismatch names the token (index in the vector file), its
+// layer, the output row, the cycle of the output beat and of the token's first input beat.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +18,9 @@
 
 #include "Vbnhw_engine.h"
 #include "verilated.h"
+#ifdef BNHW_TRACE
+#include "verilated_fst_c.h"
+#endif
 
 namespace {
 
@@ -37,6 +43,7 @@ class VectorReader {
   bool next(Token& t) {
     uint32_t hdr[3];
     if (!f_.read(reinterpret_cast<char*>(hdr), sizeof hdr)) return false;
+    if (hdr[1] > (1u << 24) || hdr[2] > (1u << 24)) return false;
     t.layer = hdr[0];
     t.x.resize(hdr[1]);
     t.y.resize(hdr[2]);
@@ -49,7 +56,7 @@ class VectorReader {
   bool ok_ = false;
 };
 
-// xorshift32: the same generator as src/verify/stalls.ts and hw/cocotb/bnhw_tb.py.
+// xorshift32: the same generator as src/sim/stream.ts and hw/cocotb/bnhw_tb.py.
 struct XorShift32 {
   uint32_t s;
   explicit XorShift32(uint32_t seed) : s(seed ? seed : 0x9e3779b9u) {}
@@ -91,34 +98,83 @@ std::vector<std::vector<uint32_t>> readHex(const char* path) {
 }
 #endif
 
+struct Options {
+  const char* vectors = nullptr;
+  uint32_t seed = 1, inStall = 0, outStall = 0;
+  uint64_t maxTokens = UINT64_MAX, firstToken = 0;
+  bool serial = false;
+  const char* weights = nullptr;
+  const char* trace = nullptr;
+  uint64_t traceFrom = 0, traceTo = 0;
+  uint64_t report = 8;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; i++) {
+    const std::string a = argv[i];
+    auto val = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char* v = nullptr;
+    if (a == "--serial") { o.serial = true; continue; }
+    if (!(v = val())) return false;
+    if (a == "--vectors") o.vectors = v;
+    else if (a == "--seed") o.seed = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--in-stall") o.inStall = static_cast<uint32_t>(std::atoi(v));
+    else if (a == "--out-stall") o.outStall = static_cast<uint32_t>(std::atoi(v));
+    else if (a == "--max-tokens") o.maxTokens = std::strtoull(v, nullptr, 10);
+    else if (a == "--first-token") o.firstToken = std::strtoull(v, nullptr, 10);
+    else if (a == "--weights") o.weights = v;
+    else if (a == "--trace") o.trace = v;
+    else if (a == "--trace-from") o.traceFrom = std::strtoull(v, nullptr, 10);
+    else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
+    else if (a == "--report") o.report = std::strtoull(v, nullptr, 10);
+    else return false;
+  }
+  return o.vectors != nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: %s vectors seed in_stall_pct out_stall_pct [max_tokens]\n", argv[0]);
+  Options o;
+  if (!parse(argc, argv, o)) {
+    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--max-tokens N] [--first-token N] [--serial] [--weights F] [--trace F --trace-from C --trace-to C] [--report K]\n", argv[0]);
     return 2;
   }
-  VectorReader inFile(argv[1]), outFile(argv[1]);
+  VectorReader inFile(o.vectors), outFile(o.vectors);
   if (!inFile.ok() || !outFile.ok()) {
-    std::fprintf(stderr, "cannot read vectors from %s\n", argv[1]);
+    std::printf("{\"error\": \"cannot read vectors from the vector file\"}\n");
     return 2;
   }
-  const uint32_t seed = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
-  const uint32_t inStall = static_cast<uint32_t>(std::atoi(argv[3]));
-  const uint32_t outStall = static_cast<uint32_t>(std::atoi(argv[4]));
-  const uint64_t maxTokens = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : UINT64_MAX;
-  // serial: offer a token only after every output of the previous one left (isolated latency).
-  const bool serial = argc > 6 && std::atoi(argv[6]) != 0;
 
   auto ctx = std::make_unique<VerilatedContext>();
   auto top = std::make_unique<Vbnhw_engine>(ctx.get());
-  XorShift32 rng(seed);
-
+  XorShift32 rng(o.seed);
+#ifdef BNHW_TRACE
+  std::unique_ptr<VerilatedFstC> tfp;
+  if (o.trace) {
+    ctx->traceEverOn(true);
+    tfp = std::make_unique<VerilatedFstC>();
+    top->trace(tfp.get(), 99);
+    tfp->open(o.trace);
+  }
+#else
+  if (o.trace) {
+    std::printf("{\"error\": \"this harness was built without tracing\"}\n");
+    return 2;
+  }
+#endif
+  uint64_t cycle = 0;
   auto tick = [&]() {
     top->clk = 1;
     top->eval();
+#ifdef BNHW_TRACE
+    if (tfp && cycle >= o.traceFrom && cycle <= o.traceTo) tfp->dump(2 * cycle + 1);
+#endif
     top->clk = 0;
     top->eval();
+#ifdef BNHW_TRACE
+    if (tfp && cycle + 1 >= o.traceFrom && cycle + 1 <= o.traceTo) tfp->dump(2 * cycle + 2);
+#endif
   };
   top->clk = 0;
   top->rst = 1;
@@ -130,11 +186,11 @@ int main(int argc, char** argv) {
   top->rst = 0;
 #ifdef BNHW_LOAD_PORT
   // Load-port designs: the host writes the weight memory through w_we/w_addr/w_data first.
-  if (argc < 8) {
-    std::fprintf(stderr, "load-port design: pass the weights hex file as the 7th argument\n");
+  if (!o.weights) {
+    std::printf("{\"error\": \"load-port design: pass --weights with the weights hex file\"}\n");
     return 2;
   }
-  const auto image = readHex(argv[7]);
+  const auto image = readHex(o.weights);
   for (std::size_t a = 0; a < image.size(); a++) {
     top->w_we = 1;
     top->w_addr = static_cast<uint32_t>(a);
@@ -145,23 +201,33 @@ int main(int argc, char** argv) {
 #endif
 
   Token inT, outT;
-  bool inHave = maxTokens > 0 && inFile.next(inT);
-  bool outHave = maxTokens > 0 && outFile.next(outT);
+  // Skip to the first token to run (a rerun of one failing token).
+  for (uint64_t s = 0; s < o.firstToken; s++) {
+    if (!inFile.next(inT) || !outFile.next(outT)) {
+      std::printf("{\"error\": \"the vector file has only %llu tokens\"}\n", (unsigned long long)s);
+      return 2;
+    }
+  }
+  bool inHave = o.maxTokens > 0 && inFile.next(inT);
+  bool outHave = o.maxTokens > 0 && outFile.next(outT);
   uint64_t inTok = 0, outTok = 0;
   size_t inIdx = 0, outIdx = 0;
-  uint64_t cycle = 0, lastProgress = 0, mismatches = 0;
-  std::string firstMismatch;
+  uint64_t lastProgress = 0, mismatches = 0;
+  std::string firsts;
+  std::vector<uint64_t> perLayer;
   std::vector<uint64_t> starts;  // first-beat cycle of tokens in flight, in order
   std::string tokenLog;
   const uint64_t logLimit = 4096;
+  // Cycles count from the end of reset (and of the weight load), as the simulator's do.
+  cycle = 0;
   while (outHave) {
-    const bool offer = inHave && (!serial || inTok == outTok) && !rng.percent(inStall);
+    const bool offer = inHave && (!o.serial || inTok == outTok) && !rng.percent(o.inStall);
     top->s_valid = offer ? 1 : 0;
     if (inHave) {
       top->s_data = inT.x[inIdx];
       top->s_layer = inT.layer;
     }
-    top->m_ready = rng.percent(outStall) ? 0 : 1;
+    top->m_ready = rng.percent(o.outStall) ? 0 : 1;
     top->eval();
     const bool inFire = top->s_valid && top->s_ready;
     const bool outFire = top->m_valid && top->m_ready;
@@ -170,24 +236,29 @@ int main(int argc, char** argv) {
       const uint32_t want = outT.y[outIdx];
       const bool lastWant = outIdx + 1 == outT.y.size();
       if (got != want || (top->m_last != 0) != lastWant) {
-        if (mismatches == 0) {
-          char buf[200];
-          std::snprintf(buf, sizeof buf, "{\"token\": %llu, \"row\": %zu, \"got\": \"%08x\", \"want\": \"%08x\", \"last\": %d}",
-                        (unsigned long long)outTok, outIdx, got, want, top->m_last);
-          firstMismatch = buf;
+        if (perLayer.size() <= outT.layer) perLayer.resize(outT.layer + 1, 0);
+        perLayer[outT.layer]++;
+        if (mismatches < o.report) {
+          char buf[320];
+          std::snprintf(buf, sizeof buf,
+                        "%s{\"token\": %llu, \"layer\": %u, \"row\": %zu, \"cycle\": %llu, \"token_start_cycle\": %llu, \"got\": \"%08x\", \"want\": \"%08x\", \"last_got\": %d, \"last_want\": %d}",
+                        mismatches ? ", " : "", (unsigned long long)(o.firstToken + outTok), outT.layer, outIdx,
+                        (unsigned long long)cycle, (unsigned long long)(starts.empty() ? 0 : starts.front()), got, want,
+                        top->m_last ? 1 : 0, lastWant ? 1 : 0);
+          firsts += buf;
         }
         mismatches++;
       }
       if (++outIdx == outT.y.size()) {
         if (outTok < logLimit) {
           char buf[96];
-          std::snprintf(buf, sizeof buf, "%s[%u, %llu, %llu]", outTok ? ", " : "", outT.layer, (unsigned long long)starts.front(), (unsigned long long)cycle);
+          std::snprintf(buf, sizeof buf, "%s[%u, %llu, %llu]", outTok ? ", " : "", outT.layer, (unsigned long long)(starts.empty() ? 0 : starts.front()), (unsigned long long)cycle);
           tokenLog += buf;
         }
-        starts.erase(starts.begin());
+        if (!starts.empty()) starts.erase(starts.begin());
         outIdx = 0;
         outTok++;
-        outHave = outTok < maxTokens && outFile.next(outT);
+        outHave = outTok < o.maxTokens && outFile.next(outT);
       }
       lastProgress = cycle;
     }
@@ -196,21 +267,26 @@ int main(int argc, char** argv) {
       if (++inIdx == inT.x.size()) {
         inIdx = 0;
         inTok++;
-        inHave = inTok < maxTokens && inFile.next(inT);
+        inHave = inTok < o.maxTokens && inFile.next(inT);
       }
       lastProgress = cycle;
     }
     tick();
     cycle++;
     if (cycle - lastProgress > 2000000) {
-      std::printf("{\"error\": \"deadlock\", \"cycle\": %llu, \"tokens_in\": %llu, \"tokens_out\": %llu}\n",
+      std::printf("{\"error\": \"deadlock: no input or output beat for 2,000,000 cycles\", \"cycle\": %llu, \"tokens_in\": %llu, \"tokens_out\": %llu}\n",
                   (unsigned long long)cycle, (unsigned long long)inTok, (unsigned long long)outTok);
       return 1;
     }
   }
-  std::printf("{\"vectors\": %llu, \"mismatches\": %llu, \"cycles\": %llu, \"c_error\": %d, \"first_mismatch\": %s, \"tokens\": [%s]}\n",
+  std::string perLayerJson;
+  for (std::size_t i = 0; i < perLayer.size(); i++) perLayerJson += (i ? ", " : "") + std::to_string(perLayer[i]);
+  std::printf("{\"vectors\": %llu, \"mismatches\": %llu, \"cycles\": %llu, \"c_error\": %d, \"first_mismatches\": [%s], \"per_layer_mismatches\": [%s], \"tokens\": [%s]}\n",
               (unsigned long long)outTok, (unsigned long long)mismatches, (unsigned long long)cycle, top->c_error,
-              firstMismatch.empty() ? "null" : firstMismatch.c_str(), tokenLog.c_str());
+              firsts.c_str(), perLayerJson.c_str(), tokenLog.c_str());
+#ifdef BNHW_TRACE
+  if (tfp) tfp->close();
+#endif
   top->final();
   return mismatches ? 1 : 0;
 }

@@ -11,7 +11,7 @@ import { validateModel } from '../ir/validate.js';
 import { allBitLinears, type Model } from '../ir/types.js';
 import type { Numerics } from '../numerics/index.js';
 import { accumulatorBits } from '../numerics/index.js';
-import { generateGreedy, runSequence } from '../ref/model.js';
+import { generateGreedyWithReason, runSequence } from '../ref/model.js';
 import { fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
 import { loadArch } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
@@ -23,6 +23,12 @@ import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
 import { activityEnergy } from '../energy/activity.js';
 import { writeReport } from '../report/index.js';
+import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
+import { fingerprintCheckpoint } from '../ir/fingerprint.js';
+import { isIRFile } from '../ir/irfile.js';
+import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
+import type { ArchSpec } from '../ir/arch.js';
+import type { WeightKind } from '../ir/types.js';
 
 export interface CommandResult {
   readonly json: unknown;
@@ -75,18 +81,22 @@ export function runCommandLib(modelPath: string, tokens: number[], numerics: Num
   return { json: { tokens: r.tokens, logits, argmax: r.argmax }, text };
 }
 
-export function generateCommandLib(modelPath: string, tokens: number[], maxTokens: number, numerics: Numerics): CommandResult {
-  const model = loadModel(modelPath);
-  const out = generateGreedy(model, tokens, maxTokens, { numerics, stopAtEos: true });
-  return { json: { prompt: tokens, generated: out, numerics }, text: `prompt ${tokens.join(',')}\ngenerated ${out.join(',')}` };
+function stopNote(stopped: string, model: Model): string {
+  return stopped === 'context' ? `\n(stopped at the model's context limit of ${model.ir.maxPositions} positions)` : '';
 }
 
-export function convertCommand(modelPath: string, out: string): CommandResult {
+export function generateCommandLib(modelPath: string, tokens: number[], maxTokens: number, numerics: Numerics): CommandResult {
   const model = loadModel(modelPath);
-  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) fail('CLI010', out, 'output path is a directory', 'pass a file path such as model.bitnet.safetensors');
-  const dir = path.dirname(out);
-  if (!fs.existsSync(dir)) fail('CLI011', out, `output folder ${dir} does not exist`, 'create the folder first');
-  saveIRFile(model, out);
+  const { tokens: out, stopped } = generateGreedyWithReason(model, tokens, maxTokens, { numerics, stopAtEos: true });
+  return { json: { prompt: tokens, generated: out, numerics, stopped }, text: `prompt ${tokens.join(',')}\ngenerated ${out.join(',')}${stopNote(stopped, model)}` };
+}
+
+export function convertCommand(modelPath: string, out: string, force = false): CommandResult {
+  checkOutputFile(out, { inputs: [modelPath], force, isOurs: isIRFile });
+  const model = loadModel(modelPath);
+  // A checkpoint folder's files are fingerprinted so a later, changed checkpoint is never shadowed.
+  const isCkpt = fs.statSync(modelPath).isDirectory() && fs.existsSync(path.join(modelPath, 'config.json'));
+  saveIRFile(model, out, isCkpt ? fingerprintCheckpoint(modelPath) : undefined);
   const bytes = fs.statSync(out).size;
   return { json: { out, bytes, source: model.ir.source }, text: `wrote ${out} (${fmtInt(bytes)} bytes, from ${model.ir.source})` };
 }
@@ -108,9 +118,23 @@ export function bitlinearTable(model: Model): { name: string; out: number; in: n
   }));
 }
 
-export function genCommand(modelPath: string, archSpec: string, out: string, layer?: string): CommandResult {
-  const arch = loadArch(archSpec);
+/** The architecture preset matching a model's weight kind (what every command uses by default). */
+export function defaultArchFor(kind: WeightKind): string {
+  return kind === 'binary' ? 'default-binary' : 'default';
+}
+
+function archFor(archSpec: string | undefined, kind: WeightKind): ArchSpec {
+  return loadArch(archSpec ?? defaultArchFor(kind));
+}
+
+function modelWeightKind(model: Model): WeightKind {
+  return allBitLinears(model.ir)[0]!.weight.weightKind;
+}
+
+export function genCommand(modelPath: string, archSpec: string | undefined, out: string, layer?: string, force = false): CommandResult {
+  checkOutputDir(out, { inputs: [modelPath, ...(archSpec && fs.existsSync(archSpec) ? [archSpec] : [])], force });
   const model = loadModel(modelPath);
+  const arch = archFor(archSpec, modelWeightKind(model));
   const design = generateRtl(model, arch, layer);
   writeRtl(design, out);
   const m = design.manifest;
@@ -120,24 +144,55 @@ export function genCommand(modelPath: string, archSpec: string, out: string, lay
   };
 }
 
-export function verifyCommand(modelPath: string, archSpec: string, opts: Omit<VerifyOptions, 'inStall' | 'outStall'>): CommandResult {
-  const arch = loadArch(archSpec);
+/** Quote an argument for a POSIX shell (for the printed rerun commands). */
+export function shellQuote(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface VerifyCliOptions extends Omit<VerifyOptions, 'inStall' | 'outStall'> {}
+
+export function verifyCommand(modelPath: string, archSpec: string | undefined, opts: VerifyCliOptions): CommandResult {
   const model = loadModel(modelPath);
+  const arch = archFor(archSpec, modelWeightKind(model));
   const r = verifyModel(model, arch, { ...opts, inStall: 20, outStall: 20 });
+  const m0 = r.first_mismatches[0];
+  const rerun = m0
+    ? ['bitnet-hw', 'verify', modelPath, '--arch', archSpec ?? arch.name, ...(opts.rtlDir ? ['--rtl', opts.rtlDir] : []), ...(opts.layer ? ['--layer', opts.layer] : []), '--sim', r.sim, '--vectors', String(opts.vectors), '--seed', String(r.seed), '--token', String(m0.token), '--trace', `token${m0.token}.${r.sim === 'verilator' ? 'fst' : 'vcd'}`].map(shellQuote).join(' ')
+    : null;
+  const fmtM = (m: (typeof r.first_mismatches)[number]): string =>
+    `  ${m.layer} token ${m.token} row ${m.output_row} (tile ${m.tile}, lane ${m.lane}) at cycle ${m.cycle}: got 0x${m.got_hex} (${m.got}) want 0x${m.want_hex} (${m.want})${m.last_got !== m.last_want ? `, m_last ${m.last_got ? 1 : 0} want ${m.last_want ? 1 : 0}` : ''}`;
   const text = [
-    `${r.mismatches === 0 ? 'PASS' : 'FAIL'}: ${r.vectors} token vectors on ${r.sim}, ${r.mismatches} mismatches, ${r.cycles} cycles (seed ${r.seed}, ${r.stalls.input}% input stalls, ${r.stalls.output}% output back-pressure)`,
+    `${r.passed ? 'PASS' : 'FAIL'}: ${r.vectors} of ${r.vectors_requested} token vectors on ${r.sim} (${r.rtl === 'generated' ? 'freshly generated RTL' : `RTL in ${r.rtl}`}), ${r.mismatches} mismatches, ${r.cycles} cycles (seed ${r.seed}, ${r.stalls.input_percent}% input stalls, ${r.stalls.output_percent}% output back-pressure)`,
+    ...r.failures.map((f) => `  failed: ${f}`),
+    ...(r.mismatches ? ['mismatches by layer: ' + r.per_layer.filter((l) => l.mismatches).map((l) => `${l.name} ${l.mismatches}`).join(', '), 'first mismatches:', ...r.first_mismatches.map(fmtM)] : []),
+    ...(r.trace ? [`waveform of the first failure: ${r.trace}`] : []),
+    ...(rerun ? [`rerun just that token: ${rerun}`] : []),
     'isolated token latency per layer (cycles, no stalls):',
     ...r.per_layer.map((l) => `  ${l.name.padEnd(20)} ${String(l.out).padStart(6)}x${String(l.n).padEnd(6)} ${l.latency_cycles}`),
   ].join('\n');
-  return { json: r, text };
+  return { json: { ...r, rerun }, text };
 }
 
 /** A model preset name or a model path, as a shape (plus the real zero-weight fraction when known). */
 export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: number } {
   const preset = MODEL_PRESETS[spec];
   if (preset) return { shape: preset, zeroFraction: preset.weightKind === 'ternary' ? TERNARY_ZERO_FRACTION : 0 };
+  if (!fs.existsSync(spec)) fail('CK001', spec, 'not a model preset or an existing model path', `pass a model folder or one of the presets ${Object.keys(MODEL_PRESETS).join(', ')}`);
   const model = loadModel(spec);
-  return { shape: shapeOfModel(model), zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
+  // Name imported models after their folder (model_type is the same for every BitNet).
+  const name = path.basename(path.resolve(spec)).replace(/\.bitnet\.safetensors$|\.safetensors$/, '');
+  return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
+}
+
+/** Token counts of a simulation must fit the model's context. */
+function checkSimCounts(shape: ModelShape, prefill: number, decode: number): void {
+  if (prefill + decode > shape.context) {
+    fail('CLI040', '--prefill/--decode', `${prefill} prompt + ${decode} decoded tokens exceed the context of ${shape.context} positions of ${shape.name}`, 'use fewer tokens', `<= ${shape.context} in all`);
+  }
+}
+
+function checkArchKind(shape: ModelShape, arch: ArchSpec, archSpec: string): void {
+  if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${archSpec}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind} (e.g. --arch ${defaultArchFor(shape.weightKind)})`);
 }
 
 /**
@@ -146,16 +201,20 @@ export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: n
  */
 export const TERNARY_ZERO_FRACTION = 0.31;
 
-export function simCommand(modelSpec: string, archSpec: string, tokens: number, prefill: number, functional?: number[]): CommandResult {
-  const arch = loadArch(archSpec);
+export function simCommand(modelSpec: string, archSpec: string | undefined, tokens: number, prefill: number, functional?: number[]): CommandResult {
   if (functional) {
     if (MODEL_PRESETS[modelSpec]) fail('CLI009', '--functional', 'functional mode needs weights', 'pass a model folder (make one with `bitnet-hw make-model`)');
-    const r = simulateFunctional(loadModel(modelSpec), arch, functional);
-    return { json: { mode: 'functional', ...r }, text: `functional: ${r.bitlinearCalls} BitLinear calls on the engine model, ${r.engineCycles} engine cycles; logits ${r.logitsEqualReference ? 'equal the hw reference bit for bit' : `DIFFER from the hw reference (max ${r.maxAbsDiff})`}` };
+    const model = loadModel(modelSpec);
+    const arch = archFor(archSpec, modelWeightKind(model));
+    const r = simulateFunctional(model, arch, functional);
+    return { json: { mode: 'functional', passed: r.logitsEqualReference, ...r }, text: `functional: ${r.bitlinearCalls} BitLinear calls on the engine model, ${r.engineCycles} engine cycles; logits ${r.logitsEqualReference ? 'equal the hw reference bit for bit' : `DIFFER from the hw reference (max ${r.maxAbsDiff})`}` };
   }
   const { shape } = resolveShape(modelSpec);
-  if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${archSpec}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind}`);
+  const arch = archFor(archSpec, shape.weightKind);
+  checkArchKind(shape, arch, archSpec ?? arch.name);
+  checkSimCounts(shape, prefill, tokens);
   const r = simulateModel(shape, arch, { prefill, tokens });
+  if (!Number.isFinite(r.cycles_per_token)) fail('CLI041', '--arch', 'the simulation produced a non-finite cycle count', 'check the architecture\'s unit throughputs');
   const text = [
     `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}, ${arch.clockMHz} MHz), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
     `decode: ${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles/token = ${r.tokens_per_second.toFixed(2)} tokens/s${prefill ? `; prefill of ${prefill}: ${r.prefill_cycles.toLocaleString('en-US')} cycles` : ''}`,
@@ -174,7 +233,9 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
     return { json: r, text };
   }
   if (method !== 'activity') fail('CLI006', '--method', `unknown method ${method}`, 'use --method paper or --method activity', 'paper | activity');
-  const arch = loadArch(opts.arch ?? (shape.weightKind === 'binary' ? 'default-binary' : 'default'));
+  const arch = archFor(opts.arch, shape.weightKind);
+  checkArchKind(shape, arch, opts.arch ?? arch.name);
+  checkSimCounts(shape, opts.prefill, opts.tokens);
   const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens });
   const r = activityEnergy(sim, shape, table, zeroFraction);
   const top = Object.entries(r.per_component).sort((a, b) => b[1] - a[1]);
@@ -186,11 +247,13 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
   return { json: r, text };
 }
 
-export function reportCommand(modelSpec: string, archSpec: string | undefined, node: string, out: string, tokens: number, prefill: number): CommandResult {
+export function reportCommand(modelSpec: string, archSpec: string | undefined, node: string, out: string, tokens: number, prefill: number, force = false): CommandResult {
+  checkOutputDir(out, { inputs: MODEL_PRESETS[modelSpec] ? [] : [modelSpec], force });
   const table = loadEnergyTable(node);
   const { shape, zeroFraction } = resolveShape(modelSpec);
-  const arch = loadArch(archSpec ?? (shape.weightKind === 'binary' ? 'default-binary' : 'default'));
-  if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${arch.name}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind}`);
+  const arch = archFor(archSpec, shape.weightKind);
+  checkArchKind(shape, arch, archSpec ?? arch.name);
+  checkSimCounts(shape, prefill, tokens);
   const sim = simulateModel(shape, arch, { prefill, tokens });
   const data = { title: `bitnet-hw report: ${shape.name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512) };
   const files = writeReport(data, out);
@@ -211,15 +274,24 @@ export function decodeBytes(ids: readonly number[]): string {
 export function generateFromPrompt(modelPath: string, prompt: string, maxTokens: number, numerics: Numerics): CommandResult {
   const model = loadModel(modelPath);
   const tokens = encodePrompt(model, prompt);
-  const out = generateGreedy(model, tokens, maxTokens, { numerics, stopAtEos: true });
+  const { tokens: out, stopped } = generateGreedyWithReason(model, tokens, maxTokens, { numerics, stopAtEos: true });
   const text = decodeBytes(out);
-  return { json: { prompt, tokens, generated: out, text, numerics }, text: `${prompt}${text}` };
+  return { json: { prompt, tokens, generated: out, text, numerics, stopped }, text: `${prompt}${text}${stopNote(stopped, model)}` };
 }
 
 /** Held-out bits per byte and perplexity (float numerics), over non-overlapping 128-byte windows. */
 export function evalCommand(modelPath: string, textPath: string, window = 128): CommandResult {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(textPath);
+  } catch (e) {
+    fail('EV001', textPath, `cannot read the text (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass an existing text file with --text');
+  }
+  if (!st.isFile()) fail('EV001', textPath, 'the text path is not a regular file', 'pass a text file with --text');
+  if (st.size < window + 1) fail('EV002', textPath, `the text has ${st.size} bytes; one evaluation window needs ${window + 1}`, 'pass a longer text', `>= ${window + 1} bytes`);
   const model = loadModel(modelPath);
   if (model.ir.embedding.vocabSize < 256) fail('CLI012', modelPath, 'eval needs a byte-level model', 'use a model trained by python/bitnet_train');
+  if (window > model.ir.maxPositions) fail('EV003', modelPath, `the evaluation window of ${window} bytes exceeds the context of ${model.ir.maxPositions}`, 'use a model with a longer context');
   const data = [...fs.readFileSync(textPath)];
   let nats = 0;
   let count = 0;
@@ -239,4 +311,10 @@ export function evalCommand(modelPath: string, textPath: string, window = 128): 
   }
   const bpb = nats / count / Math.LN2;
   return { json: { bits_per_byte: bpb, perplexity: Math.exp(nats / count), tokens: count }, text: `held-out ${count} bytes: ${bpb.toFixed(4)} bits/byte, perplexity ${Math.exp(nats / count).toFixed(3)}` };
+}
+
+/** `make-model`: a seeded random checkpoint, written whole into a fresh (or previous) output folder. */
+export function makeModelCommand(out: string, spec: SyntheticSpec, force = false): void {
+  checkOutputDir(out, { inputs: [], force });
+  replaceDir(out, 'model', (tmp) => writeSyntheticCheckpoint(tmp, spec));
 }

@@ -1,12 +1,19 @@
 /**
- * bitnet-hw command line: a thin shell over the library (citty for parsing).
- * Exit codes: 0 success, 2 bad input or usage, 1 internal failure. Only this file exits.
+ * bitnet-hw command line: a thin shell over the library (citty for parsing, plus a strict check of
+ * every command line against the command's declared flags).
+ *
+ * Exit codes: 0 every check passed; 1 a check failed (a mismatch, a missed clock, fewer vectors
+ * than asked: the result is printed first); 2 bad input or usage (a coded diagnostic on stderr,
+ * nothing written); 3 an internal error (a bug of bitnet-hw). Only `cli` decides the code.
  * With --json every command prints exactly one JSON document on stdout (errors included).
  */
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
-import { BitnetError, formatDiagnostics } from '../util/diagnostics.js';
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { BitnetError, fail, formatDiagnostics } from '../util/diagnostics.js';
 import { defaultModelDir, heldoutTextPath } from '../util/paths.js';
+import { setProgressEnabled } from '../util/progress.js';
+import { checkOutputDir, writeFileAtomic } from '../util/fsout.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
+import { checkArgs } from './strict.js';
 import {
   convertCommand,
   dumpCommand,
@@ -22,19 +29,24 @@ import {
   generateFromPrompt,
   evalCommand,
   encodePrompt,
+  makeModelCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
 import { loadModel } from '../ir/load.js';
-import { writeSyntheticCheckpoint, type SyntheticFormat } from '../ir/export/synthetic.js';
-import { fail } from '../util/diagnostics.js';
+import type { SyntheticFormat } from '../ir/export/synthetic.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
+
+/** Upper bounds of counts given on the command line (fail fast instead of running for hours). */
+export const LIMITS = { vectors: 100_000_000, decode: 1_000_000, prefill: 1_000_000, seq: 1_000_000, maxTokens: 1_000_000, seed: 2 ** 32 - 1 } as const;
 
 let jsonMode = false;
 
-/** Verification ran and found mismatches: the result was printed; exit 1. */
-class VerificationFailed extends Error {}
+/** A check ran and failed: its result was printed; exit 1. */
+class CheckFailed extends Error {}
 
 function emit(r: CommandResult): void {
   process.stdout.write(jsonMode ? JSON.stringify(r.json) + '\n' : r.text + '\n');
@@ -42,7 +54,11 @@ function emit(r: CommandResult): void {
 
 const modelArg = { type: 'positional', description: 'checkpoint folder, IR folder or IR .safetensors file', required: true } as const;
 const jsonArg = { type: 'boolean', description: 'print exactly one JSON document on stdout' } as const;
+const forceArg = { type: 'boolean', description: 'replace a non-empty output that bitnet-hw did not write' } as const;
+const archArg = { type: 'string', description: 'architecture preset or JSON file (default: default, or default-binary for binary models)' } as const;
 const numericsArg = { type: 'string', description: 'float (PyTorch semantics) or hw (accelerator numerics)', default: 'float', valueHint: 'float|hw' } as const;
+const decodeArg = { type: 'string', description: 'decoded tokens to simulate', default: '1', valueHint: 'N' } as const;
+const prefillArg = { type: 'string', description: 'prompt tokens processed before decoding', default: '0', valueHint: 'N' } as const;
 
 const inspect = defineCommand({
   meta: { name: 'inspect', description: 'Format, config, parameter counts, tensors and weight kind of a model' },
@@ -56,15 +72,22 @@ const validate = defineCommand({
   run: ({ args }) => emit(validateCommand(args.model)),
 });
 
+function inputTokens(modelPath: string, tokens: string | undefined, prompt: string | undefined): number[] {
+  if (tokens !== undefined && prompt !== undefined) fail('CLI013', '--tokens/--prompt', 'both --tokens and --prompt given', 'pass one of them');
+  if (prompt !== undefined) return encodePrompt(loadModel(modelPath), prompt);
+  return parseTokens(tokens);
+}
+
 const run = defineCommand({
   meta: { name: 'run', description: 'Reference forward pass: logits for every input position' },
   args: {
     model: modelArg,
-    tokens: { type: 'string', description: 'comma-separated token ids', required: true, valueHint: '1,2,3' },
+    tokens: { type: 'string', description: 'comma-separated token ids', valueHint: '1,2,3' },
+    prompt: { type: 'string', description: 'text prompt instead of --tokens (byte-level models)' },
     numerics: numericsArg,
     json: jsonArg,
   },
-  run: ({ args }) => emit(runCommandLib(args.model, parseTokens(args.tokens), parseNumerics(args.numerics))),
+  run: ({ args }) => emit(runCommandLib(args.model, inputTokens(args.model, args.tokens, args.prompt), parseNumerics(args.numerics))),
 });
 
 const generate = defineCommand({
@@ -78,7 +101,8 @@ const generate = defineCommand({
     json: jsonArg,
   },
   run: ({ args }) => {
-    const n = parsePositiveInt(args['max-tokens'], '--max-tokens', 16);
+    const n = parsePositiveInt(args['max-tokens'], '--max-tokens', 16, LIMITS.maxTokens);
+    if (args.prompt !== undefined && args.tokens !== undefined) fail('CLI013', '--tokens/--prompt', 'both --tokens and --prompt given', 'pass one of them');
     if (args.prompt !== undefined) emit(generateFromPrompt(args.model, args.prompt, n, parseNumerics(args.numerics)));
     else emit(generateCommandLib(args.model, parseTokens(args.tokens), n, parseNumerics(args.numerics)));
   },
@@ -92,8 +116,8 @@ const evalCmd = defineCommand({
 
 const convert = defineCommand({
   meta: { name: 'convert', description: 'Import a checkpoint and write the IR file (safetensors + embedded IR)' },
-  args: { model: modelArg, out: { type: 'string', description: 'output .safetensors path', required: true }, json: jsonArg },
-  run: ({ args }) => emit(convertCommand(args.model, args.out)),
+  args: { model: modelArg, out: { type: 'string', description: 'output .safetensors path', required: true }, force: forceArg, json: jsonArg },
+  run: ({ args }) => emit(convertCommand(args.model, args.out, args.force === true)),
 });
 
 const dump = defineCommand({
@@ -110,6 +134,7 @@ const makeModel = defineCommand({
     format: { type: 'string', default: 'hf-packed', valueHint: FORMATS.join('|') },
     preset: { type: 'string', description: 'tiny | 2b4t', default: 'tiny' },
     seed: { type: 'string', default: '1' },
+    force: forceArg,
     json: jsonArg,
   },
   run: ({ args }) => {
@@ -119,9 +144,9 @@ const makeModel = defineCommand({
       tiny: { hidden: 128, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 320, vocab: 260 },
       '2b4t': { hidden: 2560, layers: 30, heads: 20, kvHeads: 5, ffnHidden: 6912, vocab: 128256, maxPositions: 4096, randomCodes: true },
     } as const;
-    const p = presets[args.preset as keyof typeof presets];
+    const p = Object.prototype.hasOwnProperty.call(presets, args.preset) ? presets[args.preset as keyof typeof presets] : undefined;
     if (!p) fail('CLI021', '--preset', `unknown preset ${args.preset}`, 'use tiny or 2b4t');
-    writeSyntheticCheckpoint(args.out, { ...p, format, seed: parsePositiveInt(args.seed, '--seed', 1) });
+    makeModelCommand(args.out, { ...p, format, seed: parseCount(args.seed, '--seed', LIMITS.seed) }, args.force === true);
     emit({ json: { out: args.out, format, preset: args.preset }, text: `wrote ${format} checkpoint (${args.preset}) to ${args.out}` });
   },
 });
@@ -130,36 +155,43 @@ const gen = defineCommand({
   meta: { name: 'gen', description: 'Generate Verilog for one BitLinear layer or the engine running all of them' },
   args: {
     model: modelArg,
-    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
-    out: { type: 'string', description: 'output folder (replaced)', required: true },
+    arch: archArg,
+    out: { type: 'string', description: 'output folder (a new folder, or one bitnet-hw wrote before)', required: true },
     layer: { type: 'string', description: 'a single BitLinear, e.g. layers.0.attn.q' },
+    force: forceArg,
     json: jsonArg,
   },
-  run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer)),
+  run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer, args.force === true)),
 });
 
 const verify = defineCommand({
-  meta: { name: 'verify', description: 'Prove the generated RTL bit-exact against the reference on the model\'s real layers' },
+  meta: { name: 'verify', description: 'Prove the RTL bit-exact against the reference on the model\'s real layers (exit 1 on any failure)' },
   args: {
     model: modelArg,
-    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
-    rtl: { type: 'string', description: 'verify RTL already generated into this folder' },
+    arch: archArg,
+    rtl: { type: 'string', description: 'simulate the RTL in this folder (written by `gen`) instead of generating it' },
     sim: { type: 'string', description: 'verilator (C++ harness) or icarus (cocotb bench)', default: 'verilator' },
     vectors: { type: 'string', description: 'token vectors to run', default: '2000' },
     seed: { type: 'string', description: 'stimulus and stall seed', default: '1' },
     layer: { type: 'string', description: 'verify a single BitLinear' },
+    token: { type: 'string', description: 'run only this token of the vector set (rerun a failure)', valueHint: 'N' },
+    trace: { type: 'string', description: 'on a mismatch, write a waveform (FST on Verilator, VCD on Icarus) around it', valueHint: 'FILE' },
     json: jsonArg,
   },
   run: ({ args }) => {
+    const vectors = parsePositiveInt(args.vectors, '--vectors', 2000, LIMITS.vectors);
+    if (args.trace !== undefined && args.trace.trim() === '') fail('OUT001', '--trace', 'the trace path is empty', 'pass --trace with a file path');
     const r = verifyCommand(args.model, args.arch, {
       sim: parseSim(args.sim),
-      vectors: parsePositiveInt(args.vectors, '--vectors', 2000),
-      seed: parsePositiveInt(args.seed, '--seed', 1),
-      ...(args.rtl ? { rtlDir: args.rtl } : {}),
-      ...(args.layer ? { layer: args.layer } : {}),
+      vectors,
+      seed: parseCount(args.seed, '--seed', LIMITS.seed),
+      ...(args.rtl !== undefined ? { rtlDir: args.rtl } : {}),
+      ...(args.layer !== undefined ? { layer: args.layer } : {}),
+      ...(args.token !== undefined ? { token: parseCount(args.token, '--token', vectors - 1) } : {}),
+      ...(args.trace !== undefined ? { trace: args.trace } : {}),
     });
     emit(r);
-    if ((r.json as { mismatches: number }).mismatches > 0) throw new VerificationFailed();
+    if (!(r.json as { passed: boolean }).passed) throw new CheckFailed();
   },
 });
 
@@ -167,14 +199,26 @@ const sim = defineCommand({
   meta: { name: 'sim', description: 'Cycle-level simulation of a model (folder or preset) on an architecture' },
   args: {
     model: { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true },
-    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
-    tokens: { type: 'string', description: 'decode tokens', default: '1' },
-    prefill: { type: 'string', description: 'prompt tokens processed first', default: '0' },
-    functional: { type: 'string', description: 'functional mode: run these token ids with every BitLinear on the engine model', valueHint: '1,2,3' },
+    arch: archArg,
+    decode: decodeArg,
+    prefill: prefillArg,
+    functional: { type: 'boolean', description: 'functional mode: run --tokens/--prompt with every BitLinear on the engine model, logits checked against the hw reference' },
+    tokens: { type: 'string', description: 'token ids for --functional', valueHint: '1,2,3' },
+    prompt: { type: 'string', description: 'text prompt for --functional (byte-level models)' },
     json: jsonArg,
   },
-  run: ({ args }) =>
-    emit(simCommand(args.model, args.arch, parsePositiveInt(args.tokens, '--tokens', 1), parseCount(args.prefill, '--prefill'), args.functional ? parseTokens(args.functional, '--functional') : undefined)),
+  run: ({ args }) => {
+    if (!args.functional && (args.tokens !== undefined || args.prompt !== undefined)) fail('CLI014', '--tokens', '--tokens and --prompt are inputs of --functional', 'add --functional, or pass --decode N for the number of decoded tokens');
+    const r = simCommand(
+      args.model,
+      args.arch,
+      parsePositiveInt(args.decode, '--decode', 1, LIMITS.decode),
+      parseCount(args.prefill, '--prefill', LIMITS.prefill),
+      args.functional ? inputTokens(args.model, args.tokens, args.prompt) : undefined,
+    );
+    emit(r);
+    if ((r.json as { passed?: boolean }).passed === false) throw new CheckFailed();
+  },
 });
 
 const energy = defineCommand({
@@ -182,23 +226,23 @@ const energy = defineCommand({
   args: {
     model: { type: 'positional', description: 'model folder or preset', required: false },
     method: { type: 'string', description: 'paper | activity', default: 'paper' },
-    'model-spec': { type: 'string', description: 'model folder or preset (alias of the positional)', alias: 'm' },
+    'model-spec': { type: 'string', description: 'model folder or preset (alias of the positional)', alias: ['m', 'model'] },
     node: { type: 'string', description: '45nm | 7nm | table.json', default: '7nm' },
     seq: { type: 'string', description: 'sequence length (paper method)', default: '512' },
-    arch: { type: 'string', description: 'architecture (activity method)' },
-    tokens: { type: 'string', default: '1' },
-    prefill: { type: 'string', default: '0' },
+    arch: archArg,
+    decode: decodeArg,
+    prefill: prefillArg,
     json: jsonArg,
   },
-  run: ({ args, rawArgs }) => {
-    const mi = rawArgs.indexOf('--model');
-    const spec = (mi >= 0 ? rawArgs[mi + 1] : undefined) ?? args['model-spec'] ?? args.model;
-    if (!spec) fail('CLI007', '--model', 'no model given', 'pass a model folder or preset: --model 2b4t');
+  run: ({ args }) => {
+    const spec = args.model ?? args['model-spec'];
+    if (args.model !== undefined && args['model-spec'] !== undefined && args.model !== args['model-spec']) fail('CLI015', '--model', 'two different models given', 'pass the model once, as the positional argument');
+    if (!spec) fail('CLI007', 'model', 'no model given', 'pass a model folder or preset: bitnet-hw energy 2b4t');
     emit(energyCommand(args.method, spec, args.node, {
-      ...(args.arch ? { arch: args.arch } : {}),
-      seq: parsePositiveInt(args.seq, '--seq', 512),
-      tokens: parsePositiveInt(args.tokens, '--tokens', 1),
-      prefill: parseCount(args.prefill, '--prefill'),
+      ...(args.arch !== undefined ? { arch: args.arch } : {}),
+      seq: parsePositiveInt(args.seq, '--seq', 512, LIMITS.seq),
+      tokens: parsePositiveInt(args.decode, '--decode', 1, LIMITS.decode),
+      prefill: parseCount(args.prefill, '--prefill', LIMITS.prefill),
     }));
   },
 });
@@ -207,44 +251,62 @@ const report = defineCommand({
   meta: { name: 'report', description: 'Markdown and self-contained HTML report with charts (energy, cycles, BitNet vs FP16)' },
   args: {
     model: { type: 'positional', description: 'model folder or preset', required: true },
-    arch: { type: 'string', description: 'architecture preset or JSON file' },
+    arch: archArg,
     node: { type: 'string', default: '7nm' },
     out: { type: 'string', description: 'output folder', required: true },
-    tokens: { type: 'string', default: '4' },
-    prefill: { type: 'string', default: '16' },
+    decode: { ...decodeArg, default: '4' },
+    prefill: { ...prefillArg, default: '16' },
+    force: forceArg,
     json: jsonArg,
   },
-  run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.tokens, '--tokens', 4), parseCount(args.prefill, '--prefill'))),
+  run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode), parseCount(args.prefill, '--prefill', LIMITS.prefill), args.force === true)),
 });
 
 const demo = defineCommand({
-  meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report' },
+  meta: { name: 'demo', description: 'The main job on the shipped default model: every pipeline stage, with a report (exit 1 if a check fails)' },
   args: {
-    model: { type: 'string', description: 'model to use instead of the shipped default' },
-    prompt: { type: 'string', description: 'text prompt (byte-level models)', default: 'The hacker ' },
+    model: { type: 'positional', description: 'model to use instead of the shipped default', required: false },
+    'model-path': { type: 'string', description: 'alias of the positional model', alias: ['model'] },
+    prompt: { type: 'string', description: 'text prompt (byte-level models)' },
     tokens: { type: 'string', description: 'prompt token ids instead of --prompt (models that are not byte-level)' },
     'max-tokens': { type: 'string', default: '24' },
-    arch: { type: 'string', description: 'architecture preset or JSON file', default: 'default' },
+    arch: archArg,
     out: { type: 'string', description: 'folder for the RTL and the report', default: 'demo-out' },
     vectors: { type: 'string', description: 'token vectors for RTL verification', default: '2000' },
+    force: forceArg,
     json: jsonArg,
   },
   run: ({ args }) => {
-    const modelPath = args.model ?? defaultModelDir();
+    const modelPath = args.model ?? args['model-path'] ?? defaultModelDir();
+    const out = checkOutputDir(args.out, { inputs: [modelPath], force: args.force === true });
+    const model = loadModel(modelPath);
+    const kind = model.ir.layers[0]!.attention.q.weight.weightKind;
+    const tokens = args.tokens !== undefined ? inputTokens(modelPath, args.tokens, args.prompt) : encodePrompt(model, args.prompt ?? 'The hacker ');
+    const archName = args.arch ?? (kind === 'binary' ? 'default-binary' : 'default');
+    try {
+      fs.mkdirSync(out, { recursive: true });
+    } catch (e) {
+      fail('OUT010', args.out, `cannot create the output folder (${(e as NodeJS.ErrnoException).code})`, 'choose a location you may write to');
+    }
+    writeFileAtomic(path.join(out, '.bitnet-hw-output'), JSON.stringify({ tool: 'bitnet-hw', kind: 'demo' }) + '\n');
+    const failures: string[] = [];
     const reports = runPipeline({
       modelPath,
-      archName: args.arch,
-      outDir: args.out,
-      vectors: parsePositiveInt(args.vectors, '--vectors', 2000),
-      tokens: args.tokens !== undefined ? parseTokens(args.tokens) : encodePrompt(loadModel(modelPath), args.prompt),
-      maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 24),
+      archName,
+      outDir: out,
+      vectors: parsePositiveInt(args.vectors, '--vectors', 2000, LIMITS.vectors),
+      tokens,
+      maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 24, LIMITS.maxTokens),
+      failures,
     });
     const text = [
       `bitnet-hw demo on ${modelPath}`,
       `pipeline: ${STEPS.map((s) => s.name).join(' -> ')}`,
       ...reports.map((r) => `[${r.step}] ${r.ms.toFixed(1)} ms\n${Object.entries(r.summary).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`).join('\n')}`),
+      failures.length ? `FAILED checks:\n${failures.map((f) => `  ${f}`).join('\n')}` : 'all checks passed',
     ].join('\n');
-    emit({ json: { model: modelPath, steps: reports }, text });
+    emit({ json: { model: modelPath, passed: failures.length === 0, failures, steps: reports }, text });
+    if (failures.length) throw new CheckFailed();
   },
 });
 
@@ -253,40 +315,69 @@ export const main: CommandDef = defineCommand({
   subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, report, demo },
 });
 
-async function usageFor(rawArgs: readonly string[]): Promise<string> {
+function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {
   const subs = (main.subCommands ?? {}) as Record<string, CommandDef>;
-  const name = rawArgs.find((a) => !a.startsWith('-'));
-  const sub = name ? subs[name] : undefined;
-  return sub ? renderUsage(sub, main) : renderUsage(main);
+  const name = rawArgs[0];
+  return name !== undefined && Object.prototype.hasOwnProperty.call(subs, name) ? { name, cmd: subs[name]! } : null;
+}
+
+async function usageFor(rawArgs: readonly string[]): Promise<string> {
+  const sub = subCommandOf(rawArgs);
+  const text = sub ? await renderUsage(sub.cmd, main) : await renderUsage(main);
+  // Colours only for a terminal: pipes and files get plain text.
+  return process.stdout.isTTY ? text : text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+function usageError(code: string, message: string, hint: string): number {
+  process.stderr.write(`error ${code}: ${message}\n  fix: ${hint}\n`);
+  if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: [{ code, severity: 'error', path: 'argv', message, hint }] } }) + '\n');
+  return 2;
 }
 
 export async function cli(rawArgs: string[]): Promise<number> {
   jsonMode = rawArgs.includes('--json');
-  if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+  setProgressEnabled(!jsonMode);
+  if (rawArgs.length === 0) {
     process.stdout.write((await usageFor(rawArgs)) + '\n');
-    return rawArgs.length === 0 ? 2 : 0;
+    return 2;
   }
-  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
-    process.stdout.write(VERSION + '\n');
+  const first = rawArgs[0]!;
+  if (first === '--version' || first === '-v') {
+    const rest = rawArgs.slice(1).filter((a) => a !== '--json');
+    if (rest.length) return usageError('CLI030', `unexpected argument ${JSON.stringify(rest[0])} after --version`, 'run `bitnet-hw --version [--json]`');
+    process.stdout.write(jsonMode ? JSON.stringify({ version: VERSION }) + '\n' : VERSION + '\n');
+    return 0;
+  }
+  if (first === '--help' || first === '-h') {
+    process.stdout.write((await usageFor([])) + '\n');
+    return 0;
+  }
+  const sub = subCommandOf(rawArgs);
+  if (!sub) {
+    return usageError('CLI032', first.startsWith('-') ? `unknown flag ${first} (a command comes first)` : `unknown command ${JSON.stringify(first)}`, `run \`bitnet-hw --help\` for the commands: ${Object.keys(main.subCommands ?? {}).join(', ')}`);
+  }
+  const rest = rawArgs.slice(1);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write((await usageFor(rawArgs)) + '\n');
     return 0;
   }
   try {
+    checkArgs(rest, ((sub.cmd.args ?? {}) as ArgsDef), sub.name);
     await runCommand(main, { rawArgs });
     return 0;
   } catch (e) {
-    if (e instanceof VerificationFailed) return 1;
+    if (e instanceof CheckFailed) return 1;
     if (e instanceof BitnetError) {
       process.stderr.write(formatDiagnostics(e.diagnostics) + '\n');
       if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: e.diagnostics } }) + '\n');
       return 2;
     }
     if (e instanceof Error && e.name === 'CLIError') {
-      process.stderr.write((await usageFor(rawArgs)) + '\n\n' + `error CLI000: ${e.message}\n`);
-      if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: [{ code: 'CLI000', severity: 'error', path: 'argv', message: e.message, hint: 'see the usage above' }] } }) + '\n');
-      return 2;
+      process.stderr.write((await usageFor(rawArgs)) + '\n\n');
+      return usageError('CLI000', e.message.replace(/\u001b\[[0-9;]*m/g, ''), 'see the usage above');
     }
-    process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`internal error (a bug of bitnet-hw; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     if (jsonMode) process.stdout.write(JSON.stringify({ error: { internal: e instanceof Error ? e.message : String(e) } }) + '\n');
-    return 1;
+    return 3;
   }
 }

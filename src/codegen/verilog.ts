@@ -15,6 +15,7 @@ import { planEngine, weightImage, type EnginePlan } from '../ir/engine-plan.js';
 import { canonicalJson } from '../ir/irfile.js';
 import type { Model } from '../ir/types.js';
 import { packageRoot } from '../util/paths.js';
+import { writeOutputDir } from '../util/fsout.js';
 import { buildView, type EngineView } from './view.js';
 import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
@@ -173,17 +174,7 @@ function weightsHex(img: Uint8Array, bytesPerWord: number, wordBits: number, dep
   return lines.join('\n') + '\n';
 }
 
-/** Write a design into `dir`, replacing it atomically (temp folder + rename). */
+/** Write a design into `dir`, replacing a previous output there atomically (see util/fsout.ts). */
 export function writeRtl(design: RtlDesign, dir: string): void {
-  const parent = path.dirname(path.resolve(dir));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
-  try {
-    for (const [name, content] of design.files) fs.writeFileSync(path.join(tmp, name), content);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  writeOutputDir(dir, 'rtl', design.files);
 }

@@ -5,6 +5,7 @@
  * the same shape) replaces these; it is validated with the same schema.
  */
 import * as fs from 'node:fs';
+import { readJsonInput } from '../util/jsonfile.js';
 import { z } from 'zod';
 import { BitnetError, diag, fail } from '../util/diagnostics.js';
 
@@ -50,12 +51,7 @@ export function loadEnergyTable(spec: string): EnergyTable {
   const t = TABLES[spec];
   if (t) return t;
   if (!fs.existsSync(spec)) fail('EN001', spec, 'not a node name or an existing table file', `use ${Object.keys(TABLES).join(' or ')}, or a JSON table`);
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(spec, 'utf8'));
-  } catch (e) {
-    fail('EN002', spec, `energy table is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
-  }
+  const json = readJsonInput(spec, 'EN002', 'energy table');
   const r = EnergyTableSchema.safeParse(json);
   if (!r.success) throw new BitnetError(r.error.issues.map((i) => diag('EN003', `${spec}:${i.path.join('.')}`, `energy table: ${i.message}`, 'see src/energy/tables.ts for the shape')));
   return r.data;

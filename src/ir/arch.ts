@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { BitnetError, diag, fail, type Diagnostic } from '../util/diagnostics.js';
+import { readJsonInput } from '../util/jsonfile.js';
 import type { WeightKind } from './types.js';
 
 export interface ArchSpec {
@@ -65,10 +66,14 @@ export function systemOf(arch: ArchSpec): SystemSpec {
   return { ...DEFAULT_SYSTEM, ...(arch.system ?? {}) };
 }
 
+/** A unit's throughput and latency: bounded so that no cycle count can overflow or vanish. */
+const unitSchema = z.object({ perCycle: z.number().min(1 / 1024).max(1e6), latency: z.number().int().nonnegative().max(1_000_000) }).strict();
+
 export const ArchSchema = z
   .object({
     kind: z.literal('arch').default('arch'),
-    name: z.string().min(1),
+    // Names reach file headers and comments: printable, no spaces or quotes.
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/, 'a name of 1-64 letters, digits, _ . + - (starting with a letter or digit)'),
     lanes: z.number().int().min(1).max(1024),
     simd: z.number().int().min(1).max(1024),
     weightKind: z.enum(['binary', 'ternary']),
@@ -78,16 +83,16 @@ export const ArchSchema = z
     clockMHz: z.number().positive().max(5000),
     system: z
       .object({
-        norm: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        attention: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        softmax: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        activation: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        residual: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        head: z.object({ perCycle: z.number().positive(), latency: z.number().int().nonnegative() }),
-        onChipWeightBits: z.number().int().nonnegative(),
-        dramBitsPerCycle: z.number().positive(),
-        dramLatency: z.number().int().nonnegative(),
-        kvBits: z.number().int().positive(),
+        norm: unitSchema,
+        attention: unitSchema,
+        softmax: unitSchema,
+        activation: unitSchema,
+        residual: unitSchema,
+        head: unitSchema,
+        onChipWeightBits: z.number().int().nonnegative().max(2 ** 50),
+        dramBitsPerCycle: z.number().min(1).max(1e6),
+        dramLatency: z.number().int().nonnegative().max(1_000_000),
+        kvBits: z.number().int().min(1).max(64),
       })
       .partial()
       .strict()
@@ -109,13 +114,7 @@ export function loadArch(spec: string): ArchSpec {
   if (!fs.existsSync(spec)) {
     fail('AR001', spec, 'not a preset name or an existing file', `use one of ${Object.keys(ARCH_PRESETS).join(', ')} or a JSON file`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(spec, 'utf8'));
-  } catch (e) {
-    fail('AR002', spec, `architecture file is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
-  }
-  return parseArch(json, spec);
+  return parseArch(readJsonInput(spec, 'AR002', 'architecture file'), spec);
 }
 
 export function parseArch(json: unknown, where: string): ArchSpec {

@@ -28,14 +28,21 @@ export function canonicalJson(v: unknown): string {
   });
 }
 
-export function saveIRFile(model: Model, file: string): void {
+/** Metadata key holding the checkpoint fingerprint (see fingerprint.ts) of a converted folder. */
+export const IR_SOURCE_KEY = 'bitnet-hw.source';
+
+export function saveIRFile(model: Model, file: string, source?: readonly unknown[]): void {
   const tensors: StTensorOut[] = [...model.tensors.entries()].map(([name, t]) => ({
     name,
     dtype: TO_ST[t.dtype],
     shape: t.shape,
     data: t.data,
   }));
-  writeSafetensors(file, tensors, { 'bitnet-hw.format': IR_FORMAT_VERSION, 'bitnet-hw.ir': canonicalJson(model.ir) });
+  writeSafetensors(file, tensors, {
+    'bitnet-hw.format': IR_FORMAT_VERSION,
+    'bitnet-hw.ir': canonicalJson(model.ir),
+    ...(source ? { [IR_SOURCE_KEY]: canonicalJson(source) } : {}),
+  });
 }
 
 export function loadIRFile(file: string): Model {
@@ -80,6 +87,25 @@ export function loadIRFile(file: string): Model {
   return model;
 }
 
+/** The source fingerprint recorded in an IR file's metadata, or null. */
+export function irFileSource(file: string): unknown[] | null {
+  const md = openSafetensors(file).metadata ?? {};
+  const raw = md[IR_SOURCE_KEY];
+  if (raw === undefined) return null;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A file bitnet-hw wrote with `convert` (safetensors with the IR metadata). */
 export function isIRFile(file: string): boolean {
-  return fs.existsSync(file) && fs.statSync(file).isFile();
+  try {
+    const md = openSafetensors(file).metadata ?? {};
+    return md['bitnet-hw.format'] !== undefined && md['bitnet-hw.ir'] !== undefined;
+  } catch {
+    return false;
+  }
 }

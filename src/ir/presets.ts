@@ -16,11 +16,13 @@ export interface ModelShape {
   readonly activation: FfnActivation;
   readonly vocab: number;
   readonly weightKind: WeightKind;
+  /** Context length (positions the KV cache holds). */
+  readonly context: number;
   /** BitLinear shapes per layer in execution order (from the IR for imported models). */
   readonly perLayer: readonly { readonly kind: string; readonly n: number; readonly out: number }[];
 }
 
-function shape(name: string, hidden: number, layers: number, heads: number, kvHeads: number, ffnHidden: number, activation: FfnActivation, vocab: number, weightKind: WeightKind): ModelShape {
+function shape(name: string, hidden: number, layers: number, heads: number, kvHeads: number, ffnHidden: number, activation: FfnActivation, vocab: number, weightKind: WeightKind, context: number): ModelShape {
   const hd = hidden / heads;
   const perLayer = [
     { kind: 'attn.q', n: hidden, out: hidden },
@@ -31,20 +33,20 @@ function shape(name: string, hidden: number, layers: number, heads: number, kvHe
     { kind: 'ffn.up', n: hidden, out: ffnHidden },
     { kind: 'ffn.down', n: ffnHidden, out: hidden },
   ];
-  return { name, hidden, layers, heads, kvHeads, ffnHidden, activation, vocab, weightKind, perLayer };
+  return { name, hidden, layers, heads, kvHeads, ffnHidden, activation, vocab, weightKind, context, perLayer };
 }
 
 /** The paper's shapes (hidden, layers, heads; FFN = 4h, GeLU, binary W1A8) and 2B4T. */
 export const MODEL_PRESETS: Readonly<Record<string, ModelShape>> = {
-  'paper-125m': shape('paper-125m', 768, 12, 12, 12, 3072, 'gelu', 50257, 'binary'),
-  'paper-350m': shape('paper-350m', 1024, 24, 16, 16, 4096, 'gelu', 50257, 'binary'),
-  'paper-760m': shape('paper-760m', 1536, 24, 16, 16, 6144, 'gelu', 50257, 'binary'),
-  'paper-1.3b': shape('paper-1.3b', 2048, 24, 32, 32, 8192, 'gelu', 50257, 'binary'),
-  'paper-2.7b': shape('paper-2.7b', 2560, 32, 32, 32, 10240, 'gelu', 50257, 'binary'),
-  'paper-6.7b': shape('paper-6.7b', 4096, 32, 32, 32, 16384, 'gelu', 50257, 'binary'),
-  'paper-13b': shape('paper-13b', 5120, 40, 40, 40, 20480, 'gelu', 50257, 'binary'),
-  'paper-30b': shape('paper-30b', 7168, 48, 56, 56, 28672, 'gelu', 50257, 'binary'),
-  '2b4t': shape('2b4t', 2560, 30, 20, 5, 6912, 'relu2-gated', 128256, 'ternary'),
+  'paper-125m': shape('paper-125m', 768, 12, 12, 12, 3072, 'gelu', 50257, 'binary', 2048),
+  'paper-350m': shape('paper-350m', 1024, 24, 16, 16, 4096, 'gelu', 50257, 'binary', 2048),
+  'paper-760m': shape('paper-760m', 1536, 24, 16, 16, 6144, 'gelu', 50257, 'binary', 2048),
+  'paper-1.3b': shape('paper-1.3b', 2048, 24, 32, 32, 8192, 'gelu', 50257, 'binary', 2048),
+  'paper-2.7b': shape('paper-2.7b', 2560, 32, 32, 32, 10240, 'gelu', 50257, 'binary', 2048),
+  'paper-6.7b': shape('paper-6.7b', 4096, 32, 32, 32, 16384, 'gelu', 50257, 'binary', 2048),
+  'paper-13b': shape('paper-13b', 5120, 40, 40, 40, 20480, 'gelu', 50257, 'binary', 2048),
+  'paper-30b': shape('paper-30b', 7168, 48, 56, 56, 28672, 'gelu', 50257, 'binary', 2048),
+  '2b4t': shape('2b4t', 2560, 30, 20, 5, 6912, 'relu2-gated', 128256, 'ternary', 4096),
 };
 
 export function shapeOfModel(model: Model): ModelShape {
@@ -62,6 +64,7 @@ export function shapeOfModel(model: Model): ModelShape {
     activation: l0.ffn.activation,
     vocab: ir.embedding.vocabSize,
     weightKind: l0.attention.q.weight.weightKind,
+    context: ir.maxPositions,
     perLayer: bls.slice(0, perLayerCount).map((b) => ({ kind: b.name.split('.').slice(2).join('.'), n: b.inFeatures, out: b.outFeatures })),
   };
 }

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BitnetError, diag, fail, type Diagnostic } from '../util/diagnostics.js';
+import { dropTemp, fsFail, keepTemp, sweepStaleTemps, tempSibling } from '../util/fsout.js';
 
 export const ST_DTYPE_SIZES = {
   BOOL: 1,
@@ -178,7 +179,9 @@ export function openSafetensors(file: string): StFile {
     fail('ST014', file, `cannot open file (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path and permissions', 'a readable .safetensors file');
   }
   try {
-    const fileSize = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) fail('ST014', file, st.isDirectory() ? 'the path is a folder, not a safetensors file' : 'not a regular file', 'pass the .safetensors file itself', 'a readable .safetensors file');
+    const fileSize = st.size;
     if (fileSize < 8) {
       fail('ST001', file, `file is ${fileSize} bytes, shorter than the 8-byte header length`, 'the file is truncated; regenerate or re-copy it', '>= 8 bytes');
     }
@@ -265,8 +268,15 @@ export function writeSafetensors(
   metadata?: Readonly<Record<string, string>>,
 ): void {
   const { header, order } = buildSafetensorsHeader(tensors, metadata);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, 'w');
+  sweepStaleTemps(path.dirname(path.resolve(file)));
+  const tmp = tempSibling(file);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'w');
+  } catch (e) {
+    dropTemp(tmp);
+    fsFail(e, file, 'write the safetensors file');
+  }
   try {
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(header.length));
@@ -279,13 +289,14 @@ export function writeSafetensors(
     }
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
+    keepTemp(tmp);
   } catch (e) {
     try {
       fs.closeSync(fd);
     } catch {
       /* already closed */
     }
-    fs.rmSync(tmp, { force: true });
-    throw e;
+    dropTemp(tmp);
+    fsFail(e, file, 'write the safetensors file');
   }
 }

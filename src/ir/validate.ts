@@ -51,7 +51,24 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
     if (n.dim !== dim) err('IR020', path, `norm dim ${n.dim} does not match the ${dim} features it normalizes`, 'fix the norm weight size', `${dim}`);
     if (!(Number.isFinite(n.eps) && n.eps >= 0)) err('IR021', `${path}.eps`, `eps ${n.eps} is not a finite non-negative number`, 'use e.g. 1e-5', '>= 0');
     checkRef(`${path}.weight`, n.weight, ['f32', 'bf16', 'f16'], [n.dim]);
-    if (n.bias) checkRef(`${path}.bias`, n.bias, ['f32', 'bf16', 'f16'], [n.dim]);
+    checkFinite(`${path}.weight`, n.weight);
+    if (n.bias) {
+      checkRef(`${path}.bias`, n.bias, ['f32', 'bf16', 'f16'], [n.dim]);
+      checkFinite(`${path}.bias`, n.bias);
+    }
+  };
+
+  const finiteChecked = new Set<string>();
+  /** NaN or infinite values in a float tensor poison every logit; report the first and the count. */
+  const checkFinite = (path: string, ref: TensorRef): void => {
+    if (!tensors || finiteChecked.has(ref.name)) return;
+    finiteChecked.add(ref.name);
+    const st = tensors.get(ref.name);
+    if (!st) return;
+    const bad = countNonFinite(st.dtype, st.data);
+    if (bad.count > 0) {
+      err('IR042', path, `${bad.count} values of ${ref.name} are NaN or infinite (first at flat index ${bad.first})`, 'the checkpoint is corrupt (or overflowed when it was exported); re-export it', 'finite values');
+    }
   };
 
   const names = new Set<string>();
@@ -90,13 +107,16 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
     if (!(Number.isFinite(aq.epsilon) && aq.epsilon > 0)) {
       err('IR039', `${path}.actQuant.epsilon`, `epsilon ${aq.epsilon} must be finite and > 0`, 'use 1e-5', '> 0');
     }
-    if (bl.bias) checkRef(`${path}.bias`, bl.bias, ['f32'], [bl.outFeatures]);
+    if (bl.bias) {
+      checkRef(`${path}.bias`, bl.bias, ['f32'], [bl.outFeatures]);
+      checkFinite(`${path}.bias`, bl.bias);
+    }
     if (!tensors) return;
     const st = tensors.get(s.tensor.name);
     if (st && st.data instanceof Float32Array) {
       st.data.forEach((v, i) => {
-        if (!Number.isFinite(v) || v === 0) {
-          err('IR040', `${path}.scale[${i}]`, `weight scale ${s.tensor.name}[${i}] is ${v}`, 'the checkpoint has a corrupt weight_scale; re-export it', 'a finite nonzero scale');
+        if (!Number.isFinite(v) || !(v > 0)) {
+          err('IR040', `${path}.scale[${i}]`, `weight scale ${s.tensor.name}[${i}] is ${v}`, 'weight scales are mean|W| (or its reciprocal), always positive; the checkpoint has a corrupt weight_scale; re-export it', 'a finite scale > 0');
         }
       });
     }
@@ -117,6 +137,7 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
   if (!isPosInt(V)) err('IR004', 'embedding.vocabSize', `vocab ${V} is not a positive integer`, 'fix vocab_size');
   if (ir.embedding.dim !== ir.hidden) err('IR005', 'embedding.dim', `embedding dim ${ir.embedding.dim} != hidden ${ir.hidden}`, 'fix hidden_size or the embedding');
   checkRef('embedding.weight', ir.embedding.weight, ['f32', 'bf16', 'f16'], [V, ir.hidden]);
+  checkFinite('embedding.weight', ir.embedding.weight);
   for (const [k, tok] of [['bosToken', ir.bosToken], ['eosToken', ir.eosToken]] as const) {
     if (tok !== null && !(Number.isInteger(tok) && tok >= 0 && tok < V)) err('IR006', k, `token id ${tok} outside the vocabulary`, 'fix bos/eos token ids', `0 <= id < ${V}`);
   }
@@ -160,6 +181,7 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
     err('IR070', 'head.weight', 'a tied head must reference the embedding tensor', 'set tied=false or point the head at the embedding');
   }
   checkRef('head.weight', ir.head.weight, ['f32', 'bf16', 'f16'], [V, ir.hidden]);
+  checkFinite('head.weight', ir.head.weight);
   return ds;
 }
 
@@ -173,6 +195,30 @@ export function countInvalidTernary(data: Uint8Array): { count: number; first: n
     if (both) {
       if (first < 0) first = i;
       count += ((both & 1) + ((both >> 2) & 1) + ((both >> 4) & 1) + ((both >> 6) & 1));
+    }
+  }
+  return { count, first };
+}
+
+/** Count NaN/infinite values of a float tensor (f32, or bf16/f16 bit patterns). */
+export function countNonFinite(dtype: string, data: ArrayBufferView): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  if (data instanceof Float32Array) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (v - v !== 0) {
+        if (first < 0) first = i;
+        count++;
+      }
+    }
+  } else if (data instanceof Uint16Array && (dtype === 'bf16' || dtype === 'f16')) {
+    const mask = dtype === 'bf16' ? 0x7f80 : 0x7c00;
+    for (let i = 0; i < data.length; i++) {
+      if ((data[i]! & mask) === mask) {
+        if (first < 0) first = i;
+        count++;
+      }
     }
   }
   return { count, first };

@@ -187,9 +187,17 @@ function headLogits(model: Model, x: Float32Array, R: number): Float32Array {
   return out;
 }
 
+/**
+ * Index of the largest logit; the lowest index wins a tie. NaN never wins (a NaN compares false
+ * with everything, so a scan that started on one would keep it); all-NaN rows are an error.
+ */
 export function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  let best = -1;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v === v && (best < 0 || v > row[best]!)) best = i;
+  }
+  if (best < 0) fail('RUN010', 'logits', 'every logit is NaN', 'the model overflowed; check its weights with `bitnet-hw validate`');
   return best;
 }
 
@@ -202,6 +210,7 @@ export interface RunResult {
 
 /** Logits for every input position (one forward over the whole sequence). */
 export function runSequence(model: Model, tokens: readonly number[], opts: ForwardOptions): RunResult {
+  checkContext(model, tokens.length);
   const cache = createKvCache(model, Math.max(tokens.length, 1));
   const logits = forward(model, tokens, cache, { ...opts, logits: 'all' });
   const V = model.ir.embedding.vocabSize;
@@ -210,8 +219,18 @@ export function runSequence(model: Model, tokens: readonly number[], opts: Forwa
   return { tokens: [...tokens], logits, vocab: V, argmax: am };
 }
 
+/** Fail fast (before any compute) when a sequence is longer than the model's context. */
+export function checkContext(model: Model, positions: number): void {
+  if (positions > model.ir.maxPositions) {
+    fail('RUN002', 'tokens', `${positions} positions exceed the model's context of ${model.ir.maxPositions}`, 'use a shorter sequence', `<= ${model.ir.maxPositions} positions`);
+  }
+}
+
+export type StopReason = 'max-tokens' | 'eos' | 'context';
+
 /** Greedy generation: prefill the prompt, then decode one token at a time through the KV cache. */
-export function generateGreedy(model: Model, prompt: readonly number[], maxNew: number, opts: ForwardOptions & { stopAtEos?: boolean }): number[] {
+export function generateGreedyWithReason(model: Model, prompt: readonly number[], maxNew: number, opts: ForwardOptions & { stopAtEos?: boolean }): { tokens: number[]; stopped: StopReason } {
+  checkContext(model, prompt.length);
   const cap = Math.min(model.ir.maxPositions, prompt.length + maxNew);
   const cache = createKvCache(model, cap);
   const out: number[] = [];
@@ -219,9 +238,15 @@ export function generateGreedy(model: Model, prompt: readonly number[], maxNew: 
   for (let i = 0; i < maxNew; i++) {
     const next = argmax(logits);
     out.push(next);
-    if (opts.stopAtEos && next === model.ir.eosToken) break;
-    if (cache.length >= cache.capacity) break;
+    if (opts.stopAtEos && next === model.ir.eosToken) return { tokens: out, stopped: 'eos' };
+    if (i + 1 === maxNew) break;
+    // The token just produced needs a position of its own before it can be fed back.
+    if (cache.length >= model.ir.maxPositions) return { tokens: out, stopped: 'context' };
     logits = forward(model, [next], cache, { ...opts, logits: 'last' });
   }
-  return out;
+  return { tokens: out, stopped: 'max-tokens' };
+}
+
+export function generateGreedy(model: Model, prompt: readonly number[], maxNew: number, opts: ForwardOptions & { stopAtEos?: boolean }): number[] {
+  return generateGreedyWithReason(model, prompt, maxNew, opts).tokens;
 }

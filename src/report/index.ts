@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeOutputDir } from '../util/fsout.js';
 import { createRequire } from 'node:module';
 import type { ActivityEnergy } from '../energy/activity.js';
 import type { PaperEnergy } from '../energy/paper.js';
@@ -109,14 +110,16 @@ document.getElementById('render-check').textContent = JSON.stringify(check);
 `;
 }
 
+/** The report's files (name -> content), rendered before anything is written. */
+export function renderReport(d: ReportData): Map<string, string> {
+  return new Map([
+    ['report.md', renderMarkdown(d)],
+    ['report.html', renderHtml(d)],
+  ]);
+}
+
+/** Write the report as the output folder `outDir` (replaced whole, atomically). */
 export function writeReport(d: ReportData, outDir: string): { markdown: string; html: string } {
-  // Render both before writing either: a failure leaves no half-written report.
-  const md = renderMarkdown(d);
-  const page = renderHtml(d);
-  fs.mkdirSync(outDir, { recursive: true });
-  const markdown = path.join(outDir, 'report.md');
-  const html = path.join(outDir, 'report.html');
-  fs.writeFileSync(markdown, md);
-  fs.writeFileSync(html, page);
-  return { markdown, html };
+  writeOutputDir(outDir, 'report', renderReport(d));
+  return { markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html') };
 }

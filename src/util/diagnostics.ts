@@ -34,9 +34,20 @@ export function diag(
     : { code, severity, path, message, expected, hint };
 }
 
+/** More diagnostics than this are summarized: a corrupt input must not print megabytes. */
+export const MAX_DIAGNOSTICS = 100;
+
+function capDiagnostics(ds: readonly Diagnostic[]): readonly Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+  const rest = ds.slice(MAX_DIAGNOSTICS);
+  const codes = [...new Set(rest.map((d) => d.code))].sort().join(', ');
+  return [...ds.slice(0, MAX_DIAGNOSTICS), diag('DIAG001', '(more)', `${rest.length} more problems not shown (codes ${codes})`, 'fix the problems above first; they often cause the rest')];
+}
+
 export class BitnetError extends Error {
   readonly diagnostics: readonly Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
+  constructor(all: readonly Diagnostic[]) {
+    const diagnostics = capDiagnostics(all);
     super(formatDiagnostics(diagnostics));
     this.name = 'BitnetError';
     this.diagnostics = diagnostics;

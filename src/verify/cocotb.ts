@@ -1,14 +1,17 @@
 /**
- * Run the cocotb benches in hw/cocotb against a generated design on Verilator or Icarus Verilog.
- * Each run gets a fresh work folder under .cache/cocotb holding the RTL, the weights image (read by
- * $readmemh relative to the simulator's working directory) and the simulator build.
+ * Run the cocotb benches in hw/cocotb against a design's RTL (generated, or the files of a `--rtl`
+ * folder) on Verilator or Icarus Verilog. Each run gets its own work folder (a per-process temp
+ * name in the cache, removed afterwards) holding the RTL, the weights image (read by $readmemh
+ * relative to the simulator's working directory) and the simulator build.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RtlDesign } from '../codegen/verilog.js';
-import { writeRtl } from '../codegen/verilog.js';
 import { fail } from '../util/diagnostics.js';
+import { dropTemp, tempSibling } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
+import { progressLine } from '../util/progress.js';
+import { rtlFiles, writeFiles } from './rtlfiles.js';
 import { cacheDir, requireTool, run, venvBin } from './tools.js';
 
 export type Sim = 'verilator' | 'icarus';
@@ -23,37 +26,68 @@ export interface CocotbResult {
   readonly tests: number;
   readonly failures: number;
   readonly log: string;
+  /** The bench's own result document (BNHW_RESULT), when it wrote one. */
+  readonly result: unknown;
 }
 
-export function runCocotb(design: RtlDesign, bench: Bench, sim: Sim, env: Record<string, string>, label = 'run'): CocotbResult {
+export interface CocotbOptions {
+  /** Simulate the files of this folder instead of the generated design. */
+  readonly rtlDir?: string;
+  /** Icarus only: write a VCD of simulation times [fromNs, toNs] to this file. */
+  readonly vcd?: { readonly file: string; readonly fromNs: number; readonly toNs: number };
+}
+
+export function runCocotb(design: RtlDesign, bench: Bench, sim: Sim, env: Record<string, string>, opts: CocotbOptions = {}): CocotbResult {
   requireTool(sim === 'verilator' ? 'verilator' : 'iverilog', sim === 'verilator' ? 'verilator' : 'iverilog');
   const cocotbConfig = venvBin('cocotb-config');
-  const work = path.join(cacheDir('cocotb'), `${design.manifest.configHash}-${bench}-${sim}-${label}`);
-  fs.rmSync(work, { recursive: true, force: true });
-  writeRtl(design, work);
-  const makefiles = run(cocotbConfig, ['--makefiles']).stdout.trim();
-  const sources = design.manifest.sources.map((s) => path.join(work, s)).join(' ');
-  const venv = path.dirname(cocotbConfig);
-  const r = run('make', [
-    '-s', '-f', path.join(makefiles, 'Makefile.sim'),
-    `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources}`, `TOPLEVEL=${TOPS[bench]}`, `MODULE=test_${bench}`,
-    ...(sim === 'icarus' ? ['COMPILE_ARGS=-g2005'] : ['EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal']),
-  ], {
-    cwd: work,
-    env: {
-      ...process.env,
-      ...env,
-      PATH: `${venv}:${process.env['PATH'] ?? ''}`,
-      PYTHONPATH: path.join(packageRoot(), 'hw', 'cocotb'),
-      COCOTB_REDUCED_LOG_FMT: '1',
-    },
-    timeoutMs: 20 * 60 * 1000,
-  });
-  const results = path.join(work, 'results.xml');
-  const log = `${r.stdout}\n${r.stderr}`;
-  if (!fs.existsSync(results)) fail('COC001', work, `cocotb produced no results (exit ${r.status}):\n${log.slice(-3000)}`, 'check the simulator and cocotb installation (`npm run setup`)');
-  const xml = fs.readFileSync(results, 'utf8');
-  const tests = (xml.match(/<testcase /g) ?? []).length;
-  const failures = (xml.match(/<failure/g) ?? []).length + (xml.match(/<error/g) ?? []).length;
-  return { bench, sim, passed: tests > 0 && failures === 0, tests, failures, log };
+  const files = rtlFiles(design, opts.rtlDir);
+  const work = tempSibling(path.join(cacheDir('cocotb'), `${design.manifest.configHash}-${bench}-${sim}`));
+  try {
+    fs.mkdirSync(work, { recursive: true });
+    writeFiles(work, files);
+    const makefiles = run(cocotbConfig, ['--makefiles']).stdout.trim();
+    const sources = design.manifest.sources.map((s) => path.join(work, s));
+    const plusargs: string[] = [];
+    if (opts.vcd) {
+      if (sim !== 'icarus') throw new Error('runCocotb: VCD dumps are for Icarus (Verilator traces come from the C++ harness)');
+      sources.push(path.join(packageRoot(), 'hw', 'cocotb', 'bnhw_dump.v'));
+      plusargs.push(`+bnhw_vcd=${path.resolve(opts.vcd.file)}`, `+bnhw_vcd_from=${opts.vcd.fromNs}`, `+bnhw_vcd_to=${opts.vcd.toNs}`);
+    }
+    const resultFile = path.join(work, 'bnhw-result.json');
+    const venv = path.dirname(cocotbConfig);
+    const done = progressLine(`cocotb: ${bench} bench on ${sim}`);
+    const r = run('make', [
+      '-s', '-f', path.join(makefiles, 'Makefile.sim'),
+      `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources.join(' ')}`, `TOPLEVEL=${TOPS[bench]}`, `MODULE=test_${bench}`,
+      ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ' -s bnhw_dump' : ''}`] : ['EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal']),
+      ...(plusargs.length ? [`PLUSARGS=${plusargs.join(' ')}`] : []),
+    ], {
+      cwd: work,
+      env: {
+        ...process.env,
+        ...env,
+        BNHW_RESULT: resultFile,
+        PATH: `${venv}:${process.env['PATH'] ?? ''}`,
+        PYTHONPATH: path.join(packageRoot(), 'hw', 'cocotb'),
+        COCOTB_REDUCED_LOG_FMT: '1',
+      },
+      timeoutMs: 20 * 60 * 1000,
+    });
+    done();
+    const results = path.join(work, 'results.xml');
+    const log = `${r.stdout}\n${r.stderr}`;
+    if (!fs.existsSync(results)) fail('COC001', sim, `cocotb produced no results (exit ${r.status}):\n${log.slice(-3000)}`, opts.rtlDir ? 'the RTL folder does not compile; regenerate it with `bitnet-hw gen`' : 'check the simulator and cocotb installation (`npm run setup`)');
+    const xml = fs.readFileSync(results, 'utf8');
+    const tests = (xml.match(/<testcase /g) ?? []).length;
+    const failures = (xml.match(/<failure/g) ?? []).length + (xml.match(/<error/g) ?? []).length;
+    let result: unknown = null;
+    try {
+      result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    } catch {
+      /* benches other than the engine's write none */
+    }
+    return { bench, sim, passed: tests > 0 && failures === 0, tests, failures, log, result };
+  } finally {
+    dropTemp(work);
+  }
 }

@@ -1,15 +1,17 @@
 /**
  * Locating and running the external RTL tools (Verilator, Icarus Verilog, Yosys, cocotb), with
- * coded errors that say how to install what is missing.
+ * coded errors that say how to install what is missing, and the cache folder they share.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fail } from '../util/diagnostics.js';
+import { fsFail } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
 
 export function which(cmd: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
@@ -36,15 +38,31 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
   });
 }
 
+/**
+ * Where caches live: $BITNET_HW_CACHE_DIR, else $XDG_CACHE_HOME/bitnet-hw, else ~/.cache/bitnet-hw.
+ * Never inside the installed package (which may be read-only). Entries are keyed by content
+ * hashes, written atomically, and a corrupt entry is treated as a miss.
+ */
+export function cacheRoot(): string {
+  const env = process.env;
+  if (env['BITNET_HW_CACHE_DIR']) return path.resolve(env['BITNET_HW_CACHE_DIR']);
+  const xdg = env['XDG_CACHE_HOME'];
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'bitnet-hw');
+}
+
 export function cacheDir(...parts: string[]): string {
-  const d = path.join(packageRoot(), '.cache', ...parts);
-  fs.mkdirSync(d, { recursive: true });
+  const d = path.join(cacheRoot(), ...parts);
+  try {
+    fs.mkdirSync(d, { recursive: true });
+  } catch (e) {
+    fsFail(e, d, 'create the cache folder (set BITNET_HW_CACHE_DIR or XDG_CACHE_HOME to a writable place)');
+  }
   return d;
 }
 
 /** The PyTorch environment set up by scripts/setup.sh (shared per machine). */
 export function torchPython(): string {
-  const venv = process.env['BITNET_HW_TORCH_VENV'] ?? path.join(process.env['HOME'] ?? '/root', '.cache', 'bitnet-hw', 'venv-torch');
+  const venv = process.env['BITNET_HW_TORCH_VENV'] ?? path.join(os.homedir(), '.cache', 'bitnet-hw', 'venv-torch');
   const py = path.join(venv, 'bin', 'python');
   if (!fs.existsSync(py)) fail('TOOL003', py, 'the PyTorch environment is missing', 'run `npm run setup`');
   return py;

@@ -144,3 +144,15 @@ export function writeQuantizerVectors(model: Model, plan: EnginePlan, count: num
   }
   fs.writeFileSync(file, Buffer.concat(parts));
 }
+
+/** Exact size in bytes of the vector file `writeVectorsForPlan(…, plan, count, …)` writes. */
+export function vectorFileBytes(plan: EnginePlan, count: number): number {
+  let bytes = 8;
+  const L = plan.layers.length;
+  for (let li = 0; li < L; li++) {
+    const l = plan.layers[li]!;
+    const tokens = Math.floor(count / L) + (li < count % L ? 1 : 0);
+    bytes += tokens * (12 + 4 * l.n + 4 * l.out);
+  }
+  return bytes;
+}

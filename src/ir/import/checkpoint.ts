@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BitnetError, diag, fail, type Diagnostic } from '../../util/diagnostics.js';
 import { openSafetensors, type StTensorInfo } from '../safetensors.js';
+import { readJsonInput } from '../../util/jsonfile.js';
 
 export interface Checkpoint {
   readonly dir: string;
@@ -16,19 +17,8 @@ export interface Checkpoint {
   readonly totalBytes: number;
 }
 
-export function readJsonFile(file: string, code: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    fail(code, file, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, `add ${path.basename(file)} to the model folder`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    fail(code, file, `${what} is not valid JSON (${(e as Error).message})`, `fix the JSON syntax of ${path.basename(file)}`);
-  }
-}
+/** config.json and the shard index (kept as a name for the importers' callers). */
+export const readJsonFile = readJsonInput;
 
 export function openCheckpoint(dir: string): Checkpoint {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -54,12 +44,16 @@ export function openCheckpoint(dir: string): Checkpoint {
     const byShard = new Map<string, ReadonlyMap<string, StTensorInfo>>();
     for (const s of shards) {
       const f = path.join(dir, s);
-      if (path.basename(s) !== s) {
-        ds.push(diag('IX003', index, `shard name ${s} is not a plain file name`, 'shards must sit beside the index'));
+      if (s === '' || s === '.' || s === '..' || path.basename(s) !== s || s.includes('\0')) {
+        ds.push(diag('IX003', index, `shard name ${JSON.stringify(s)} is not a plain file name`, 'shards must sit beside the index, named like model-00001-of-00002.safetensors'));
         continue;
       }
       if (!fs.existsSync(f)) {
         ds.push(diag('IX003', f, 'shard listed in the index is missing', 'copy every shard into the model folder'));
+        continue;
+      }
+      if (!fs.statSync(f).isFile()) {
+        ds.push(diag('IX003', f, 'shard listed in the index is not a regular file', 'copy every shard into the model folder'));
         continue;
       }
       try {
@@ -83,6 +77,7 @@ export function openCheckpoint(dir: string): Checkpoint {
     }
     if (ds.length) throw new BitnetError(ds);
   } else if (fs.existsSync(single)) {
+    if (!fs.statSync(single).isFile()) fail('CK004', single, 'model.safetensors is not a regular file', 'put the weights file itself in the model folder');
     const st = openSafetensors(single);
     for (const [k, v] of st.tensors) tensors.set(k, v);
     files.push(single);

@@ -13,6 +13,22 @@ import { BitnetError, diag, type Diagnostic } from '../../util/diagnostics.js';
 import type { FfnActivation, NormType, QuantScaleNumerator, ScaleConvention, SourceFormat } from '../types.js';
 
 const posInt = z.number().int().positive();
+/**
+ * Upper bounds on sizes: far above any released model (2B4T: hidden 2560, 30 layers, vocab
+ * 128,256, context 4,096), they stop a corrupt config from allocating or looping for minutes.
+ */
+export const CONFIG_LIMITS = {
+  hidden_size: 65_536,
+  intermediate_size: 262_144,
+  num_hidden_layers: 1_024,
+  num_attention_heads: 1_024,
+  num_key_value_heads: 1_024,
+  head_dim: 4_096,
+  vocab_size: 4_194_304,
+  max_position_embeddings: 4_194_304,
+  groups: 65_536,
+} as const;
+const bounded = (k: keyof typeof CONFIG_LIMITS) => posInt.max(CONFIG_LIMITS[k]);
 
 const QuantConfig = z
   .object({
@@ -20,7 +36,7 @@ const QuantConfig = z
     linear_class: z.enum(['autobitlinear', 'bitlinear']).optional(),
     quantization_mode: z.enum(['offline', 'online']).optional(),
     weight_kind: z.enum(['ternary', 'binary']).optional(),
-    groups: posInt.optional(),
+    groups: bounded('groups').optional(),
     activation_scale: z.enum(['pow2', 'qmax']).optional(),
   })
   .loose();
@@ -28,17 +44,17 @@ const QuantConfig = z
 const Config = z
   .object({
     model_type: z.string().optional(),
-    hidden_size: posInt,
-    intermediate_size: posInt,
-    num_hidden_layers: posInt,
-    num_attention_heads: posInt,
-    num_key_value_heads: posInt.optional(),
-    head_dim: posInt.optional(),
-    vocab_size: posInt,
-    max_position_embeddings: posInt.optional(),
+    hidden_size: bounded('hidden_size'),
+    intermediate_size: bounded('intermediate_size'),
+    num_hidden_layers: bounded('num_hidden_layers'),
+    num_attention_heads: bounded('num_attention_heads'),
+    num_key_value_heads: bounded('num_key_value_heads').optional(),
+    head_dim: bounded('head_dim').optional(),
+    vocab_size: bounded('vocab_size'),
+    max_position_embeddings: bounded('max_position_embeddings').optional(),
     hidden_act: z.string().optional(),
-    rms_norm_eps: z.number().nonnegative().optional(),
-    layer_norm_eps: z.number().nonnegative().optional(),
+    rms_norm_eps: z.number().nonnegative().max(1).optional(),
+    layer_norm_eps: z.number().nonnegative().max(1).optional(),
     norm_type: z.enum(['rmsnorm', 'layernorm']).optional(),
     rope_theta: z.number().positive().optional(),
     tie_word_embeddings: z.boolean().optional(),
@@ -111,8 +127,10 @@ export function resolveConfig(raw: Record<string, unknown>, where: string): Reso
   const heads = c.num_attention_heads;
   const kvHeads = c.num_key_value_heads ?? heads;
   const headDim = c.head_dim ?? c.hidden_size / heads;
-  if (!Number.isInteger(headDim) || headDim * heads !== c.hidden_size) {
-    ds.push(diag('CK014', `${where}:num_attention_heads`, `hidden_size ${c.hidden_size} is not divisible into ${heads} heads`, 'hidden_size must equal num_attention_heads x head_dim', `a multiple of ${heads}`));
+  if (c.head_dim !== undefined && c.head_dim * heads !== c.hidden_size) {
+    ds.push(diag('CK014', `${where}:head_dim`, `head_dim ${c.head_dim} x ${heads} heads = ${c.head_dim * heads}, not hidden_size ${c.hidden_size}`, 'set head_dim to hidden_size / num_attention_heads, or remove it', `${c.hidden_size / heads}`));
+  } else if (!Number.isInteger(headDim)) {
+    ds.push(diag('CK014', `${where}:num_attention_heads`, `hidden_size ${c.hidden_size} is not divisible into ${heads} heads`, 'hidden_size must equal num_attention_heads x head_dim', `a divisor of ${c.hidden_size}`));
   }
   if (heads % kvHeads !== 0) {
     ds.push(diag('CK015', `${where}:num_key_value_heads`, `${heads} heads are not a multiple of ${kvHeads} KV heads`, 'num_attention_heads must be divisible by num_key_value_heads'));

@@ -29,7 +29,7 @@ import type {
   TensorRef,
 } from '../types.js';
 import { IR_VERSION, packedBytesPerRow } from '../types.js';
-import { validateModel } from '../validate.js';
+import { countNonFinite, validateModel } from '../validate.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 
@@ -228,6 +228,10 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
       scales = toF32(readTensorBytes(st), st.dtype);
     } else {
       const w = toF32(raw, t.dtype);
+      const bad = countNonFinite('f32', w);
+      if (bad.count > 0) {
+        throw new BitnetError([diag('WT010', where(pl.weightName), `${bad.count} latent weights are NaN or infinite (first at flat index ${bad.first})`, 'the checkpoint is corrupt; re-export it', 'finite weights')]);
+      }
       convention = 'multiply';
       if (weightKind === 'binary') {
         const { signs, betas } = binarizePaper(w, pl.outF, pl.inF, cfg.weightGroups);
