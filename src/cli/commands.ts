@@ -160,7 +160,7 @@ export function verifyCommand(modelPath: string, archSpec: string | undefined, o
     ? ['bitnet-hw', 'verify', modelPath, '--arch', archSpec ?? arch.name, ...(opts.rtlDir ? ['--rtl', opts.rtlDir] : []), ...(opts.layer ? ['--layer', opts.layer] : []), '--sim', r.sim, '--vectors', String(opts.vectors), '--seed', String(r.seed), '--token', String(m0.token), '--trace', `token${m0.token}.${r.sim === 'verilator' ? 'fst' : 'vcd'}`].map(shellQuote).join(' ')
     : null;
   const fmtM = (m: (typeof r.first_mismatches)[number]): string =>
-    `  ${m.layer} token ${m.token} row ${m.output_row} (tile ${m.tile}, lane ${m.lane}) at cycle ${m.cycle}: got 0x${m.got_hex} (${m.got}) want 0x${m.want_hex} (${m.want})${m.last_got !== m.last_want ? `, m_last ${m.last_got ? 1 : 0} want ${m.last_want ? 1 : 0}` : ''}`;
+    `  ${m.layer} token ${m.token} row ${m.output_row} (tile ${m.tile}, lane ${m.lane}) at cycle ${m.cycle}: got ${/^[0-9a-f]{8}$/.test(m.got_hex) ? `0x${m.got_hex} (${m.got})` : 'X (unknown bits)'} want 0x${m.want_hex} (${m.want})${m.last_got !== m.last_want ? `, m_last ${m.last_got ? 1 : 0} want ${m.last_want ? 1 : 0}` : ''}`;
   const text = [
     `${r.passed ? 'PASS' : 'FAIL'}: ${r.vectors} of ${r.vectors_requested} token vectors on ${r.sim} (${r.rtl === 'generated' ? 'freshly generated RTL' : `RTL in ${r.rtl}`}), ${r.mismatches} mismatches, ${r.cycles} cycles (seed ${r.seed}, ${r.stalls.input_percent}% input stalls, ${r.stalls.output_percent}% output back-pressure)`,
     ...r.failures.map((f) => `  failed: ${f}`),
@@ -315,6 +315,6 @@ export function evalCommand(modelPath: string, textPath: string, window = 128): 
 
 /** `make-model`: a seeded random checkpoint, written whole into a fresh (or previous) output folder. */
 export function makeModelCommand(out: string, spec: SyntheticSpec, force = false): void {
-  checkOutputDir(out, { inputs: [], force });
+  checkOutputDir(out, { inputs: [], force, flag: 'make-model <dir>' });
   replaceDir(out, 'model', (tmp) => writeSyntheticCheckpoint(tmp, spec));
 }

@@ -156,6 +156,20 @@ function checkCommon(out: string, rules: OutputRules): string {
   for (const input of rules.inputs) {
     if (containsPath(real, realish(input))) fail('OUT003', out, `${flag} ${out} is or contains the input ${input}`, 'choose an output path outside the inputs');
   }
+  // The nearest existing ancestor must be a folder (`--out notes.txt/rtl` cannot work).
+  for (let up = path.dirname(real); ; up = path.dirname(up)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(up);
+    } catch {
+      st = undefined;
+    }
+    if (st) {
+      if (!st.isDirectory()) fail('OUT006', out, `${up} is not a folder`, 'fix the path');
+      break;
+    }
+    if (path.dirname(up) === up) break;
+  }
   return real;
 }
 

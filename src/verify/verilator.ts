@@ -50,18 +50,35 @@ export interface HarnessBuild {
   readonly rtlDir: string;
 }
 
-/** Build (or reuse) the harness binary for the design's RTL, or for the files of `rtlDir`. */
-export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean } = {}): HarnessBuild {
-  requireTool('verilator', 'verilator');
+interface BuildSpec {
+  readonly files: Map<string, string>;
+  readonly flags: readonly string[];
+  readonly defines: string;
+  readonly root: string;
+}
+
+function buildSpec(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean }): BuildSpec {
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const files = rtlFiles(design, opts.rtlDir);
-  const loadPort = design.view.loadPort;
-  const defines = [loadPort ? '-DBNHW_LOAD_PORT' : '', opts.trace ? '-DBNHW_TRACE' : ''].filter(Boolean).join(' ');
+  const defines = [design.view.loadPort ? '-DBNHW_LOAD_PORT' : '', opts.trace ? '-DBNHW_TRACE' : ''].filter(Boolean).join(' ');
   const flags = ['--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast', ...(opts.trace ? ['--trace-fst'] : [])];
   const h = createHash('sha256').update(fs.readFileSync(harness)).update(flags.join(' ')).update(defines);
   for (const [f, c] of files) h.update(f).update('\0').update(c);
   const key = h.digest('hex').slice(0, 16);
-  const root = path.join(cacheDir('rtl-build'), `${key}-verilator${opts.trace ? '-trace' : ''}`);
+  return { files, flags, defines, root: path.join(cacheDir('rtl-build'), `${key}-verilator${opts.trace ? '-trace' : ''}`) };
+}
+
+/** The cache folder holding the harness build for this RTL (exists once built). */
+export function harnessBuildRoot(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean } = {}): string {
+  return buildSpec(design, opts).root;
+}
+
+/** Build (or reuse) the harness binary for the design's RTL, or for the files of `rtlDir`. */
+export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean } = {}): HarnessBuild {
+  requireTool('verilator', 'verilator');
+  const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
+  const { files, flags, defines, root } = buildSpec(design, opts);
+  const loadPort = design.view.loadPort;
   const exe = path.join(root, 'obj', 'engine_harness');
   if (fs.existsSync(exe)) return { exe, rtlDir: path.join(root, 'rtl') };
   const tmp = tempSibling(root);

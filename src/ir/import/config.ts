@@ -56,7 +56,7 @@ const Config = z
     rms_norm_eps: z.number().nonnegative().max(1).optional(),
     layer_norm_eps: z.number().nonnegative().max(1).optional(),
     norm_type: z.enum(['rmsnorm', 'layernorm']).optional(),
-    rope_theta: z.number().positive().optional(),
+    rope_theta: z.number().positive().max(1e12).optional(),
     tie_word_embeddings: z.boolean().optional(),
     bos_token_id: z.number().int().nonnegative().nullable().optional(),
     eos_token_id: z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullable().optional(),

@@ -83,6 +83,23 @@ const CASES: { name: string; code: string; format?: 'hf-packed' | 'hf-master'; s
   { name: 'shard missing', code: 'IX003', shards: 2, mutate: (d) => fs.rmSync(path.join(d, 'model-00002-of-00002.safetensors')) },
   { name: 'index names a tensor its shard lacks', code: 'IX004', shards: 2, mutate: (d) => { const f = path.join(d, 'model.safetensors.index.json'); const j = JSON.parse(fs.readFileSync(f, 'utf8')); j.weight_map['model.extra.weight'] = 'model-00001-of-00002.safetensors'; fs.writeFileSync(f, JSON.stringify(j)); } },
   { name: 'shard holds a tensor the index does not list', code: 'IX005', shards: 2, mutate: (d) => { const f = path.join(d, 'model.safetensors.index.json'); const j = JSON.parse(fs.readFileSync(f, 'utf8')); delete j.weight_map[Q]; fs.writeFileSync(f, JSON.stringify(j)); } },
+  // Issue 9: inputs that used to crash or pass silently.
+  { name: 'model.safetensors is a folder', code: 'CK004', mutate: (d) => { fs.rmSync(ST(d)); fs.mkdirSync(ST(d)); } },
+  { name: 'config.json is a folder', code: 'CK002', mutate: (d) => { fs.rmSync(cfgPath(d)); fs.mkdirSync(cfgPath(d)); } },
+  { name: 'index is a folder', code: 'IX001', shards: 2, mutate: (d) => { const f = path.join(d, 'model.safetensors.index.json'); fs.rmSync(f); fs.mkdirSync(f); } },
+  ...['', '.', '..'].map((bad) => ({ name: `index shard named ${JSON.stringify(bad)}`, code: 'IX003', shards: 2, mutate: (d: string) => { const f = path.join(d, 'model.safetensors.index.json'); const j = JSON.parse(fs.readFileSync(f, 'utf8')); j.weight_map[Q] = bad; fs.writeFileSync(f, JSON.stringify(j)); } })),
+  { name: 'index shard is a folder', code: 'IX003', shards: 2, mutate: (d) => { const f = path.join(d, 'model-00002-of-00002.safetensors'); fs.rmSync(f); fs.mkdirSync(f); } },
+  { name: 'a million layers (bounded, fails fast)', code: 'CK010', mutate: editConfig((c) => { c['num_hidden_layers'] = 1_000_000; }) },
+  { name: 'absurd vocabulary', code: 'CK010', mutate: editConfig((c) => { c['vocab_size'] = 2 ** 40; }) },
+  { name: 'absurd context', code: 'CK010', mutate: editConfig((c) => { c['max_position_embeddings'] = 1e12; }) },
+  { name: 'norm eps above 1', code: 'CK010', mutate: editConfig((c) => { c['rms_norm_eps'] = 5; }) },
+  { name: 'infinite rope theta (1e999 in JSON)', code: 'CK010', mutate: (d) => { const t = fs.readFileSync(cfgPath(d), 'utf8'); fs.writeFileSync(cfgPath(d), t.replace(/\}\s*$/, ', "rope_theta": 1e999}')); } },
+  { name: 'head_dim disagrees with hidden / heads', code: 'CK014', mutate: editConfig((c) => { c['head_dim'] = 16; }) },
+  { name: 'negative weight scale', code: 'IR040', mutate: editTensorBytes(QS, (b) => b.writeUInt16LE(0xbf80, 0)) },
+  { name: 'NaN in the embedding', code: 'IR042', mutate: editTensorBytes('model.embed_tokens.weight', (b) => b.writeUInt16LE(0x7fc0, 20)) },
+  { name: 'infinity in a norm weight', code: 'IR042', mutate: editTensorBytes('model.norm.weight', (b) => b.writeUInt16LE(0xff80, 2)) },
+  { name: 'NaN in a sub-norm weight', code: 'IR042', mutate: editTensorBytes('model.layers.1.mlp.ffn_sub_norm.weight', (b) => b.writeUInt16LE(0x7fc1, 0)) },
+  { name: 'NaN in a latent master weight', code: 'WT010', format: 'hf-master', mutate: editTensorBytes(Q, (b) => b.writeUInt16LE(0x7fc0, 6)) },
   { name: 'master weights with a wrong shape', code: 'WT003', format: 'hf-master', mutate: editHeader((h) => { h[Q]!['shape'] = [16, 64]; }) },
 ];
 
