@@ -98,15 +98,17 @@ function tryMutant(p: PreparedTarget, m: Mutation, dir: string): string | null {
   fs.writeFileSync(file, out);
   try {
     const r = runHarness(p.design, p.vec, { seed: 5, inStall: 20, outStall: 20, rtlDir: dir });
+    if (r.error) return r.error.split(':')[0]!;
     if (r.mismatches > 0) return `${r.mismatches} mismatches`;
     if (r.c_error) return 'c_error raised';
     const l = runHarness(p.design, p.lat, { seed: 1, inStall: 0, outStall: 0, serial: true, rtlDir: dir });
+    if (l.error) return `${l.error.split(':')[0]!} (latency run)`;
     if (l.mismatches > 0) return `${l.mismatches} mismatches (latency run)`;
     const changed = l.tokens.findIndex((t, j) => t[2] - t[1] !== p.baseLatency[j]![2] - p.baseLatency[j]![1]);
     if (changed >= 0) return `cycle count of layer ${changed} changed`;
     return '';
   } catch (e) {
-    if (e instanceof BitnetError) return e.code === 'VER001' ? 'build failed' : e.code === 'VER002' ? 'deadlock' : `no result (${e.code})`;
+    if (e instanceof BitnetError) return e.code === 'VER001' ? 'build failed' : `no result (${e.code})`;
     throw e;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

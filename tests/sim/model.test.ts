@@ -72,7 +72,7 @@ describe('sim and energy commands', () => {
   const bin = path.join(repoRoot(), 'bin', 'bitnet-hw');
   const cli = (...a: string[]) => spawnSync(process.execPath, [bin, ...a], { encoding: 'utf8' });
   it('sim --json has cycles_per_token, per_layer, utilization, actions', () => {
-    const r = cli('sim', 'paper-125m', '--arch', 'default-binary', '--tokens', '2', '--json');
+    const r = cli('sim', 'paper-125m', '--arch', 'default-binary', '--decode', '2', '--json');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
     for (const k of ['cycles_per_token', 'per_layer', 'utilization', 'actions']) expect(doc).toHaveProperty(k);
