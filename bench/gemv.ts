@@ -43,7 +43,7 @@ export function benchGemv(): GemvRow[] {
       const w = new Int8Array(outF * inF).map(() => (kind === 'ternary' ? rng.int(-1, 1) : rng.int(0, 1) * 2 - 1));
       const packed = kind === 'ternary' ? packTernaryRowMajor(w, outF, inF) : packBinaryRowMajor(w, outF, inF);
       const q = new Int8Array(inF).map(() => rng.int(-128, 127));
-      const qa: QuantizedActs = { rows: 1, n: inF, groups: 1, q, s: new Float64Array(0), A: new Int32Array(0), e: new Int32Array(0) };
+      const qa: QuantizedActs = { rows: 1, n: inF, groups: 1, q, s: new Float64Array(1) };
       const wf = Float32Array.from(w, (v) => v * 0.0123);
       const xf = Float32Array.from(q, (v) => v * 0.01);
       const yf = new Float32Array(outF);

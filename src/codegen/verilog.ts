@@ -16,7 +16,7 @@ import { canonicalJson } from '../ir/irfile.js';
 import type { Model } from '../ir/types.js';
 import { packageRoot } from '../util/paths.js';
 import { writeOutputDir } from '../util/fsout.js';
-import { buildView, type EngineView } from './view.js';
+import { buildView, DQ_STAGES, FIFO_DEPTH, QELEM_STAGES, type EngineView } from './view.js';
 import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -55,7 +55,7 @@ export interface RtlManifest {
   readonly latency: Readonly<Record<string, string | number>>;
 }
 
-const TEMPLATES = ['bnhw_divu', 'bnhw_qelem', 'bnhw_quantizer', 'bnhw_mac_array', 'bnhw_cnorm', 'bnhw_f32mul', 'bnhw_engine'] as const;
+const TEMPLATES = ['bnhw_div', 'bnhw_qelem', 'bnhw_dq', 'bnhw_b3dec', 'bnhw_mac_array', 'bnhw_engine'] as const;
 const templateCache = new Map<string, Handlebars.TemplateDelegate>();
 function templateSource(name: string): string {
   return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
@@ -69,18 +69,6 @@ function template(name: string): Handlebars.TemplateDelegate {
   return t;
 }
 
-function divuContext(name: string, d: { dividendBits: number; divisorBits: number; quotientBits: number; remainder: boolean }, header: string): Record<string, unknown> {
-  const dw = d.dividendBits;
-  const vw = d.divisorBits;
-  let cw = 1;
-  while (2 ** cw - 1 < dw) cw++;
-  return { header, name, dw, vw, cw, dwm1: dw - 1, dwm2: dw - 2, vwm1: vw - 1, vwp1: vw + 1, cwm1: cw - 1, qwm1: d.quotientBits - 1, withRemainder: d.remainder };
-}
-
-/** Restoring dividers: R = floor(qscale*2^32 / A) and the dequant-constant division. */
-export const DIV_R = { dividendBits: 40, divisorBits: 17, quotientBits: 25, remainder: false } as const;
-export const DIV_C = { dividendBits: 58, divisorBits: 31, quotientBits: 58, remainder: true } as const;
-
 export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDesign {
   const plan = planEngine(model, arch, layer);
   const weights = weightImage(model, plan);
@@ -91,15 +79,16 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
   const view = buildView(plan, { modelName: model.ir.name, configHash, version: GENERATOR_VERSION });
   const ctx = { ...view, ...view.widths, ...view.mac };
   const files = new Map<string, string>();
-  files.set('bnhw_divu_r.v', template('bnhw_divu')(divuContext('bnhw_divu_r', DIV_R, view.header)));
-  files.set('bnhw_divu_c.v', template('bnhw_divu')(divuContext('bnhw_divu_c', DIV_C, view.header)));
-  for (const m of ['bnhw_qelem', 'bnhw_quantizer', 'bnhw_mac_array', 'bnhw_cnorm', 'bnhw_f32mul', 'bnhw_engine']) {
-    files.set(`${m}.v`, template(m)(ctx));
-  }
+  files.set('bnhw_div.v', template('bnhw_div')({ header: view.header }));
+  files.set('bnhw_qelem.v', template('bnhw_qelem')(view.qelem));
+  files.set('bnhw_dq.v', template('bnhw_dq')(view.dq));
+  if (view.b3dec) files.set('bnhw_b3dec.v', template('bnhw_b3dec')(view.b3dec));
+  files.set('bnhw_mac_array.v', template('bnhw_mac_array')(ctx));
+  files.set('bnhw_engine.v', template('bnhw_engine')(ctx));
   const bytesPerWord = Math.ceil(plan.wordBits / 8);
   const depth = 2 ** view.widths['waw']!;
   // ROM designs read this image with $readmemh; load-port designs get it as the host's load image.
-  files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, plan.codeBits));
+  files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan)));
   const sources = [...files.keys()].filter((f) => f.endsWith('.v')).sort();
   const manifest: RtlManifest = {
     generator: `bitnet-hw ${GENERATOR_VERSION}`,
@@ -127,11 +116,11 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
         : []),
       { name: 'c_error', dir: 'output', width: 1, description: 'sticky: a dequant constant left the normal binary32 range' },
     ],
-    parameters: { ...(view.loadPort ? {} : { WEIGHTS_FILE: view.weightsFile }), P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters },
+    parameters: { ...(view.loadPort ? {} : { WEIGHTS_FILE: view.weightsFile }), P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters, WEIGHT_PACKING: plan.packing, WORD_BITS: plan.wordBits },
     memories: [
       { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
-      { name: 'qbuf', words: 2 ** view.widths['chw']!, wordBits: plan.S * 8, init: null },
-      { name: 'xbuf', words: 2 ** view.widths['xaw']!, wordBits: 32, init: null },
+      { name: 'qbuf', words: view.widths['qdepth1']! + 1, wordBits: plan.S * 8, init: null },
+      { name: 'xbuf', words: view.widths['xdepth1']! + 1, wordBits: 32, init: null },
     ],
     layers: plan.layers.map((l) => ({
       id: l.index,
@@ -147,9 +136,13 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
       accumulatorBits: view.widths['accW']!,
     })),
     latency: {
-      divider_r_cycles: DIV_R.dividendBits,
-      divider_c_cycles: DIV_C.dividendBits,
+      scale_divider_steps: 25,
+      constant_divider_steps: 32,
+      quantizer_stages: QELEM_STAGES,
+      read_stages: view.readStages,
       mac_pipeline_registers: plan.treeRegisters,
+      dequantizer_stages: DQ_STAGES,
+      output_fifo_entries: FIFO_DEPTH,
       note: 'exact per-token cycle counts come from the simulator (src/sim), which models this RTL cycle by cycle',
     },
   };
@@ -158,15 +151,20 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
   return { plan, view, files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), manifest, weights };
 }
 
+/** The byte that encodes weight 0 in every position (padding words beyond the layers). */
+function padByte(plan: EnginePlan): number {
+  return plan.packing === '2bit' ? 0x55 : plan.packing === 'base3' ? 121 : 0; // base 3: 1+3+9+27+81
+}
+
 /** One word per line, most significant hex digit first; padded to the memory depth with zero codes. */
-function weightsHex(img: Uint8Array, bytesPerWord: number, wordBits: number, depth: number, codeBits: number): string {
+function weightsHex(img: Uint8Array, bytesPerWord: number, wordBits: number, depth: number, pad: number): string {
   const digits = Math.ceil(wordBits / 4);
   const lines: string[] = [];
   const words = img.length / bytesPerWord;
   for (let w = 0; w < depth; w++) {
     let hex = '';
     for (let b = bytesPerWord - 1; b >= 0; b--) {
-      const v = w < words ? img[w * bytesPerWord + b]! : codeBits === 2 ? 0x55 : 0;
+      const v = w < words ? img[w * bytesPerWord + b]! : pad;
       hex += v.toString(16).padStart(2, '0');
     }
     lines.push(hex.slice(hex.length - digits));

@@ -8,6 +8,31 @@
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
 import { bitsFor } from '../ir/engine-plan.js';
+import { f32Bits } from '../util/float.js';
+
+export interface TableRow {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A layer-table function: key (layer id, or {layer id, group}) -> a constant. */
+export interface TableView {
+  readonly name: string;
+  readonly width: number;
+  readonly width1: number;
+  readonly keyW1: number;
+  readonly rows: readonly TableRow[];
+  readonly dflt: string;
+}
+
+export interface DelayStage {
+  readonly v: string;
+  readonly f: string;
+  readonly l: string;
+  readonly vIn: string;
+  readonly fIn: string;
+  readonly lIn: string;
+}
 
 export interface EngineView {
   readonly header: string;
@@ -16,6 +41,8 @@ export interface EngineView {
   readonly archName: string;
   readonly kind: string;
   readonly ternary: boolean;
+  readonly packing: string;
+  readonly base3: boolean;
   readonly weightMemory: string;
   readonly loadPort: boolean;
   readonly weightsFile: string;
@@ -25,21 +52,17 @@ export interface EngineView {
   readonly S: number;
   readonly sm1: number;
   readonly widths: Record<string, number>;
-  readonly layers: readonly {
-    index: number;
-    n: number;
-    chunks: number;
-    tiles: number;
-    out: number;
-    wBase: number;
-    weightGroups: number;
-    rowsPerGroup: number;
-    qscale: number;
-    halfAway: number;
-    divide: number;
-    epsHex: string;
-  }[];
-  readonly scales: readonly { key: string; bits: string }[];
+  readonly tables: readonly TableView[];
+  readonly ctrlDelay: readonly DelayStage[];
+  readonly tagDelay: readonly { tag: string; tagIn: string }[];
+  readonly macV: string;
+  readonly macF: string;
+  readonly macL: string;
+  readonly macAct: string;
+  readonly macW: string;
+  readonly tagOut: string;
+  /** Read stages between an issue and the MAC array's input (2, or 3 with the base-3 decoder). */
+  readonly readStages: number;
   readonly mac: {
     readonly laneLines: readonly string[];
     readonly ctrlStages: readonly number[];
@@ -52,6 +75,10 @@ export interface EngineView {
     readonly sumW: number;
     readonly treeRegs: number;
   };
+  /** Contexts of the sub-module templates. */
+  readonly qelem: Record<string, unknown>;
+  readonly dq: Record<string, unknown>;
+  readonly b3dec: Record<string, unknown> | null;
 }
 
 /** A legal Verilog identifier: letters, digits, _ ; never starting with a digit; no keywords. */
@@ -145,76 +172,164 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
   };
 }
 
+/** Pipeline depths of the sub-modules (the templates' fixed stage counts), shared with src/sim. */
+export const QELEM_STAGES = 6;
+export const DQ_STAGES = 8;
+/** Output FIFO entries: the dequantizer's depth plus two, so a full-speed drain never waits. */
+export const FIFO_DEPTH = DQ_STAGES + 2;
+export const XSLOTS = 3;
+export const QSLOTS = 2;
+export const CSLOTS = 4;
+export const RSLOTS = 2;
+
+const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
+
+function table(name: string, width: number, keyW: number, rows: { key: number; value: number }[], dflt = 0): TableView {
+  const enc = (v: number): string => `d${v < 0 ? 2 ** width + v : v}`;
+  return { name, width, width1: width - 1, keyW1: keyW - 1, rows: rows.map((r) => ({ key: `${keyW}'d${r.key}`, value: enc(r.value) })), dflt: enc(dflt) };
+}
+
+/** The base-3 decoder's context: a decode table for 5 trits and one for the last byte's remainder. */
+function b3decView(plan: EnginePlan, header: string): Record<string, unknown> {
+  const weights = plan.P * plan.S;
+  const fn = (k: number): { name: string; outBits: number; outBits1: number; table: { value: number; bits: string }[]; defaultBits: string } => {
+    const tableRows: { value: number; bits: string }[] = [];
+    for (let v = 0; v < 3 ** k; v++) {
+      let bits = '';
+      let x = v;
+      const trits: number[] = [];
+      for (let j = 0; j < k; j++) {
+        trits.push(x % 3);
+        x = Math.floor(x / 3);
+      }
+      for (let j = k - 1; j >= 0; j--) bits += trits[j]!.toString(2).padStart(2, '0');
+      tableRows.push({ value: v, bits });
+    }
+    return { name: `dec${k}`, outBits: 2 * k, outBits1: 2 * k - 1, table: tableRows, defaultBits: '01'.repeat(k) };
+  };
+  const full = Math.floor(weights / 5);
+  const rest = weights % 5;
+  const functions = [fn(5), ...(rest ? [fn(rest)] : [])];
+  const bytes: { hi: number; lo: number; fn: string; inHi: number; inLo: number }[] = [];
+  for (let j = 0; j < full + (rest ? 1 : 0); j++) {
+    const k = j < full ? 5 : rest;
+    bytes.push({ lo: 10 * j, hi: 10 * j + 2 * k - 1, fn: `dec${k}`, inLo: 8 * j, inHi: 8 * j + 7 });
+  }
+  return { header, inW1: plan.wordBits - 1, outW1: 2 * weights - 1, functions, bytes };
+}
+
 export function buildView(plan: EnginePlan, opts: { modelName: string; configHash: string; version: string }): EngineView {
   const { P, S } = plan;
   const accW = Math.max(plan.accBits, plan.treeOutWidth);
-  const maxOf = (f: (l: EnginePlan['layers'][number]) => number): number => Math.max(...plan.layers.map(f));
-  const cw = bitsFor(plan.chunksMax * S);
-  const chw = bitsFor(plan.chunksMax);
-  const tw = bitsFor(maxOf((l) => l.tiles));
-  const ow = bitsFor(maxOf((l) => l.out));
-  const gw = bitsFor(maxOf((l) => l.weightGroups));
+  const layers = plan.layers;
   const lw = plan.layerIdBits;
+  const iw = bitsFor(Math.max(plan.chunksMax * S - 1, 1));
+  const kw = bitsFor(Math.max(plan.chunksMax - 1, 1));
+  const tiw = bitsFor(Math.max(maxOf(layers.map((l) => l.tiles)) - 1, 1));
+  const ow = bitsFor(Math.max(maxOf(layers.map((l) => l.out)), P));
+  const pjw = bitsFor(Math.max(P - 1, 1));
+  const gw = bitsFor(Math.max(maxOf(layers.map((l) => l.weightGroups)) - 1, 1));
   const waw = bitsFor(Math.max(plan.wDepth - 1, 1));
-  const xaw = bitsFor(Math.max(plan.chunksMax * S - 1, 1));
   const sw = bitsFor(Math.max(S - 1, 1));
-  const pw = bitsFor(P);
+  const fpw = bitsFor(FIFO_DEPTH - 1);
+  const ocw = bitsFor(FIFO_DEPTH);
+  const macWW = P * S * plan.codeBits;
+  const base3 = plan.packing === 'base3';
+  const qtagW = 1 + sw + kw + 1 + 2 + lw;
+  const mtagW = 1 + pjw + 1 + 1 + 2 + lw;
   const widths: Record<string, number> = {
-    cw, chw, tw, ow, gw, lw, waw, xaw, sw, pw,
-    accW,
+    lw, iw, kw, tiw, ow, pjw, gw, waw, sw, fpw, ocw, accW,
     qww: S * 8,
+    qpartW: (S - 1) * 8,
     wordW: plan.wordBits,
+    macWW,
     accBusW: P * accW,
     actW: S * 8,
-    wW: plan.wordBits,
+    wW: macWW,
     laneWW: S * plan.codeBits,
-    prodW: accW + 24,
+    qtagW,
+    mtagW,
+    rmetaW: mtagW - 1,
   };
   // Derived "-1" forms for templates (no arithmetic in templates).
   for (const [k, v] of Object.entries({ ...widths })) widths[`${k}1`] = v - 1;
-  widths['xdepth1'] = 2 ** xaw - 1;
-  widths['qdepth1'] = 2 ** chw - 1;
+  widths['xdepth1'] = XSLOTS * 2 ** iw - 1;
+  widths['qdepth1'] = QSLOTS * 2 ** kw - 1;
+  widths['cdepth1'] = CSLOTS * 2 ** gw - 1;
   widths['wdepth1'] = 2 ** waw - 1;
-  widths['gdepth1'] = 2 ** gw - 1;
-  widths['rdepth1'] = 2 ** pw - 1;
-  widths['prodW24'] = accW + 24 - 24;
-  widths['prodW25'] = accW + 24 - 25;
-  widths['prodW26'] = accW + 24 - 26;
-  const scales: { key: string; bits: string }[] = [];
-  for (const l of plan.layers) {
-    l.scaleBits.forEach((b, g) => scales.push({ key: `${lw + gw}'d${l.index * 2 ** gw + g}`, bits: hex8(b) }));
+  widths['fifoDepth'] = FIFO_DEPTH;
+  widths['fifoDepth1'] = FIFO_DEPTH - 1;
+  const per = (f: (l: (typeof layers)[number]) => number) => layers.map((l) => ({ key: l.index, value: f(l) }));
+  const perGroup = (f: (l: (typeof layers)[number], g: number) => number) =>
+    layers.flatMap((l) => Array.from({ length: l.weightGroups }, (_, g) => ({ key: l.index * 2 ** gw + g, value: f(l, g) })));
+  const tables: TableView[] = [
+    table('lt_nm1', iw, lw, per((l) => l.n - 1)),
+    table('lt_qlast', iw, lw, per((l) => l.chunks * S - 1)),
+    table('lt_ha', 1, lw, per((l) => (l.halfAway ? 1 : 0))),
+    table('lt_eps', 31, lw, per((l) => l.epsBits & 0x7fffffff)),
+    table('lt_nbits', 31, lw, per((l) => f32Bits(l.qscale))),
+    table('lt_gm1', gw, lw, per((l) => l.weightGroups - 1)),
+    table('lt_cm1', kw, lw, per((l) => l.chunks - 1)),
+    table('lt_tm1', tiw, lw, per((l) => l.tiles - 1)),
+    table('lt_out', ow, lw, per((l) => l.out)),
+    table('lt_wbase', waw, lw, per((l) => l.wBase)),
+    table('lt_rpgm1', ow, lw, per((l) => l.rowsPerGroup - 1)),
+    table('lt_wm', 32, lw + gw, perGroup((l, g) => l.wm[g]!)),
+    table('lt_we', 12, lw + gw, perGroup((l, g) => l.we[g]! + 127)),
+  ];
+  const readStages = base3 ? 3 : 2;
+  const ctrlDelay: DelayStage[] = [];
+  for (let i = 1; i <= readStages; i++) {
+    ctrlDelay.push({
+      v: `d${i}_v`, f: `d${i}_f`, l: `d${i}_l`,
+      vIn: i === 1 ? 'is_go' : `d${i - 1}_v`,
+      fIn: i === 1 ? 'is_go && is_tstart' : `d${i - 1}_f`,
+      lIn: i === 1 ? 'is_go && is_klast' : `d${i - 1}_l`,
+    });
   }
+  const tagStages = readStages + plan.treeRegisters;
+  const tagDelay = Array.from({ length: tagStages }, (_, i) => ({ tag: `t${i + 1}_tag`, tagIn: i === 0 ? 'is_tag' : `t${i}_tag` }));
+  const header = `Generated by bitnet-hw ${opts.version} (config ${opts.configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
+  const absW = accW - 1;
   return {
-    header: `Generated by bitnet-hw ${opts.version} (config ${opts.configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`,
+    header,
     top: 'bnhw_engine',
     modelName: legalizeIdentifier(opts.modelName),
     archName: legalizeComment(plan.arch.name),
     kind: plan.codeBits === 2 ? 'ternary' : 'binary',
     ternary: plan.codeBits === 2,
+    packing: plan.packing,
+    base3,
     weightMemory: plan.arch.weightMemory,
     loadPort: plan.arch.weightMemory === 'load-port',
     weightsFile: 'bnhw_weights.hex',
-    layerCount: plan.layers.length,
+    layerCount: layers.length,
     P,
     P1: P - 1,
     S,
     sm1: S - 1,
     widths,
-    layers: plan.layers.map((l) => ({
-      index: l.index,
-      n: l.n,
-      chunks: l.chunks,
-      tiles: l.tiles,
-      out: l.out,
-      wBase: l.wBase,
-      weightGroups: l.weightGroups,
-      rowsPerGroup: l.rowsPerGroup,
-      qscale: l.qscale,
-      halfAway: l.halfAway ? 1 : 0,
-      divide: l.convention === 'divide' ? 1 : 0,
-      epsHex: hex8(l.epsBits),
-    })),
-    scales,
+    tables,
+    ctrlDelay,
+    tagDelay,
+    macV: `d${readStages}_v`,
+    macF: `d${readStages}_f`,
+    macL: `d${readStages}_l`,
+    macAct: `act_rd${readStages}`,
+    macW: base3 ? 'w_mac' : 'w_rd2',
+    tagOut: `t${tagStages}_tag`,
+    readStages,
     mac: macLines(plan, accW),
+    qelem: { header, tagW1: qtagW - 1 },
+    dq: {
+      header,
+      accW1: accW - 1,
+      absW,
+      absW1: absW - 1,
+      magW1: 21,
+      tagW1: 0,
+      magPad: absW === 21 ? 'a_abs' : `{${21 - absW}'d0, a_abs}`,
+    },
+    b3dec: base3 ? b3decView(plan, header) : null,
   };
 }

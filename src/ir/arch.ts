@@ -23,6 +23,8 @@ export interface ArchSpec {
   readonly treePipeline: number;
   /** `rom`: weights baked from the model; `load-port`: a RAM the host writes before use. */
   readonly weightMemory: 'rom' | 'load-port';
+  /** Ternary weight words as 2-bit codes (default) or base-3 bytes of 5 weights (1.6 bits each). */
+  readonly weightPacking?: '2bit' | 'base3';
   readonly clockMHz: number;
   /** Non-BitLinear units and memory system for the simulator (defaults: DEFAULT_SYSTEM). */
   readonly system?: Partial<SystemSpec>;
@@ -75,11 +77,12 @@ export const ArchSchema = z
     // Names reach file headers and comments: printable, no spaces or quotes.
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/, 'a name of 1-64 letters, digits, _ . + - (starting with a letter or digit)'),
     lanes: z.number().int().min(1).max(1024),
-    simd: z.number().int().min(1).max(1024),
+    simd: z.number().int().min(2).max(1024),
     weightKind: z.enum(['binary', 'ternary']),
     actBits: z.literal(8).default(8),
     treePipeline: z.number().int().min(0).max(16),
     weightMemory: z.enum(['rom', 'load-port']),
+    weightPacking: z.enum(['2bit', 'base3']).optional(),
     clockMHz: z.number().positive().max(5000),
     system: z
       .object({
@@ -127,6 +130,9 @@ export function parseArch(json: unknown, where: string): ArchSpec {
 
 export function validateArchForModel(arch: ArchSpec, weightKinds: readonly WeightKind[], where: string): Diagnostic[] {
   const ds: Diagnostic[] = [];
+  if (arch.weightPacking === 'base3' && arch.weightKind !== 'ternary') {
+    ds.push(diag('AR011', where, 'base-3 packing holds ternary weights', 'remove weightPacking or use weightKind "ternary"', 'weightKind ternary'));
+  }
   for (const k of new Set(weightKinds)) {
     if (k !== arch.weightKind) {
       ds.push(diag('AR010', where, `the model has ${k} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind "${k}" (e.g. preset ${k === 'binary' ? 'tiny-binary' : 'tiny'})`, k));

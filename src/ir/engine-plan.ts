@@ -4,9 +4,12 @@
  * all read this plan, so they cannot disagree.
  *
  * Needs: a validated model and an architecture. Guarantees: every layer the engine runs fits its
- * datapath (per-token int8 activations, no bias, normal f32 weight scales), widths are the proven
- * minimum for the worst case (accumulatorBits of the longest input), and weight words are laid
- * out tile-major: word `wBase + tile*chunks + chunk` holds lanes 0..P-1 x inputs 0..S-1.
+ * datapath (per-token int8 activations, no bias, weight scales in [2^-40, 2^40], eps >= 2^-40, at
+ * least 2 inputs), so that the scale s, the constants C and every finite output are normal
+ * binary32; widths are the proven minimum for the worst case (accumulatorBits of the longest
+ * input); weight words are laid out tile-major: word `wBase + tile*chunks + chunk` holds lanes
+ * 0..P-1 x inputs 0..S-1, as 2-bit codes (ternary), 1-bit codes (binary), or base-3 bytes of five
+ * ternary weights each (`weightPacking: base3`, 1.6 bits per weight).
  */
 import type { ArchSpec } from './arch.js';
 import { validateArchForModel } from './arch.js';
@@ -14,7 +17,7 @@ import type { BitLinearIR, Model } from './types.js';
 import { allBitLinears } from './types.js';
 import { BitnetError, diag, type Diagnostic } from '../util/diagnostics.js';
 import { f32Bits } from '../util/float.js';
-import { accumulatorBits, scaleNumerator } from '../numerics/index.js';
+import { accumulatorBits, scaleNumerator, weightFactor } from '../numerics/index.js';
 import { getF32 } from '../ref/tensors.js';
 
 export interface LayerPlan {
@@ -33,7 +36,17 @@ export interface LayerPlan {
   readonly qscale: 127 | 128;
   readonly halfAway: boolean;
   readonly epsBits: number;
+  /** Per weight group: the weight factor W = wm * 2^we (numerics weightFactor). */
+  readonly wm: readonly number[];
+  readonly we: readonly number[];
 }
+
+/** Range the engine plan allows for weight scales and eps (keeps s, C and outputs normal). */
+export const SCALE_MIN = 2 ** -40;
+export const SCALE_MAX = 2 ** 40;
+
+/** How weight codes are stored in the weight memory. */
+export type WeightPacking = '2bit' | '1bit' | 'base3';
 
 export interface TreeLevel {
   readonly level: number;
@@ -47,11 +60,14 @@ export interface EnginePlan {
   readonly arch: ArchSpec;
   readonly P: number;
   readonly S: number;
+  /** Bits per weight code at the MAC array (after the base-3 decoder, if any). */
   readonly codeBits: 1 | 2;
+  readonly packing: WeightPacking;
   readonly layers: readonly LayerPlan[];
   readonly nMax: number;
   readonly chunksMax: number;
   readonly wDepth: number;
+  /** Bits of one weight memory word (P*S codes, or 8*ceil(P*S/5) for base-3). */
   readonly wordBits: number;
   readonly accBits: number;
   readonly layerIdBits: number;
@@ -83,9 +99,11 @@ function checkLayer(bl: BitLinearIR, model: Model, ds: Diagnostic[]): void {
   if (bl.bias) ds.push(diag('CG003', p, 'BitLinear has a bias', 'BitNet linears have no bias; fold it elsewhere'));
   const ws = getF32(model.tensors, bl.scale.tensor);
   ws.forEach((v, i) => {
-    const e = (f32Bits(v) >>> 23) & 0xff;
-    if (e === 0 || e === 255) ds.push(diag('CG004', `${p}.scale[${i}]`, `weight scale ${v} is not a normal binary32`, 'rescale the weights so the scale is a normal number'));
+    if (!(v >= SCALE_MIN && v <= SCALE_MAX)) ds.push(diag('CG004', `${p}.scale[${i}]`, `weight scale ${v} is outside [2^-40, 2^40]`, 'the engine keeps every constant a normal binary32; rescale the weights', '2^-40 <= scale <= 2^40'));
   });
+  const eps = Math.fround(aq.epsilon);
+  if (!(eps >= SCALE_MIN && eps <= SCALE_MAX)) ds.push(diag('CG005', `${p}.actQuant.epsilon`, `eps ${aq.epsilon} is outside [2^-40, 2^40]`, 'use eps = 1e-5 (the released checkpoints\' value)', '2^-40 <= eps <= 2^40'));
+  if (bl.inFeatures < 2) ds.push(diag('CG006', p, `${bl.inFeatures} input(s)`, 'the engine streams at least 2 inputs per token', '>= 2'));
 }
 
 export function planEngine(model: Model, arch: ArchSpec, layerName?: string): EnginePlan {
@@ -123,11 +141,31 @@ export function planEngine(model: Model, arch: ArchSpec, layerName?: string): En
       qscale: scaleNumerator(8, b.actQuant.scaleNumerator) as 127 | 128,
       halfAway: b.actQuant.rounding === 'half-away',
       epsBits: f32Bits(Math.fround(b.actQuant.epsilon)),
+      ...weightFactors(ws, b.scale.convention),
     };
     wBase += chunks * tiles;
     return lp;
   });
   return assemblePlan(layers, arch);
+}
+
+function weightFactors(ws: Float32Array, convention: 'multiply' | 'divide'): { wm: number[]; we: number[] } {
+  const f = Array.from(ws, (v) => weightFactor(v, convention));
+  return { wm: f.map((x) => x.m), we: f.map((x) => x.e) };
+}
+
+export function packingOf(arch: ArchSpec): WeightPacking {
+  return arch.weightKind === 'binary' ? '1bit' : arch.weightPacking === 'base3' ? 'base3' : '2bit';
+}
+
+/** Bits of one weight word for P*S weights under a packing. */
+export function wordBitsFor(packing: WeightPacking, weights: number): number {
+  return packing === 'base3' ? 8 * Math.ceil(weights / 5) : packing === '2bit' ? 2 * weights : weights;
+}
+
+/** Weight bits moved per weight: log2(3) is the information content the floor uses for ternary. */
+export function floorBitsPerWeight(kind: 'binary' | 'ternary'): number {
+  return kind === 'ternary' ? Math.log2(3) : 1;
 }
 
 /** Everything derived from the layer list and the architecture: widths, tree, memory depth. */
@@ -136,6 +174,7 @@ export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
   const S = arch.simd;
   const wBase = layers.reduce((a, l) => a + l.chunks * l.tiles, 0);
   const codeBits = arch.weightKind === 'ternary' ? 2 : 1;
+  const packing = packingOf(arch);
   const nMax = Math.max(...layers.map((l) => l.n));
   // Tree: leaves are the sign-folded int8 terms in [-128, 127]; the correction count is added last.
   const tree: TreeLevel[] = [];
@@ -158,11 +197,12 @@ export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
     P,
     S,
     codeBits,
+    packing,
     layers,
     nMax,
     chunksMax: Math.max(...layers.map((l) => l.chunks)),
     wDepth: wBase,
-    wordBits: P * S * codeBits,
+    wordBits: wordBitsFor(packing, P * S),
     accBits: Math.max(...layers.map((l) => accumulatorBits(l.n))),
     layerIdBits: bitsFor(Math.max(layers.length - 1, 1)),
     tree,
@@ -185,6 +225,7 @@ export function planFromShapes(shapes: readonly { name: string; n: number; out: 
     const lp: LayerPlan = {
       index, name: sh.name, n: sh.n, out: sh.out, chunks, tiles, wBase, weightGroups: 1, rowsPerGroup: sh.out,
       scaleBits: [f32Bits(1)], convention: 'multiply', qscale: 127, halfAway: false, epsBits: f32Bits(Math.fround(1e-5)),
+      ...weightFactors(Float32Array.of(1), 'multiply'),
     };
     wBase += chunks * tiles;
     return lp;
@@ -194,22 +235,23 @@ export function planFromShapes(shapes: readonly { name: string; n: number; out: 
 
 /**
  * The weight memory image: `wDepth` words of `wordBits` bits, as bytes little-endian within a
- * word (bit b of the word is bit b%8 of byte floor(b/8)). Lane p, input s of a word sit at bits
- * [(p*S + s)*codeBits, +codeBits). Ternary codes are w+1 (00 -1, 01 0, 10 +1); binary bit 1 = +1.
- * Padding (rows past `out`, inputs past `n`) holds the zero code (ternary 01, binary 0 with q = 0).
+ * word (bit b of the word is bit b%8 of byte floor(b/8)). Weight i = p*S + s of a word (lane p,
+ * input s) is, by packing: 2-bit code w+1 at bits [2i, 2i+2) (00 -1, 01 0, 10 +1); binary bit i
+ * (1 = +1); base-3: byte floor(i/5) = sum of (w+1) * 3^(i mod 5). Padding (rows past `out`,
+ * inputs past `n`) holds weight 0 (ternary) or -1 with q = 0 (binary).
  */
 export function weightImage(model: Model, plan: EnginePlan): Uint8Array {
   const bytesPerWord = Math.ceil(plan.wordBits / 8);
   const img = new Uint8Array(plan.wDepth * bytesPerWord);
   const bls = new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
-  const { P, S, codeBits } = plan;
+  const { P, S, codeBits, packing } = plan;
+  const codes = new Uint8Array(P * S);
   for (const l of plan.layers) {
     const bl = bls.get(l.name)!;
     const w = model.tensors.get(bl.weight.tensor.name)!.data as Uint8Array;
     const bpr = bl.weight.tensor.shape[1]!;
     for (let t = 0; t < l.tiles; t++) {
       for (let k = 0; k < l.chunks; k++) {
-        const word = (l.wBase + t * l.chunks + k) * bytesPerWord;
         for (let p = 0; p < P; p++) {
           const r = t * P + p;
           for (let s = 0; s < S; s++) {
@@ -218,12 +260,49 @@ export function weightImage(model: Model, plan: EnginePlan): Uint8Array {
             if (r >= l.out || c >= l.n) code = codeBits === 2 ? 1 : 0;
             else if (codeBits === 2) code = (w[r * bpr + (c >> 2)]! >> ((c & 3) * 2)) & 3;
             else code = (w[r * bpr + (c >> 3)]! >> (c & 7)) & 1;
-            const bit = (p * S + s) * codeBits;
-            img[word + (bit >> 3)]! |= code << (bit & 7);
+            codes[p * S + s] = code;
           }
         }
+        packWord(codes, packing, img, (l.wBase + t * l.chunks + k) * bytesPerWord);
       }
     }
   }
   return img;
+}
+
+/** Pack one word's codes (0..2 ternary, 0..1 binary) at `off` of `img`. */
+export function packWord(codes: Uint8Array, packing: WeightPacking, img: Uint8Array, off: number): void {
+  if (packing === 'base3') {
+    for (let j = 0; j * 5 < codes.length; j++) {
+      let b = 0;
+      for (let k = Math.min(4, codes.length - 1 - j * 5); k >= 0; k--) b = b * 3 + codes[j * 5 + k]!;
+      img[off + j] = b;
+    }
+    return;
+  }
+  const bits = packing === '2bit' ? 2 : 1;
+  for (let i = 0; i < codes.length; i++) {
+    const bit = i * bits;
+    img[off + (bit >> 3)]! |= codes[i]! << (bit & 7);
+  }
+}
+
+/** The codes of one word (inverse of packWord), for the simulator's MAC model. */
+export function unpackWord(img: Uint8Array, off: number, packing: WeightPacking, count: number, out: Uint8Array): void {
+  if (packing === 'base3') {
+    for (let j = 0; j * 5 < count; j++) {
+      let b = img[off + j]!;
+      for (let k = 0; k < 5 && j * 5 + k < count; k++) {
+        out[j * 5 + k] = b % 3;
+        b = Math.floor(b / 3);
+      }
+    }
+    return;
+  }
+  const bits = packing === '2bit' ? 2 : 1;
+  const mask = (1 << bits) - 1;
+  for (let i = 0; i < count; i++) {
+    const bit = i * bits;
+    out[i] = (img[off + (bit >> 3)]! >> (bit & 7)) & mask;
+  }
 }

@@ -2,42 +2,44 @@
  * THE numerics specification of bitnet-hw. The reference model, the cycle-level simulator and the
  * RTL generator all import these definitions; nothing else may define rounding, widths or scales.
  *
- * Two numerics exist:
+ * Two numerics exist. They share the activation quantizer and differ only in the output rounding.
  *
- * `float` reproduces the PyTorch/Hugging Face semantics of a BitNet checkpoint:
- *   s = fp32(N / fp32(max(absmax, eps)));  q = clamp(round_half_even(fp32(x * s)), -2^(b-1), 2^(b-1)-1)
- *   y = (T . q) / s * ws   (or / ws for the `divide` convention), evaluated in float64, stored fp32.
+ * Quantizer (both), PyTorch/Hugging Face semantics bit for bit:
+ *   amax = max(max_i |x_i|, eps)                 (fp32, exact)
+ *   s    = RNE_f32(N / amax)                      (one correctly rounded fp32 division per token)
+ *   q_i  = clamp(round(RNE_f32(x_i * s)), -2^(b-1), 2^(b-1)-1)   (fp32 product, then the IR's
+ *          rounding rule: half to even, or half away from zero)
+ * N is the scale numerator: 2^(b-1)-1 (`qmax`, released checkpoints) or 2^(b-1) (`pow2`, the paper's
+ * Qb). The hardware computes s with an integer mantissa divider (`divideF32`) and each code with an
+ * integer multiply and two roundings (`quantizeElementBits`); tests prove both equal the formula.
  *
- * `hw` is the accelerator's numerics, bit-exact and integer-only up to one final IEEE rounding:
- *   1. Block-float alignment. amax = max(max_i |x_i|, eps) over the quantization group (fp32,
- *      exact). e = floor(log2(amax)). X_i = RNE(x_i * 2^(M-e)), A = RNE(amax * 2^(M-e)), with
- *      M = HW_ALIGN_BITS = 15, so A in [2^15, 2^16] and |X_i| <= A (18-bit signed words).
- *   2. Reciprocal. R = floor(N * 2^K / A) with K = HW_RECIP_SHIFT = 32 (R < 2^25, one divide per
- *      token and group).
- *   3. Quantize. q_i = clamp(round(X_i * R / 2^K), -2^(b-1), 2^(b-1)-1), `round` being the IR's
- *      rounding rule (half-even or half-away) applied to the exact quotient.
- *   4. Accumulate. acc = sum_j T_j q_j exactly, in a two's-complement register of
- *      `accumulatorBits(n)` bits, which provably holds the worst case +-2^(b-1) * n.
- *   5. Dequantize. Per (token, activation group, weight group) one f32 constant
- *      c = RNE_f32( A * 2^(e-M) / N * ws )   (or / ws for `divide`), rounded once, exactly.
- *      Then y_g = RNE_f32(acc * c): exact because |acc| < 2^29 and c has 24 significant bits.
- *      With several activation groups, y = ((y_0 + y_1) + y_2) + ... in f32, in group order.
+ * Accumulation (both): acc = sum_j T_j q_j exactly, in `accumulatorBits(n)` bits (two's complement).
  *
- * N is the scale numerator: 2^(b-1)-1 (`qmax`, released checkpoints) or 2^(b-1) (`pow2`, the
- * paper's Qb). Non-finite activations are rejected (NUM001); they cannot reach the engine.
+ * `float` output: y = (acc / s) * ws (or / ws for the `divide` convention) in float64, stored fp32.
+ *
+ * `hw` output, bit-exact and integer up to one final rounding:
+ *   W   = ws as a 32-bit mantissa (multiply: exactly ws; divide: floor of 1/ws to 32 bits), per
+ *         weight group, fixed when the RTL is generated;
+ *   C   = floor(W / s) to 32 significant bits, C in [2^31, 2^32), value C * 2^E (one integer
+ *         division per token and weight group);
+ *   y   = RNE_f32(acc * C * 2^E), the product exact (|acc| < 2^21 and C < 2^32: 53 bits).
+ * Each output is within one unit in the last place of the exactly rounded acc / s * ws (C's
+ * relative error is below 2^-30), and equal to it unless that value lies within 2^-30 of a
+ * rounding midpoint. With several activation groups, y = ((y_0 + y_1) + y_2) + ... in f32.
+ *
+ * Non-finite activations are rejected (NUM001); they cannot reach the engine. Scales and eps are
+ * range-checked by the engine plan so that s, C and every finite output stay normal binary32.
  */
 import type { ActQuantIR, QuantScaleNumerator, RoundingRule, ScaleConvention } from '../ir/types.js';
 import { fail } from '../util/diagnostics.js';
-import { floorLog2, roundHalfAway, roundHalfEven, roundRationalToF32, toDyadic } from '../util/float.js';
+import { roundHalfAway, roundHalfEven } from '../util/float.js';
 
 export type Numerics = 'float' | 'hw';
 
-/** M: fraction bits of the block-float alignment (A has M+1 significant bits). */
-export const HW_ALIGN_BITS = 15;
-/** K: fraction bits of the quantizer reciprocal R. */
-export const HW_RECIP_SHIFT = 32;
-/** |acc| must stay below 2^HW_ACC_EXACT_BITS so that acc * c is exact in binary64. */
-export const HW_ACC_EXACT_BITS = 29;
+/** |acc| must stay below 2^HW_ACC_EXACT_BITS so that acc * C (C < 2^32) is exact in binary64. */
+export const HW_ACC_EXACT_BITS = 21;
+/** Significant bits of the weight factor W and of the dequantization constant C. */
+export const HW_CONST_BITS = 32;
 
 export function qRange(bits: number): { qmin: number; qmax: number } {
   return { qmin: -(2 ** (bits - 1)), qmax: 2 ** (bits - 1) - 1 };
@@ -59,7 +61,7 @@ export function accumulatorBits(n: number, bits = 8): number {
   return w;
 }
 
-/** Largest input length the hw dequantizer handles exactly (|acc| < 2^29). */
+/** Largest input length the hw dequantizer handles exactly (|acc| < 2^21). */
 export function maxExactInputs(bits = 8): number {
   return Math.floor((2 ** HW_ACC_EXACT_BITS - 1) / 2 ** (bits - 1));
 }
@@ -80,11 +82,8 @@ export interface QuantizedActs {
   readonly n: number;
   readonly groups: number;
   readonly q: Int8Array;
-  /** float numerics: s per (row, group); hw: unused (length 0). */
+  /** The fp32 scale s per (row, group). */
   readonly s: Float64Array;
-  /** hw numerics: A and e per (row, group); float: unused (length 0). */
-  readonly A: Int32Array;
-  readonly e: Int32Array;
 }
 
 function checkFinite(x: Float32Array, where: string): void {
@@ -119,7 +118,7 @@ function absmaxTable(x: Float32Array, rows: number, n: number, aq: ActQuantIR): 
   return out;
 }
 
-/** What both quantizers start from: finite inputs, group count, numerator, range, eps, absmax. */
+/** What the quantizer starts from: finite inputs, group count, numerator, range, eps, absmax. */
 function quantSetup(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string) {
   checkFinite(x, where);
   const { qmin, qmax } = qRange(aq.bits);
@@ -133,8 +132,12 @@ function quantSetup(x: Float32Array, rows: number, n: number, aq: ActQuantIR, wh
   };
 }
 
-/** `float` numerics quantizer, PyTorch semantics (fp32 scale, fp32 product, round, clamp). */
-export function quantizeFloat(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
+/**
+ * The activation quantizer of both numerics (PyTorch semantics: fp32 scale, fp32 product, round,
+ * clamp). `Math.fround(N / amax)` is the correctly rounded fp32 quotient: the binary64 quotient
+ * rounded again to binary32 is innocuous double rounding (53 >= 2*24 + 2).
+ */
+export function quantizeActs(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
   const { G, N, qmin, qmax, eps, amax } = quantSetup(x, rows, n, aq, where);
   const s = new Float64Array(rows * G);
   const q = new Int8Array(rows * n);
@@ -149,64 +152,174 @@ export function quantizeFloat(x: Float32Array, rows: number, n: number, aq: ActQ
       }
     }
   }
-  return { rows, n, groups: G, q, s, A: new Int32Array(0), e: new Int32Array(0) };
+  return { rows, n, groups: G, q, s };
 }
 
-/** `hw` numerics quantizer: block-float alignment, integer reciprocal, integer rounding. */
-export function quantizeHw(x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
-  const { G, N, qmin, qmax, eps, amax } = quantSetup(x, rows, n, aq, where);
-  const A = new Int32Array(rows * G);
-  const E = new Int32Array(rows * G);
-  const q = new Int8Array(rows * n);
-  const K = 2 ** HW_RECIP_SHIFT;
-  for (let t = 0; t < rows; t++) {
-    for (let g = 0; g < G; g++) {
-      const m = Math.max(amax[t * G + g]!, eps);
-      const e = floorLog2(m);
-      const align = 2 ** (HW_ALIGN_BITS - e);
-      const a = roundHalfEven(m * align);
-      A[t * G + g] = a;
-      E[t * G + g] = e;
-      const R = Math.floor((N * K) / a); // exact: N*K < 2^40 and a < 2^17
-      const [lo, hi] = groupRange(n, G, g);
-      for (let j = t * n + lo; j < t * n + hi; j++) {
-        const X = roundHalfEven(x[j]! * align);
-        const r = roundBy(aq.rounding, (X * R) / K); // X*R < 2^42: exact; /2^K exact
-        q[j] = r < qmin ? qmin : r > qmax ? qmax : r;
-      }
-    }
-  }
-  return { rows, n, groups: G, q, s: new Float64Array(0), A, e: E };
+/** The quantizer under its historical name (float numerics; the hw numerics share it). */
+export const quantizeFloat = quantizeActs;
+
+/** Both numerics quantize alike; the name says which numerics asked. */
+export function quantize(_numerics: Numerics, x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
+  return quantizeActs(x, rows, n, aq, where);
 }
 
-export function quantize(numerics: Numerics, x: Float32Array, rows: number, n: number, aq: ActQuantIR, where: string): QuantizedActs {
-  return numerics === 'float' ? quantizeFloat(x, rows, n, aq, where) : quantizeHw(x, rows, n, aq, where);
+// ---- the hardware's integer algorithms (what the RTL computes, bit for bit) ----
+
+/** Fields of a finite binary32: sign, biased exponent, 24-bit significand (implicit 1 when normal). */
+export function f32Fields(bits: number): { sign: number; exp: number; mant: number } {
+  const exp = (bits >>> 23) & 0xff;
+  const frac = bits & 0x7fffff;
+  return { sign: bits >>> 31, exp, mant: exp === 0 ? frac : frac | 0x800000 };
 }
 
 /**
- * hw dequantization constant c = RNE_f32(A * 2^(e-M) / N * ws) (or / ws), computed exactly.
- * `ws` is the f32 weight scale of the output row's weight group.
+ * Restoring division of normalized mantissas a, b in [2^(w-1), 2^w): one quotient bit per step,
+ * `steps` bits in all, the first being the integer bit of a'/b in [1, 2), where a' = a when a >= b
+ * and 2a otherwise (`shifted`). Returns floor(a' / b * 2^(steps-1)) and whether a remainder is left.
  */
-export function hwDequantConstant(A: number, e: number, N: number, ws: number, convention: ScaleConvention): number {
-  if (A === 0 || ws === 0) return 0;
-  const w = toDyadic(ws);
-  const exp = e - HW_ALIGN_BITS;
-  if (convention === 'multiply') {
-    return roundRationalToF32(BigInt(A) * w.m, BigInt(N), exp + w.e);
+export function divideMantissas(a: number, b: number, steps: number): { q: number; sticky: boolean; shifted: boolean } {
+  const shifted = a < b;
+  let r = shifted ? 2 * a : a;
+  let q = 0;
+  for (let i = 0; i < steps; i++) {
+    const bit = r >= b;
+    if (bit) r -= b;
+    q = q * 2 + (bit ? 1 : 0);
+    r *= 2;
   }
-  // A*2^exp / (N * wm * 2^we)
-  const neg = w.m < 0n;
-  const num = neg ? -BigInt(A) : BigInt(A);
-  const den = BigInt(N) * (neg ? -w.m : w.m);
-  return roundRationalToF32(num, den, exp - w.e);
+  return { q, sticky: r !== 0, shifted };
 }
 
-/** hw dequantized output of one accumulator: exact product, one rounding to f32. */
-export function hwDequant(acc: number, c: number): number {
-  return Math.fround(acc * c);
+/**
+ * RNE_f32(a / b) for normal positive binary32 a and b whose quotient is a normal number (the
+ * quantizer's N / amax): a 25-step mantissa division (24 bits and a guard bit, remainder sticky).
+ */
+export function divideF32(aBits: number, bBits: number): number {
+  const A = f32Fields(aBits);
+  const B = f32Fields(bBits);
+  const d = divideMantissas(A.mant, B.mant, 25);
+  let m = Math.floor(d.q / 2);
+  const guard = d.q % 2;
+  let e = A.exp - B.exp + 127 - (d.shifted ? 1 : 0);
+  if (guard && (d.sticky || m % 2 === 1)) m++;
+  if (m === 2 ** 24) {
+    m = 2 ** 23;
+    e++;
+  }
+  if (e < 1 || e > 254) throw new Error(`divideF32: quotient exponent ${e} outside the normal range`);
+  return ((e << 23) | (m & 0x7fffff)) >>> 0;
+}
+
+/**
+ * One int8 code as the RTL computes it: the 48-bit integer product of the significands, rounded
+ * to 24 bits (ties to even: the fp32 product), then to an integer by the rounding rule, clamped.
+ * Zero and subnormal x give 0 (|x * s| < 2^-100 for every scale the plan allows).
+ */
+export function quantizeElementBits(xBits: number, sBits: number, halfAway: boolean, qmin = -128, qmax = 127): number {
+  const X = f32Fields(xBits);
+  if (X.exp === 0) return 0;
+  const S = f32Fields(sBits);
+  // p = X.mant * S.mant in [2^46, 2^48): split to stay exact in binary64 arithmetic.
+  const p = X.mant * S.mant;
+  const top = p >= 2 ** 47;
+  const dropped = top ? 24 : 23;
+  const unit = 2 ** dropped;
+  let m = Math.floor(p / unit);
+  const rest = p - m * unit;
+  const half = unit / 2;
+  if (rest > half || (rest === half && m % 2 === 1)) m++;
+  // fp32 product = m * 2^e2, m in [2^23, 2^24] (2^24 only after a carry, still exact).
+  const e2 = X.exp + S.exp - 254 - 46 + dropped;
+  let mag: number;
+  if (e2 >= 0) mag = 2 ** 24; // >= 2^23: clamps
+  else if (e2 < -25) mag = 0; // < 2^24 * 2^-26 = 0.25
+  else {
+    const sh = -e2;
+    const u = 2 ** sh;
+    const ip = Math.floor(m / u);
+    const fr = m - ip * u;
+    const h = u / 2;
+    mag = fr > h || (fr === h && (halfAway || ip % 2 === 1)) ? ip + 1 : ip;
+  }
+  if (X.sign) return mag > -qmin ? qmin : -mag;
+  return mag > qmax ? qmax : mag;
+}
+
+/** The weight factor W of one weight group: ws (multiply) or 1/ws (divide) as a 32-bit mantissa. */
+export interface WeightFactor {
+  /** Integer in [2^31, 2^32). */
+  readonly m: number;
+  /** Exponent of its least significant bit: W = m * 2^e. */
+  readonly e: number;
+}
+
+export function weightFactor(ws: number, convention: ScaleConvention): WeightFactor {
+  const W = f32Fields(f32BitsOf(ws));
+  if (W.exp === 0 || W.exp === 255 || W.sign) throw new Error(`weightFactor: ${ws} is not a positive normal binary32`);
+  const e = W.exp - 150; // ws = W.mant * 2^e
+  if (convention === 'multiply') return { m: W.mant * 256, e: e - 8 };
+  // 1/ws = 2^-e / mant: floor(2^k / mant) with 32 significant bits (exact for a power of two).
+  const k = W.mant === 2 ** 23 ? 54 : 55;
+  const m = Number((1n << BigInt(k)) / BigInt(W.mant));
+  return { m, e: -e - k };
+}
+
+/** The dequantization constant of one (token, weight group): C * 2^E, C in [2^31, 2^32). */
+export interface DequantConstant {
+  readonly C: number;
+  readonly E: number;
+}
+
+/** C = floor(W / s) to 32 significant bits: a 32-step division of W's mantissa by s's. */
+export function dequantConstant(sBits: number, w: WeightFactor): DequantConstant {
+  const S = f32Fields(sBits);
+  const d = divideMantissas(w.m, S.mant * 256, HW_CONST_BITS);
+  // W/s = (w.m / (S.mant * 2^8)) * 2^(w.e + 8 - (S.exp - 150)); the quotient bits have weight 2^-31.
+  return { C: d.q, E: w.e + 8 - (S.exp - 150) - (HW_CONST_BITS - 1) - (d.shifted ? 1 : 0) };
+}
+
+/** hw output of one accumulator: the exact product acc * C * 2^E rounded once to binary32. */
+export function hwDequant(acc: number, c: DequantConstant): number {
+  return Math.fround(acc * c.C * 2 ** c.E);
 }
 
 /** float numerics output of one accumulator. */
 export function floatDequant(acc: number, s: number, ws: number, convention: ScaleConvention): number {
   return convention === 'multiply' ? (acc / s) * ws : acc / s / ws;
+}
+
+/**
+ * The RTL's dequantizer, bit for bit: |acc| normalized (leading-one count), times C, normalized by
+ * one bit, rounded to 24 bits (ties to even), overflow to infinity. Returns binary32 bits.
+ */
+export function dequantBits(acc: number, c: DequantConstant): number {
+  if (acc === 0) return 0;
+  const sign = acc < 0 ? 1 : 0;
+  const mag = Math.abs(acc);
+  let lz = 0;
+  while (mag * 2 ** lz < 2 ** (HW_ACC_EXACT_BITS - 1)) lz++;
+  const a = mag * 2 ** lz; // in [2^20, 2^21)
+  const p = a * c.C; // in [2^51, 2^53): exact
+  const top = p >= 2 ** 52;
+  const dropped = top ? 29 : 28;
+  const unit = 2 ** dropped;
+  let m = Math.floor(p / unit);
+  const rest = p - m * unit;
+  if (rest > unit / 2 || (rest === unit / 2 && m % 2 === 1)) m++;
+  // value = m * 2^(dropped - lz + E); m in [2^23, 2^24].
+  let e = dropped - lz + c.E + 23 + 127;
+  if (m === 2 ** 24) {
+    m = 2 ** 23;
+    e++;
+  }
+  if (e >= 255) return ((sign << 31) | 0x7f800000) >>> 0;
+  if (e < 1) throw new Error('dequantBits: subnormal output (the plan bounds scales to prevent it)');
+  return ((sign << 31) | (e << 23) | (m - 2 ** 23)) >>> 0;
+}
+
+const f32b = new Float32Array(1);
+const u32b = new Uint32Array(f32b.buffer);
+function f32BitsOf(x: number): number {
+  f32b[0] = x;
+  return u32b[0]!;
 }

@@ -14,14 +14,16 @@ import { packedBytesPerRow, type BitLinearIR, type TensorStore } from '../ir/typ
 import {
   actGroups,
   floatDequant,
+  dequantConstant,
   hwDequant,
-  hwDequantConstant,
+  weightFactor,
+  type DequantConstant,
   quantize,
-  scaleNumerator,
   type Numerics,
   type QuantizedActs,
 } from '../numerics/index.js';
 import { getF32, getU8 } from './tensors.js';
+import { f32Bits } from '../util/float.js';
 
 export type Kernel = 'lut' | 'naive';
 
@@ -174,17 +176,16 @@ export function applyBitLinear(
   const WG = bl.scale.groups;
   const rowsPerWG = outF / WG;
   const G = actGroups(bl.actQuant);
-  const N = scaleNumerator(bl.actQuant.bits, bl.actQuant.scaleNumerator);
   const conv = bl.scale.convention;
   const bias = bl.bias ? getF32(tensors, bl.bias) : null;
   const y = new Float32Array(rows * outF);
-  const c = new Float64Array(G * WG);
+  const wf = numerics === 'hw' ? Array.from(ws, (v) => weightFactor(v, conv)) : [];
+  const c: DequantConstant[] = [];
   for (let t = 0; t < rows; t++) {
     if (numerics === 'hw') {
       for (let g = 0; g < G; g++) {
-        for (let wg = 0; wg < WG; wg++) {
-          c[g * WG + wg] = hwDequantConstant(qa.A[t * G + g]!, qa.e[t * G + g]!, N, ws[wg]!, conv);
-        }
+        const sBits = f32Bits(qa.s[t * G + g]!);
+        for (let wg = 0; wg < WG; wg++) c[g * WG + wg] = dequantConstant(sBits, wf[wg]!);
       }
     }
     for (let o = 0; o < outF; o++) {

@@ -4,10 +4,9 @@
  * logits are compared bit for bit with the hw-numerics reference.
  */
 import type { ArchSpec } from '../ir/arch.js';
-import { planEngine } from '../ir/engine-plan.js';
+import { planEngine, weightImage } from '../ir/engine-plan.js';
 import type { Model } from '../ir/types.js';
 import { createKvCache, forward } from '../ref/model.js';
-import { referenceValues } from './engine.js';
 import { runStream } from './stream.js';
 
 export interface FunctionalResult {
@@ -21,7 +20,8 @@ export interface FunctionalResult {
 export function simulateFunctional(model: Model, arch: ArchSpec, tokens: readonly number[]): FunctionalResult {
   const plan = planEngine(model, arch);
   const ids = new Map(plan.layers.map((l, i) => [l.name, i]));
-  const values = referenceValues(model, plan);
+  // The engine model computes values itself from the weight memory image (never the reference).
+  const values = { weights: weightImage(model, plan) };
   let engineCycles = 0;
   let calls = 0;
   const logits = forward(model, tokens, createKvCache(model, tokens.length), {

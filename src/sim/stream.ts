@@ -4,7 +4,7 @@
  * optional serial mode, and the same per-token (layer, first input beat, last output beat) log.
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
-import { EngineSim, type ActionCount, type TokenValues } from './engine.js';
+import { EngineSim, type ActionCount, type EngineValues } from './engine.js';
 
 /** xorshift32, shared with the C++ harness and the cocotb benches. */
 export class XorShift32 {
@@ -37,14 +37,17 @@ export interface StreamResult {
   readonly tokens: [number, number, number][];
   readonly outputs: Uint32Array[];
   readonly actions: ActionCount[];
+  /** MAC-array issue cycles. */
+  readonly issueCycles: number;
+  readonly cError: boolean;
 }
 
 export function runStream(
   plan: EnginePlan,
   tokens: readonly StreamToken[],
-  opts: { seed: number; inStall: number; outStall: number; serial?: boolean; values?: TokenValues; maxIdle?: number },
+  opts: { seed: number; inStall: number; outStall: number; serial?: boolean; values?: EngineValues; maxIdle?: number },
 ): StreamResult {
-  const sim = new EngineSim(plan, opts.values);
+  const sim = new EngineSim(plan, opts.values ?? null);
   const rng = new XorShift32(opts.seed);
   // The harness holds reset for two cycles; the model starts from the reset state directly.
   let inTok = 0;
@@ -86,5 +89,5 @@ export function runStream(
     cycle++;
     if (cycle - last > (opts.maxIdle ?? 2_000_000)) throw new Error(`engine sim: no progress for ${cycle - last} cycles`);
   }
-  return { cycles: cycle, tokens: log, outputs, actions: sim.actions() };
+  return { cycles: cycle, tokens: log, outputs, actions: sim.actions(), issueCycles: sim.issueCycles, cError: sim.cError };
 }

@@ -14,7 +14,8 @@ import type { EnginePlan } from '../ir/engine-plan.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { applyBitLinear } from '../ref/bitlinear.js';
-import { quantizeHw } from '../numerics/index.js';
+import { quantizeElementBits } from '../numerics/index.js';
+import { bitsToF32, f32Bits } from '../util/float.js';
 import { createKvCache, forward } from '../ref/model.js';
 import { Rng } from '../util/prng.js';
 
@@ -121,28 +122,43 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
 }
 
 /**
- * Quantizer vectors (binary, little-endian): magic "BNHWQV01", u32 S, then per token u32 n,
- * chunks, qscale, half_away, eps bits, A, ea (biased exponent of amax_eff), n input words and
- * chunks*S int8 codes (zeros past n), all from the hw-numerics quantizer.
+ * Element-quantizer vectors (binary, little-endian): magic "BNHWQE01", then per element u32 x bits,
+ * u32 s bits (a token scale RNE_f32(N / amax)), u32 flags (bit 0 half-away, bit 1 padding) and the
+ * expected int8 code as i32, from src/numerics. Elements are captured activations with their
+ * token's scale, random elements at every exponent, exact ties and edge values.
  */
 export function writeQuantizerVectors(model: Model, plan: EnginePlan, count: number, seed: number, file: string): void {
-  const bls = new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
   const captured = captureActivations(model, 2, 6, seed);
   const rng = new Rng(seed ^ 0x9a17);
-  const parts: Buffer[] = [Buffer.from('BNHWQV01', 'ascii'), Buffer.from(Uint32Array.of(plan.S).buffer)];
-  for (let i = 0; i < count; i++) {
-    const l = plan.layers[i % plan.layers.length]!;
-    const bl = bls.get(l.name)!;
-    const pool = [...edgeCaseActivations(l.n, rng), ...(captured.get(l.name) ?? [])];
-    const base = pool[Math.floor(i / plan.layers.length) % pool.length]!;
-    const x = i < plan.layers.length * pool.length ? base : Float32Array.from(base, (v) => v * 2 ** rng.int(-30, 30));
-    const qa = quantizeHw(x, 1, l.n, bl.actQuant, l.name);
-    const codes = new Int8Array(l.chunks * plan.S);
-    codes.set(qa.q);
-    const hdr = Uint32Array.of(l.n, l.chunks, l.qscale, l.halfAway ? 1 : 0, l.epsBits, qa.A[0]!, qa.e[0]! + 127);
-    parts.push(Buffer.from(hdr.buffer), Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(codes.buffer));
+  const recs: number[] = [];
+  const add = (x: number, s: number, ha: boolean, pad: boolean): void => {
+    const xb = f32Bits(Math.fround(x));
+    recs.push(xb, s, (ha ? 1 : 0) | (pad ? 2 : 0), pad ? 0 : quantizeElementBits(xb, s, ha) >>> 0);
+  };
+  const scaleOf = (amax: number, N: number): number => f32Bits(Math.fround(N / Math.fround(Math.max(amax, 1e-5))));
+  const layers = plan.layers;
+  let i = 0;
+  for (const l of layers) {
+    for (const x of captured.get(l.name) ?? []) {
+      let amax = 0;
+      for (const v of x) amax = Math.max(amax, Math.abs(v));
+      const s = scaleOf(amax, l.qscale);
+      for (let j = 0; j < x.length && i < count / 2; j += 3, i++) add(x[j]!, s, l.halfAway, false);
+    }
   }
-  fs.writeFileSync(file, Buffer.concat(parts));
+  while (i < count) {
+    const N = rng.float() < 0.5 ? 127 : 128;
+    const amax = 2 ** rng.int(-30, 30) * (0.5 + rng.float());
+    const s = scaleOf(amax, N);
+    const kind = i % 4;
+    if (kind === 0) add(amax * (2 * rng.float() - 1), s, rng.float() < 0.5, false);
+    else if (kind === 1) add((rng.int(-128, 127) + 0.5) / bitsToF32(s), s, rng.float() < 0.5, false); // near or at ties
+    else if (kind === 2) add(amax * (rng.float() < 0.5 ? 1 : -1), s, false, false); // +-amax
+    else add(rng.float() < 0.5 ? 1e-40 * rng.normal() : 0, s, false, rng.float() < 0.3); // subnormal, zero, padding
+    i++;
+  }
+  const body = Int32Array.from(recs.map((v) => v | 0));
+  fs.writeFileSync(file, Buffer.concat([Buffer.from('BNHWQE01', 'ascii'), Buffer.from(body.buffer)]));
 }
 
 /** Exact size in bytes of the vector file `writeVectorsForPlan(…, plan, count, …)` writes. */

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { matmulLut, matmulNaive, applyBitLinear } from '../../src/ref/bitlinear.js';
 import { packBinaryRowMajor, packTernaryRowMajor } from '../../src/ir/pack.js';
-import { quantizeFloat, quantizeHw, type QuantizedActs } from '../../src/numerics/index.js';
+import { quantizeFloat, type QuantizedActs } from '../../src/numerics/index.js';
+import { f32Bits } from '../../src/util/float.js';
 import type { ActQuantIR, BitLinearIR, StoredTensor } from '../../src/ir/types.js';
 import { Rng } from '../../src/util/prng.js';
 
 function qacts(q: Int8Array, rows: number, n: number, groups: number): QuantizedActs {
-  return { rows, n, groups, q, s: new Float64Array(0), A: new Int32Array(0), e: new Int32Array(0) };
+  return { rows, n, groups, q, s: new Float64Array(rows * groups).fill(1) };
 }
 
 describe('BitLinear integer kernels', () => {
@@ -90,7 +91,7 @@ describe('applyBitLinear', () => {
         expect(y[t * 9 + o]).toBe(Math.fround((acc / qa.s[t]!) * 0.75));
       }
   });
-  it('hw numerics is close to float numerics and divide/multiply conventions agree', () => {
+  it('hw numerics: the same int8 codes as float, outputs within one ulp, divide/multiply conventions agree', () => {
     const m = make(16, 40, 0.5, 'multiply', 4);
     const d = make(16, 40, 2, 'divide', 4);
     const rng = new Rng(9);
@@ -99,11 +100,6 @@ describe('applyBitLinear', () => {
     const hd = applyBitLinear('hw', d.bl, d.store, x, 3);
     expect(Array.from(hm)).toEqual(Array.from(hd)); // 0.5 and 1/2 are the same exact scale
     const f = applyBitLinear('float', m.bl, m.store, x, 3);
-    const qa = quantizeHw(x, 3, 40, aq, 't');
-    let maxRel = 0;
-    for (let i = 0; i < f.length; i++) maxRel = Math.max(maxRel, Math.abs(hm[i]! - f[i]!));
-    // One int8 code of difference per input at most: bounded by 40 * amax/127 * ws.
-    expect(maxRel).toBeLessThan(40 * (4 / 127) * 0.5);
-    expect(qa.q.length).toBe(120);
+    for (let i = 0; i < f.length; i++) expect(Math.abs(f32Bits(Math.abs(hm[i]!)) - f32Bits(Math.abs(f[i]!)))).toBeLessThanOrEqual(1);
   });
 });

@@ -14,7 +14,8 @@ import type { Model } from '../../src/ir/types.js';
 import { syntheticModelDir } from '../../src/util/paths.js';
 import { writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
-import { EngineSim, referenceValues } from '../../src/sim/engine.js';
+import { EngineSim } from '../../src/sim/engine.js';
+import { weightImage } from '../../src/ir/engine-plan.js';
 import { runStream, type StreamToken } from '../../src/sim/stream.js';
 import { fixture, tmpDir } from '../helpers.js';
 
@@ -49,7 +50,8 @@ describe('engine model is cycle-exact with the RTL', () => {
       const toks = readVectors(file);
       for (const [stall, serial] of [[0, true], [0, false], [35, false], [60, true]] as const) {
         const rtl = runHarness(d, file, { seed: 99, inStall: stall, outStall: stall, serial });
-        const sim = runStream(d.plan, toks, { seed: 99, inStall: stall, outStall: stall, serial, values: referenceValues(m, d.plan) });
+        const sim = runStream(d.plan, toks, { seed: 99, inStall: stall, outStall: stall, serial, values: { weights: weightImage(m, d.plan) } });
+        expect(rtl.mismatches).toBe(0);
         expect(sim.cycles).toBe(rtl.cycles);
         expect(sim.tokens).toEqual(rtl.tokens);
         sim.outputs.forEach((y, i) => expect(Array.from(y)).toEqual(Array.from(toks[i]!.y)));
@@ -78,7 +80,7 @@ describe('generated host driver', () => {
     }
     expect(Buffer.from(drv.packWeights(weights)).equals(Buffer.from(d.weights))).toBe(true);
     // runLayer over the cycle-level model gives the reference outputs and the isolated latency.
-    const sim = new EngineSim(d.plan, referenceValues(model, d.plan));
+    const sim = new EngineSim(d.plan, { weights: d.weights });
     const file2 = path.join(tmpDir(), 'v.bin');
     writeVectorsForPlan(model, d.plan, d.plan.layers.length, 3, file2);
     const toks = readVectors(file2);
