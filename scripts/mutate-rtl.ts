@@ -28,32 +28,54 @@ export interface Mutation {
 }
 
 export const MUTATIONS: readonly Mutation[] = [
+  // MAC array
   { name: 'tree adder becomes a subtractor (level 1, node 0)', file: 'bnhw_mac_array.v', find: /(wire \[\d+:0\] n1_0 = .*?) \+ /, replace: '$1 - ' },
   { name: 'tree adder becomes a subtractor (last level)', file: 'bnhw_mac_array.v', find: /(wire \[\d+:0\] n(\d+)_0 = [^;]*?) \+ ([^;]*;\n\s*wire \[\d+:0\] tsum)/, replace: '$1 - $3' },
   { name: 'negative-weight correction dropped', file: 'bnhw_mac_array.v', find: /(wire \[\d+:0\] tsum = [^;]*?) \+ [^;]*;/, replace: '$1;' },
   { name: 'zero weights not masked', file: 'bnhw_mac_array.v', find: 'wire [7:0] n0_3 = (a3 & {8{~w[6]}})', replace: 'wire [7:0] n0_3 = (a3 & {8{w[6]}})' },
   { name: 'accumulator narrowed by one bit', file: 'bnhw_mac_array.v', find: /wire \[(\d+):0\] sum_ext = \{\{(\d+)\{tsum/, replace: 'wire [$1:0] sum_ext = {{$2{1\'b0}}, {1{tsum' },
   { name: 'first-chunk flag takes the last flag', file: 'bnhw_mac_array.v', find: 'f1 <= in_first;', replace: 'f1 <= in_last;' },
-  { name: 'input rounding increment dropped', file: 'bnhw_qelem.v', find: "+ {16'd0, up1}", replace: "+ {16'd0, 1'b0}" },
-  { name: 'code rounding ties away instead of to even', file: 'bnhw_qelem.v', find: '(qa[0] || half_away)', replace: '(1\'b1 || half_away)' },
-  { name: 'positive clamp off by one (126)', file: 'bnhw_qelem.v', find: "(qm > 10'd127) ? 8'd127", replace: "(qm > 10'd126) ? 8'd126" },
-  { name: 'negative clamp off by one (-127)', file: 'bnhw_qelem.v', find: "(qm > 10'd128) ? 8'd128", replace: "(qm > 10'd127) ? 8'd127" },
-  { name: 'absmax keeps the minimum', file: 'bnhw_quantizer.v', find: 'else if (s_data[30:0] > amax)', replace: 'else if (s_data[30:0] < amax)' },
-  { name: 'eps clamp removed', file: 'bnhw_quantizer.v', find: '(amax < eps_r) ? eps_r : amax', replace: 'amax' },
-  { name: 'A rounding increment dropped', file: 'bnhw_quantizer.v', find: "+ {16'd0, a_up}", replace: "+ {16'd0, 1'b0}" },
-  { name: 'input ready stuck high', file: 'bnhw_quantizer.v', find: 'assign s_ready = (st == ST_LOAD);', replace: "assign s_ready = 1'b1;" },
-  { name: 'output valid stuck high', file: 'bnhw_engine.v', find: 'm_valid <= s1_v;', replace: "m_valid <= 1'b1;" },
-  { name: 'last flag on every row of the last tile', file: 'bnhw_engine.v', find: 's1_last <= rb_last_tile && (rb_j == rb_rows', replace: 's1_last <= rb_last_tile || (rb_j == rb_rows' },
-  { name: 'chunk loop ends one early', file: 'bnhw_engine.v', find: /wire\s+issue_last\s+= \(k == lt_chunks\(cur\) - (\d+)'d1\);/, replace: "wire         issue_last  = (k == lt_chunks(cur) - $1'd2);" },
-  { name: 'copy without waiting for the accumulators', file: 'bnhw_engine.v', find: "(cst == C_WAIT) && acc_ready && !rb_full", replace: "(cst == C_WAIT) && !rb_full" },
-  { name: 'dequant constant loses its sticky bit', file: 'bnhw_cnorm.v', find: 'wire        up    = guard && (stick || m24[0]);', replace: 'wire        up    = guard && m24[0];' },
-  { name: 'dequant constant exponent off by one', file: 'bnhw_cnorm.v', find: "- 12'sd165", replace: "- 12'sd164" },
-  { name: 'output rounding ignores the guard bit', file: 'bnhw_f32mul.v', find: 'wire        up    = guard && (stick || m24[0]);', replace: "wire        up    = 1'b0 && guard && (stick || m24[0]);" },
-  { name: 'output sign ignores the accumulator', file: 'bnhw_f32mul.v', find: '{neg ^ c[31], e_f[7:0], frac}', replace: '{c[31], e_f[7:0], frac}' },
-  { name: 'zero output gets the wrong sign', file: 'bnhw_f32mul.v', find: "zero ? {c[31], 31'd0}", replace: "zero ? {~c[31], 31'd0}" },
-  { name: 'weight-group walk off by one', file: 'bnhw_engine.v', find: /if \(d_off == rb_rpg - (\d+)'d1\)/, replace: "if (d_off == rb_rpg - $1'd2)" },
-  { name: 'divider sets a 0 quotient bit on subtract', file: 'bnhw_divu_r.v', find: "qreg      <= {qreg[38:0], 1'b1};", replace: "qreg      <= {qreg[38:0], 1'b0};" },
+  { name: 'accumulator adds one', file: 'bnhw_mac_array.v', find: 'acc + sum_q;', replace: 'acc + sum_q + 1;' },
+  // element quantizer
+  { name: 'a partial product dropped', file: 'bnhw_qelem.v', find: "b_mid <= {1'b0, a_hl} + {1'b0, a_lh};", replace: "b_mid <= {1'b0, a_lh} + 25'd0;" },
+  { name: 'fp32 product rounding increment dropped', file: 'bnhw_qelem.v', find: "d_m <= {1'b0, d_m0} + {24'd0, d_up};", replace: "d_m <= {1'b0, d_m0} + 25'd0;" },
+  { name: 'fp32 product rounding ignores the sticky bits', file: 'bnhw_qelem.v', find: 'd_guard && (d_stick || d_m0[0])', replace: 'd_guard && d_m0[0]' },
+  { name: 'integer shift off by one', file: 'bnhw_qelem.v', find: "10'd277", replace: "10'd276" },
+  { name: 'code rounding ties away instead of to even', file: 'bnhw_qelem.v', find: '(e_stick || e_ha || e_ip9[0])', replace: "(1'b1)" },
+  { name: 'positive clamp off by one (126)', file: 'bnhw_qelem.v', find: "(f_mag > 10'd127) ? 8'd127", replace: "(f_mag > 10'd126) ? 8'd126" },
+  { name: 'negative clamp off by one (-127)', file: 'bnhw_qelem.v', find: "(f_mag > 10'd128) ? 8'd128", replace: "(f_mag > 10'd127) ? 8'd127" },
+  { name: 'padding elements not zeroed', file: 'bnhw_qelem.v', find: "a_zero <= in_pad || (in_x[30:23] == 8'd0);", replace: "a_zero <= (in_x[30:23] == 8'd0);" },
+  { name: 'code sign ignored', file: 'bnhw_qelem.v', find: "e_sign ? (8'd0 - f_neg) : f_pos", replace: 'f_pos' },
+  // divider and scaler
+  { name: 'divider drops every quotient bit', file: 'bnhw_div.v', find: 'q <= {q[30:0], bit_one};', replace: "q <= {q[30:0], 1'b0};" },
+  { name: 'divider never reports the pre-shift', file: 'bnhw_div.v', find: 'shifted <= (a < b);', replace: "shifted <= 1'b0;" },
+  { name: 'eps clamp removed', file: 'bnhw_engine.v', find: 'if (sc_amax < eps_cur) sc_amax <= eps_cur;', replace: '' },
+  { name: 'scale rounding increment dropped', file: 'bnhw_engine.v', find: 's_up    = div_q[0] && (div_sticky || div_q[1]);', replace: "s_up    = 1'b0;" },
+  { name: 'constant exponent ignores the pre-shift', file: 'bnhw_engine.v', find: "- {11'd0, div_shifted};", replace: "- {11'd0, 1'b0};" },
+  { name: 'absmax keeps the minimum', file: 'bnhw_engine.v', find: '(x_mag > lamax) ? x_mag : lamax', replace: '(x_mag < lamax) ? x_mag : lamax' },
+  { name: 'input ready stuck high', file: 'bnhw_engine.v', find: "assign s_ready = lbusy ? !(l_last && sd_v) : (xused != 2'd3);", replace: "assign s_ready = 1'b1;" },
+  { name: 'activations written to the wrong slot', file: 'bnhw_engine.v', find: 'lbusy ? lslot : lwr', replace: 'lbusy ? lwr : lwr' },
+  // issuer, drain, output
+  { name: 'chunk loop ends one early', file: 'bnhw_engine.v', find: /wire\s+is_klast = \(is_k == is_cm1\);/, replace: "wire        is_klast = (is_k + 1'b1 == is_cm1);" },
+  { name: 'last tile one row short', file: 'bnhw_engine.v', find: /is_rleft\[(\d+):0\] - (\d+)'d1;/, replace: "is_rleft[$1:0] - $2'd2;" },
+  { name: 'weight-group walk off by one', file: 'bnhw_engine.v', find: 'if (dr_off == dr_rpgm1) begin', replace: "if (dr_off + 1'b1 == dr_rpgm1) begin" },
+  { name: 'result slot never returned', file: 'bnhw_engine.v', find: 'assign r_rel = dr_rowlast;', replace: "assign r_rel = 1'b0;" },
+  { name: 'output valid stuck high', file: 'bnhw_engine.v', find: /assign m_valid = \(f_count != \d+'d0\);/, replace: "assign m_valid = 1'b1;" },
+  { name: 'last flag on every row of the last tile', file: 'bnhw_engine.v', find: '.in_tag(dr_tlast && (dr_j == dr_rm1))', replace: '.in_tag(dr_tlast)' },
+  // dequantizer
+  { name: 'output rounding increment dropped', file: 'bnhw_dq.v', find: 'g_up    = r_guard && (r_stick || r_f0[0]);', replace: "g_up    = 1'b0;" },
+  { name: 'output sign ignored', file: 'bnhw_dq.v', find: '{g_neg, g_expr[7:0], g_frac}', replace: "{1'b0, g_expr[7:0], g_frac}" },
+  { name: 'output exponent off by one', file: 'bnhw_dq.v', find: "13'd178", replace: "13'd179" },
+  { name: 'leading-zero count off by one', file: 'bnhw_dq.v', find: "b_lz_w = 5'd20 - i[4:0];", replace: "b_lz_w = 5'd19 - i[4:0];" },
+  { name: 'a product term dropped', file: 'bnhw_dq.v', find: "e_mid <= {12'd0, d_hl} + {1'b0, d_lh};", replace: "e_mid <= {1'b0, d_lh};" },
+  // memories and the base-3 decoder
+  { name: 'weight bank outputs swapped', file: 'bnhw_wmem.v', find: 'o0 <= r0;', replace: 'o0 <= r1;' },
+  { name: 'bank select stuck', file: 'bnhw_wmem.v', find: 's1 <= s0;', replace: 's1 <= s1;' },
+  { name: 'base-3 decoder: five zero weights read as a +1', file: 'bnhw_b3dec.v', find: "8'd121: dec5 = 10'b0101010101;", replace: "8'd121: dec5 = 10'b0101010110;" },
 ];
+
+/** A base-3 variant of tiny, so the decoder's mutants have a design to apply to. */
+export const BASE3_ARCH = 'tiny-base3';
 
 export interface MutantResult {
   readonly name: string;
@@ -145,6 +167,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     [
       { modelDir: process.argv[2] ?? syntheticModelDir(), arch: 'tiny' },
       { modelDir: binDir, arch: 'tiny-binary' },
+      { modelDir: process.argv[2] ?? syntheticModelDir(), arch: BASE3_ARCH },
     ],
     Number(process.argv[3] ?? 400),
   );

@@ -12,12 +12,12 @@ import { allBitLinears, type Model } from '../ir/types.js';
 import type { Numerics } from '../numerics/index.js';
 import { accumulatorBits } from '../numerics/index.js';
 import { generateGreedyWithReason, runSequence } from '../ref/model.js';
-import { fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
+import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
 import { loadArch } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { MODEL_PRESETS, shapeOfModel, type ModelShape } from '../ir/presets.js';
-import { simulateModel } from '../sim/model.js';
+import { simulateModel, targetClock, type SimClock } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
@@ -27,6 +27,7 @@ import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
+import { cachedImplementation, implement } from '../verify/impl.js';
 import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
 
@@ -184,6 +185,26 @@ export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: n
   return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
 }
 
+/**
+ * The clock that turns cycles into time: the achieved Fmax of this model's design when `impl` has
+ * run on it (cached), else the architecture's target clock, marked as such.
+ */
+export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
+  if (MODEL_PRESETS[modelSpec]) return targetClock(arch);
+  try {
+    const model = loadModel(modelSpec);
+    const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
+    if (weights > 64e6) return targetClock(arch);
+    const r = cachedImplementation(generateRtl(model, arch).manifest.configHash);
+    if (!r) return targetClock(arch);
+    const f = Math.min(...Object.values(r.fmax_mhz));
+    return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of this design on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}` };
+  } catch (e) {
+    if (e instanceof BitnetError) return targetClock(arch);
+    throw e;
+  }
+}
+
 /** Token counts of a simulation must fit the model's context. */
 function checkSimCounts(shape: ModelShape, prefill: number, decode: number): void {
   if (prefill + decode > shape.context) {
@@ -213,10 +234,11 @@ export function simCommand(modelSpec: string, archSpec: string | undefined, toke
   const arch = archFor(archSpec, shape.weightKind);
   checkArchKind(shape, arch, archSpec ?? arch.name);
   checkSimCounts(shape, prefill, tokens);
-  const r = simulateModel(shape, arch, { prefill, tokens });
+  const r = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch) });
   if (!Number.isFinite(r.cycles_per_token)) fail('CLI041', '--arch', 'the simulation produced a non-finite cycle count', 'check the architecture\'s unit throughputs');
   const text = [
-    `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}, ${arch.clockMHz} MHz), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
+    `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
+    `clock ${r.clock.mhz} MHz: ${r.clock.note}`,
     `decode: ${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles/token = ${r.tokens_per_second.toFixed(2)} tokens/s${prefill ? `; prefill of ${prefill}: ${r.prefill_cycles.toLocaleString('en-US')} cycles` : ''}`,
     `MAC array utilisation ${(r.utilization.mac_array * 100).toFixed(1)}%; stalls: ${Object.entries(r.stalls).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
     `cycles by unit: ${Object.entries(r.per_unit).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
@@ -236,7 +258,7 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
   const arch = archFor(opts.arch, shape.weightKind);
   checkArchKind(shape, arch, opts.arch ?? arch.name);
   checkSimCounts(shape, opts.prefill, opts.tokens);
-  const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens });
+  const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens, clock: clockFor(modelSpec, arch) });
   const r = activityEnergy(sim, shape, table, zeroFraction);
   const top = Object.entries(r.per_component).sort((a, b) => b[1] - a[1]);
   const text = [
@@ -254,7 +276,7 @@ export function reportCommand(modelSpec: string, archSpec: string | undefined, n
   const arch = archFor(archSpec, shape.weightKind);
   checkArchKind(shape, arch, archSpec ?? arch.name);
   checkSimCounts(shape, prefill, tokens);
-  const sim = simulateModel(shape, arch, { prefill, tokens });
+  const sim = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch) });
   const data = { title: `bitnet-hw report: ${shape.name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512) };
   const files = writeReport(data, out);
   return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_token_J: data.activity.per_token_J }, text: `wrote ${files.markdown} and ${files.html}` };
@@ -317,4 +339,25 @@ export function evalCommand(modelPath: string, textPath: string, window = 128): 
 export function makeModelCommand(out: string, spec: SyntheticSpec, force = false): void {
   checkOutputDir(out, { inputs: [], force, flag: 'make-model <dir>' });
   replaceDir(out, 'model', (tmp) => writeSyntheticCheckpoint(tmp, spec));
+}
+
+/** `impl`: synthesis, place and route and static timing on an FPGA; `met` false is a failed check. */
+export function implCommand(modelPath: string, archSpec: string | undefined, opts: { target: string; seed: number; targetMHz?: number; bitstream?: string; rtlDir?: string }): CommandResult {
+  if (opts.bitstream !== undefined) checkOutputFile(opts.bitstream, { inputs: [modelPath], flag: '--bitstream', isOurs: (f) => f.endsWith('.bit') });
+  const model = loadModel(modelPath);
+  const arch = archFor(archSpec, modelWeightKind(model));
+  const design = generateRtl(model, arch);
+  const r = implement(design, { target: opts.target, seed: opts.seed, targetMHz: opts.targetMHz ?? arch.clockMHz, ...(opts.bitstream ? { bitstream: opts.bitstream } : {}), ...(opts.rtlDir ? { rtlDir: opts.rtlDir } : {}) });
+  const u = r.utilization;
+  const use = (k: string, label: string): string => (u[k] ? `${label} ${u[k]!.used.toLocaleString('en-US')}/${u[k]!.available.toLocaleString('en-US')} (${((100 * u[k]!.used) / u[k]!.available).toFixed(1)}%)` : `${label} 0`);
+  const cp = r.critical_path;
+  const text = [
+    `${r.met ? 'MET' : 'MISSED'}: ${Object.entries(r.fmax_mhz).map(([c, f]) => `${c} ${f.toFixed(2)} MHz`).join(', ')} against the ${r.target_mhz} MHz target on ${r.device} (seed ${r.seed}${r.cached ? ', cached result' : ''})`,
+    `utilisation: ${[use('TRELLIS_COMB', 'LUT4+carry cells'), use('TRELLIS_FF', 'FF'), use('DP16KD', 'EBR'), use('MULT18X18D', 'DSP'), use('TRELLIS_IO', 'IO')].join(', ')}`,
+    `Yosys cells: LUT4 ${r.yosys.cells['LUT4'] ?? 0}, CCU2C ${r.yosys.cells['CCU2C'] ?? 0}, TRELLIS_FF ${r.yosys.cells['TRELLIS_FF'] ?? 0}, DP16KD ${r.yosys.cells['DP16KD'] ?? 0}, MULT18X18D ${r.yosys.cells['MULT18X18D'] ?? 0}; ${r.yosys.warnings.length} Yosys warnings`,
+    ...(cp ? [`critical path: ${cp.from} -> ${cp.to} in the ${cp.unit}: ${cp.delay_ns.toFixed(2)} ns, ${cp.logic_levels} logic levels (${cp.logic_ns.toFixed(2)} ns logic, ${cp.routing_ns.toFixed(2)} ns routing)`] : []),
+    `wall time: Yosys ${r.wall_s.yosys} s, nextpnr ${r.wall_s.pnr} s; report ${r.report_json}`,
+    ...(r.bitstream ? [`bitstream: ${r.bitstream}`] : []),
+  ].join('\n');
+  return { json: { ...r, passed: r.met }, text };
 }

@@ -30,6 +30,7 @@ import {
   evalCommand,
   encodePrompt,
   makeModelCommand,
+  implCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -195,6 +196,29 @@ const verify = defineCommand({
   },
 });
 
+const impl = defineCommand({
+  meta: { name: 'impl', description: 'Synthesis (Yosys) and place and route with timing (nextpnr-ecp5) of the generated engine; exit 1 when the clock is missed' },
+  args: {
+    model: modelArg,
+    arch: archArg,
+    target: { type: 'string', description: 'FPGA target', default: 'ecp5-85k' },
+    seed: { type: 'string', description: 'placement seed', default: '1' },
+    freq: { type: 'string', description: 'clock constraint in MHz (default: the architecture\'s clockMHz)', valueHint: 'MHz' },
+    bitstream: { type: 'string', description: 'also pack an ECP5 bitstream (ecppack) into this file', valueHint: 'FILE' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    const r = implCommand(args.model, args.arch, {
+      target: args.target,
+      seed: parseCount(args.seed, '--seed', LIMITS.seed),
+      ...(args.freq !== undefined ? { targetMHz: parsePositiveInt(args.freq, '--freq', 100, 1000) } : {}),
+      ...(args.bitstream !== undefined ? { bitstream: args.bitstream } : {}),
+    });
+    emit(r);
+    if (!(r.json as { met: boolean }).met) throw new CheckFailed();
+  },
+});
+
 const sim = defineCommand({
   meta: { name: 'sim', description: 'Cycle-level simulation of a model (folder or preset) on an architecture' },
   args: {
@@ -312,7 +336,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, verify, sim, energy, report, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, verify, impl, sim, energy, report, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {

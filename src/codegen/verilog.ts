@@ -16,7 +16,7 @@ import { canonicalJson } from '../ir/irfile.js';
 import type { Model } from '../ir/types.js';
 import { packageRoot } from '../util/paths.js';
 import { writeOutputDir } from '../util/fsout.js';
-import { buildView, DQ_STAGES, FIFO_DEPTH, QELEM_STAGES, type EngineView } from './view.js';
+import { buildView, DQ_STAGES, FIFO_DEPTH, macRegisters, memoryDepths, QELEM_STAGES, type EngineView } from './view.js';
 import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -55,7 +55,7 @@ export interface RtlManifest {
   readonly latency: Readonly<Record<string, string | number>>;
 }
 
-const TEMPLATES = ['bnhw_div', 'bnhw_qelem', 'bnhw_dq', 'bnhw_b3dec', 'bnhw_mac_array', 'bnhw_engine'] as const;
+const TEMPLATES = ['bnhw_div', 'bnhw_qelem', 'bnhw_dq', 'bnhw_b3dec', 'bnhw_mem', 'bnhw_mac_array', 'bnhw_engine'] as const;
 const templateCache = new Map<string, Handlebars.TemplateDelegate>();
 function templateSource(name: string): string {
   return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
@@ -83,12 +83,24 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
   files.set('bnhw_qelem.v', template('bnhw_qelem')(view.qelem));
   files.set('bnhw_dq.v', template('bnhw_dq')(view.dq));
   if (view.b3dec) files.set('bnhw_b3dec.v', template('bnhw_b3dec')(view.b3dec));
+  for (const m of view.memories) files.set(`${String(m['name'])}.v`, template('bnhw_mem')(m));
   files.set('bnhw_mac_array.v', template('bnhw_mac_array')(ctx));
   files.set('bnhw_engine.v', template('bnhw_engine')(ctx));
   const bytesPerWord = Math.ceil(plan.wordBits / 8);
-  const depth = 2 ** view.widths['waw']!;
-  // ROM designs read this image with $readmemh; load-port designs get it as the host's load image.
-  files.set('bnhw_weights.hex', weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan)));
+  const depth = plan.wDepth;
+  // The whole image: the host's load image for load-port designs, the ROM's contents otherwise
+  // (split into one file per bank when the memory has several).
+  const hex = weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan));
+  files.set('bnhw_weights.hex', hex);
+  if (!view.loadPort && view.weightBanks.length > 1) {
+    const lines = hex.split('\n');
+    const padLine = lines[0]!.replace(/./g, '0');
+    for (const b of view.weightBanks) {
+      const part = lines.slice(b.first, b.first + b.words);
+      while (part.length < b.words) part.push(padLine);
+      files.set(b.file, part.join('\n') + '\n');
+    }
+  }
   const sources = [...files.keys()].filter((f) => f.endsWith('.v')).sort();
   const manifest: RtlManifest = {
     generator: `bitnet-hw ${GENERATOR_VERSION}`,
@@ -116,11 +128,11 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
         : []),
       { name: 'c_error', dir: 'output', width: 1, description: 'sticky: a dequant constant left the normal binary32 range' },
     ],
-    parameters: { ...(view.loadPort ? {} : { WEIGHTS_FILE: view.weightsFile }), P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters, WEIGHT_PACKING: plan.packing, WORD_BITS: plan.wordBits },
+    parameters: { P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters, WEIGHT_PACKING: plan.packing, WORD_BITS: plan.wordBits },
     memories: [
       { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
-      { name: 'qbuf', words: view.widths['qdepth1']! + 1, wordBits: plan.S * 8, init: null },
-      { name: 'xbuf', words: view.widths['xdepth1']! + 1, wordBits: 32, init: null },
+      { name: 'qbuf', words: memoryDepths(plan).qDepth, wordBits: plan.S * 8, init: null },
+      { name: 'xbuf', words: memoryDepths(plan).xDepth, wordBits: 32, init: null },
     ],
     layers: plan.layers.map((l) => ({
       id: l.index,
@@ -139,8 +151,11 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
       scale_divider_steps: 25,
       constant_divider_steps: 32,
       quantizer_stages: QELEM_STAGES,
+      activation_read_cycles: view.xLat,
+      code_read_cycles: view.qLat,
+      weight_read_cycles: view.wLat,
       read_stages: view.readStages,
-      mac_pipeline_registers: plan.treeRegisters,
+      mac_pipeline_registers: macRegisters(plan),
       dequantizer_stages: DQ_STAGES,
       output_fifo_entries: FIFO_DEPTH,
       note: 'exact per-token cycle counts come from the simulator (src/sim), which models this RTL cycle by cycle',

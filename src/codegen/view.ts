@@ -9,6 +9,7 @@
 import type { EnginePlan } from '../ir/engine-plan.js';
 import { bitsFor } from '../ir/engine-plan.js';
 import { f32Bits } from '../util/float.js';
+import { memoryContext, memoryLayout } from './memory.js';
 
 export interface TableRow {
   readonly key: string;
@@ -50,6 +51,8 @@ export interface EngineView {
   readonly P: number;
   readonly P1: number;
   readonly S: number;
+  readonly S1: number;
+  readonly S2: number;
   readonly sm1: number;
   readonly widths: Record<string, number>;
   readonly tables: readonly TableView[];
@@ -61,6 +64,15 @@ export interface EngineView {
   readonly macAct: string;
   readonly macW: string;
   readonly tagOut: string;
+  readonly qiDelay: readonly { v: string; pad: string; s: string; ha: string; tag: string; vIn: string; padIn: string; sIn: string; haIn: string; tagIn: string }[];
+  readonly qiLast: { v: string; pad: string; s: string; ha: string; tag: string };
+  readonly alignLines: readonly string[];
+  readonly xLat: number;
+  readonly qLat: number;
+  readonly wLat: number;
+  readonly memories: readonly Record<string, unknown>[];
+  /** ROM init files per weight bank (name -> first word index, words). */
+  readonly weightBanks: readonly { file: string; first: number; words: number }[];
   /** Read stages between an issue and the MAC array's input (2, or 3 with the base-3 decoder). */
   readonly readStages: number;
   readonly mac: {
@@ -154,6 +166,8 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
   const sumW = plan.treeOutWidth;
   lines.push(`wire [${sumW - 1}:0] tsum = ${sext(prevNames[0]!, rootW, sumW)} + ${zext(corrName, cw, sumW)};`);
   lines.push(`wire [${accW - 1}:0] sum_ext = ${sext('tsum', sumW, accW)};`);
+  // The root register (sum_q, in the template) is one more control stage.
+  ctrlStages.push(ctrlStages.length + 1);
   const ctrlShifts = ctrlStages.map((i) =>
     i === 1 ? 'v1 <= in_valid; f1 <= in_first; l1 <= in_last;' : `v${i} <= v${i - 1}; f${i} <= f${i - 1}; l${i} <= l${i - 1};`,
   );
@@ -172,15 +186,49 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
   };
 }
 
+/** Registers between the MAC array's input and its accumulator: the tree's plus the root's. */
+export function macRegisters(plan: EnginePlan): number {
+  return plan.treeRegisters + 1;
+}
+
 /** Pipeline depths of the sub-modules (the templates' fixed stage counts), shared with src/sim. */
-export const QELEM_STAGES = 6;
-export const DQ_STAGES = 8;
+export const QELEM_STAGES = 8;
+export const DQ_STAGES = 10;
 /** Output FIFO entries: the dequantizer's depth plus two, so a full-speed drain never waits. */
 export const FIFO_DEPTH = DQ_STAGES + 2;
 export const XSLOTS = 3;
 export const QSLOTS = 2;
 export const CSLOTS = 4;
 export const RSLOTS = 2;
+
+/** Every latency the engine's control depends on, shared by the RTL view and the simulator. */
+export interface EngineTiming {
+  /** Read latency of the activation buffer, the code buffer and the weight memory. */
+  readonly xLat: number;
+  readonly qLat: number;
+  readonly wLat: number;
+  /** Cycles from an issue to the MAC array's input (weights and codes aligned). */
+  readonly readStages: number;
+  readonly macRegs: number;
+  readonly qelemStages: number;
+  readonly dqStages: number;
+  readonly fifoDepth: number;
+}
+
+export function memoryDepths(plan: EnginePlan): { xDepth: number; qDepth: number; wDepth: number; iw: number; kw: number } {
+  const iw = bitsFor(Math.max(plan.chunksMax * plan.S - 1, 1));
+  const kw = bitsFor(Math.max(plan.chunksMax - 1, 1));
+  return { xDepth: XSLOTS * 2 ** iw, qDepth: QSLOTS * 2 ** kw, wDepth: plan.wDepth, iw, kw };
+}
+
+export function engineTiming(plan: EnginePlan): EngineTiming {
+  const d = memoryDepths(plan);
+  const xLat = memoryLayout(d.xDepth, 32).latency;
+  const qLat = memoryLayout(d.qDepth, 8 * plan.S).latency;
+  const wLat = memoryLayout(d.wDepth, plan.wordBits).latency;
+  const b3 = plan.packing === 'base3' ? 1 : 0;
+  return { xLat, qLat, wLat, readStages: Math.max(qLat, wLat + b3), macRegs: macRegisters(plan), qelemStages: QELEM_STAGES, dqStages: DQ_STAGES, fifoDepth: FIFO_DEPTH };
+}
 
 const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
 
@@ -235,7 +283,7 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
   const ocw = bitsFor(FIFO_DEPTH);
   const macWW = P * S * plan.codeBits;
   const base3 = plan.packing === 'base3';
-  const qtagW = 1 + sw + kw + 1 + 2 + lw;
+  const qtagW = 1 + S + kw + 1 + 2 + lw;
   const mtagW = 1 + pjw + 1 + 1 + 2 + lw;
   const widths: Record<string, number> = {
     lw, iw, kw, tiw, ow, pjw, gw, waw, sw, fpw, ocw, accW,
@@ -253,10 +301,7 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
   };
   // Derived "-1" forms for templates (no arithmetic in templates).
   for (const [k, v] of Object.entries({ ...widths })) widths[`${k}1`] = v - 1;
-  widths['xdepth1'] = XSLOTS * 2 ** iw - 1;
-  widths['qdepth1'] = QSLOTS * 2 ** kw - 1;
   widths['cdepth1'] = CSLOTS * 2 ** gw - 1;
-  widths['wdepth1'] = 2 ** waw - 1;
   widths['fifoDepth'] = FIFO_DEPTH;
   widths['fifoDepth1'] = FIFO_DEPTH - 1;
   const per = (f: (l: (typeof layers)[number]) => number) => layers.map((l) => ({ key: l.index, value: f(l) }));
@@ -277,7 +322,8 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
     table('lt_wm', 32, lw + gw, perGroup((l, g) => l.wm[g]!)),
     table('lt_we', 12, lw + gw, perGroup((l, g) => l.we[g]! + 127)),
   ];
-  const readStages = base3 ? 3 : 2;
+  const timing = engineTiming(plan);
+  const readStages = timing.readStages;
   const ctrlDelay: DelayStage[] = [];
   for (let i = 1; i <= readStages; i++) {
     ctrlDelay.push({
@@ -287,10 +333,45 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
       lIn: i === 1 ? 'is_go && is_klast' : `d${i - 1}_l`,
     });
   }
-  const tagStages = readStages + plan.treeRegisters;
+  const tagStages = readStages + timing.macRegs;
   const tagDelay = Array.from({ length: tagStages }, (_, i) => ({ tag: `t${i + 1}_tag`, tagIn: i === 0 ? 'is_tag' : `t${i}_tag` }));
   const header = `Generated by bitnet-hw ${opts.version} (config ${opts.configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
   const absW = accW - 1;
+  // The element pipeline's input registers: as many as the activation buffer's read latency.
+  const qiDelay = Array.from({ length: timing.xLat }, (_, i) => {
+    const p = `qi${i + 1}`;
+    const q = `qi${i}`;
+    return i === 0
+      ? { v: `${p}_v`, pad: `${p}_pad`, s: `${p}_s`, ha: `${p}_ha`, tag: `${p}_tag`, vIn: 'qz_busy', padIn: 'qz_i > qz_nm1', sIn: 'qz_s', haIn: 'qz_ha', tagIn: '{qz_last, qz_slot, qz_word, qz_qslot, qz_cslot, qz_layer}' }
+      : { v: `${p}_v`, pad: `${p}_pad`, s: `${p}_s`, ha: `${p}_ha`, tag: `${p}_tag`, vIn: `${q}_v`, padIn: `${q}_pad`, sIn: `${q}_s`, haIn: `${q}_ha`, tagIn: `${q}_tag` };
+  });
+  const qiLast = qiDelay[qiDelay.length - 1]!;
+  // Align the weights and the codes to readStages cycles after the issue.
+  const alignLines: string[] = [];
+  const chain = (src: string, width: number, n: number, prefix: string): string => {
+    let cur = src;
+    for (let i = 1; i <= n; i++) {
+      alignLines.push(`reg  [${width - 1}:0] ${prefix}${i};`);
+      alignLines.push(`always @(posedge clk) ${prefix}${i} <= ${cur};`);
+      cur = `${prefix}${i}`;
+    }
+    return cur;
+  };
+  const macAct = chain('act_q', S * 8, readStages - timing.qLat, 'act_d');
+  const macW = chain(base3 ? 'w_dec' : 'w_q', macWW, readStages - timing.wLat - (base3 ? 1 : 0), 'w_d');
+  const d = memoryDepths(plan);
+  const wl = memoryLayout(d.wDepth, plan.wordBits);
+  const weightBanks = Array.from({ length: wl.banks }, (_, b) => ({
+    file: wl.banks === 1 ? 'bnhw_weights.hex' : `bnhw_weights_b${String(b).padStart(3, '0')}.hex`,
+    first: b * wl.bankDepth,
+    words: wl.banks === 1 ? d.wDepth : wl.bankDepth,
+  }));
+  const loadPort = plan.arch.weightMemory === 'load-port';
+  const memories = [
+    memoryContext({ name: 'bnhw_xbuf', depth: d.xDepth, width: 32, writable: true }, header),
+    memoryContext({ name: 'bnhw_qbuf', depth: d.qDepth, width: S * 8, writable: true }, header),
+    memoryContext({ name: 'bnhw_wmem', depth: d.wDepth, width: plan.wordBits, writable: loadPort, ...(loadPort ? {} : { initFiles: weightBanks.map((w) => w.file) }) }, header),
+  ];
   return {
     header,
     top: 'bnhw_engine',
@@ -307,6 +388,8 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
     P,
     P1: P - 1,
     S,
+    S1: S - 1,
+    S2: S - 2,
     sm1: S - 1,
     widths,
     tables,
@@ -315,9 +398,17 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
     macV: `d${readStages}_v`,
     macF: `d${readStages}_f`,
     macL: `d${readStages}_l`,
-    macAct: `act_rd${readStages}`,
-    macW: base3 ? 'w_mac' : 'w_rd2',
+    macAct,
+    macW,
     tagOut: `t${tagStages}_tag`,
+    qiDelay,
+    qiLast,
+    alignLines,
+    xLat: timing.xLat,
+    qLat: timing.qLat,
+    wLat: timing.wLat,
+    memories,
+    weightBanks,
     readStages,
     mac: macLines(plan, accW),
     qelem: { header, tagW1: qtagW - 1 },

@@ -7,6 +7,7 @@ import type { ActionCount } from '../sim/engine.js';
 import type { SimReport } from '../sim/model.js';
 import type { ModelShape } from '../ir/presets.js';
 import { fail } from '../util/diagnostics.js';
+import { floorBitsPerWeight } from '../ir/engine-plan.js';
 import type { EnergyTable } from './tables.js';
 
 type Price = (t: EnergyTable, a: ActionCount) => number;
@@ -24,11 +25,10 @@ const PRICES: Readonly<Record<string, Price>> = {
   'xbuf.read': perBit('sram_32kb_bit'),
   'xbuf.write': perBit('sram_32kb_bit'),
   'rbuf.write': perBit('sram_8kb_bit'),
-  'quantizer.quantize': op('int32_mul', 'int8_add'),
-  'divider_r.iteration': op('int32_add'),
-  'divider_c.iteration': op('int32_add'),
-  'cgen.normalize': op('int32_add'),
-  'dequant.f32_multiply': op('fp32_mul'),
+  'quantizer.quantize': op('int32_mul', 'int32_add'),
+  'divider.iteration': op('int32_add'),
+  'dequant.multiply': op('int32_mul', 'int32_add'),
+  'b3dec.decode': op('int8_add'),
   'output.beat': () => 0, // a wire to the next unit; its storage is counted where it lands
   'dram.read': perBit('dram_bit'),
   'dram.read_head': perBit('dram_bit'),
@@ -66,7 +66,7 @@ export interface ActivityEnergy {
   readonly per_component: Readonly<Record<string, number>>;
   /** Decode energy of one layer (all layers of these models share one shape). */
   readonly per_layer_J: number;
-  /** Weight bits moved x per-bit energy + one int8 add per nonzero weight, per decoded token. */
+  /** Weight bits moved (log2 3 per ternary weight, 1 per binary) x per-bit energy + one int8 add per nonzero weight, per token. */
   readonly floor_per_token_J: number;
   readonly design_over_floor: number;
   readonly bitlinear_per_token_J: number;
@@ -81,7 +81,7 @@ export function priceActions(actions: readonly ActionCount[], table: EnergyTable
   });
 }
 
-const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider_r', 'divider_c', 'cgen', 'dequant', 'output']);
+const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
 
 export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyTable, zeroFraction: number): ActivityEnergy {
   const lines = priceActions(sim.actions, table);
@@ -91,7 +91,8 @@ export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyT
   const tokens = sim.tokens + sim.prefill;
   const perToken = tokens ? total / tokens : 0;
   const linearWeights = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0);
-  const bitsPerWeight = shape.weightKind === 'ternary' ? 2 : 1;
+  // The floor moves as few bits as the information allows: log2(3) per ternary weight.
+  const bitsPerWeight = floorBitsPerWeight(shape.weightKind);
   const moveBit = sim.weights_on_chip ? table.memory.sram_1mb_bit : table.memory.dram_bit;
   const floor = (linearWeights * bitsPerWeight * moveBit + linearWeights * (1 - zeroFraction) * table.ops.int8_add) / 1e12;
   const bitlinear = lines.filter((l) => BITLINEAR_COMPONENTS.has(l.component) || (l.component === 'dram' && l.action === 'read')).reduce((a, l) => a + l.J, 0);

@@ -45,8 +45,12 @@ export interface SystemSpec {
   readonly head: UnitSpec;
   /** Weight bits that fit on chip; larger models stream weights from DRAM. */
   readonly onChipWeightBits: number;
-  readonly dramBitsPerCycle: number;
-  readonly dramLatency: number;
+  /**
+   * DRAM bandwidth in GB/s and latency in ns: physical figures, turned into bits and cycles at the
+   * design's clock (so a design that closes at a lower clock gets more bits per cycle).
+   */
+  readonly dramGBps: number;
+  readonly dramLatencyNs: number;
   /** KV cache element bits (fp16). */
   readonly kvBits: number;
 }
@@ -59,8 +63,9 @@ export const DEFAULT_SYSTEM: SystemSpec = {
   residual: { perCycle: 16, latency: 2 },
   head: { perCycle: 64, latency: 16 },
   onChipWeightBits: 64 * 1024 * 1024,
-  dramBitsPerCycle: 512,
-  dramLatency: 120,
+  // One 64-bit DDR4-1600 channel (12.8 GB/s), ~600 ns for a burst to arrive.
+  dramGBps: 12.8,
+  dramLatencyNs: 600,
   kvBits: 16,
 };
 
@@ -93,8 +98,8 @@ export const ArchSchema = z
         residual: unitSchema,
         head: unitSchema,
         onChipWeightBits: z.number().int().nonnegative().max(2 ** 50),
-        dramBitsPerCycle: z.number().min(1).max(1e6),
-        dramLatency: z.number().int().nonnegative().max(1_000_000),
+        dramGBps: z.number().min(0.01).max(100_000),
+        dramLatencyNs: z.number().nonnegative().max(1e9),
         kvBits: z.number().int().min(1).max(64),
       })
       .partial()
@@ -106,8 +111,10 @@ export const ArchSchema = z
 export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
   tiny: { kind: 'arch', name: 'tiny', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
   'tiny-binary': { kind: 'arch', name: 'tiny-binary', lanes: 4, simd: 8, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
-  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 200 },
-  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 200 },
+  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
+  'tiny-base3': { kind: 'arch', name: 'tiny-base3', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
+  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
+  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
 };
 
 /** A preset name or a JSON file path. */

@@ -27,7 +27,7 @@ export function renderMarkdown(d: ReportData): string {
   const L: string[] = [
     `# ${d.title}`,
     '',
-    `Model **${s.model}** on architecture **${s.arch}** at ${s.clockMHz} MHz; weights ${s.weights_on_chip ? 'on chip' : 'streamed from DRAM'}.`,
+    `Model **${s.model}** on architecture **${s.arch}** at ${s.clock.mhz} MHz (${s.clock.source === 'achieved' ? s.clock.note : `a target clock, not met or not checked by place and route`}); weights ${s.weights_on_chip ? 'on chip' : 'streamed from DRAM'}.`,
     '',
     '## Performance',
     '',

@@ -15,7 +15,7 @@
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
 import { unpackWord } from '../ir/engine-plan.js';
-import { CSLOTS, DQ_STAGES, FIFO_DEPTH, QELEM_STAGES, XSLOTS } from '../codegen/view.js';
+import { CSLOTS, DQ_STAGES, engineTiming, FIFO_DEPTH, QELEM_STAGES, XSLOTS } from '../codegen/view.js';
 import { dequantBits, divideMantissas, quantizeElementBits } from '../numerics/index.js';
 import { f32Bits } from '../util/float.js';
 
@@ -197,7 +197,7 @@ export class EngineSim {
   private qzHa = false;
   private qzSlot = 0;
   private qzWord = 0;
-  /** Element pipeline: index 0 is the issue register stage (qi_* with x_rd), then the 6 stages. */
+  /** Element pipeline: the qi* registers (with the activation read), then the element stages. */
   private readonly qpipe: QStage[];
   private readonly qword: Int8Array;
   private readonly qbuf: Int8Array;
@@ -267,14 +267,16 @@ export class EngineSim {
     this.iwPow = 2 ** bitsFor(Math.max(plan.chunksMax * plan.S - 1, 1));
     this.kwPow = 2 ** bitsFor(Math.max(plan.chunksMax - 1, 1));
     this.gwPow = 2 ** bitsFor(Math.max(Math.max(...plan.layers.map((l) => l.weightGroups)) - 1, 1));
-    this.readStages = plan.packing === 'base3' ? 3 : 2;
+    const timing = engineTiming(plan);
+    this.readStages = timing.readStages;
     this.xbuf = new Uint32Array(values ? XSLOTS * this.iwPow : 0);
     this.cbufC = new Float64Array(CSLOTS * this.gwPow);
     this.cbufE = new Int32Array(CSLOTS * this.gwPow);
-    this.qpipe = Array.from({ length: 1 + QELEM_STAGES }, () => ({ v: false, q: 0, tag: NO_QTAG }));
+    // Element pipeline: the activation buffer's read latency (the qi* registers), then its stages.
+    this.qpipe = Array.from({ length: timing.xLat + QELEM_STAGES }, () => ({ v: false, q: 0, tag: NO_QTAG }));
     this.qword = new Int8Array(plan.S);
     this.qbuf = new Int8Array(values ? 2 * this.kwPow * plan.S : 0);
-    this.mpipe = Array.from({ length: this.readStages + plan.treeRegisters }, () => ({ v: false, f: false, l: false, tag: NO_MTAG, sums: null }));
+    this.mpipe = Array.from({ length: this.readStages + timing.macRegs }, () => ({ v: false, f: false, l: false, tag: NO_MTAG, sums: null }));
     this.acc = new Float64Array(plan.P);
     this.codes = new Uint8Array(plan.P * plan.S);
     this.rbuf = [new Float64Array(plan.P), new Float64Array(plan.P)];
@@ -288,7 +290,7 @@ export class EngineSim {
       { component: 'qbuf', action: 'write', bits: 8 * S },
       { component: 'qbuf', action: 'read', bits: 8 * S },
       { component: 'wmem', action: 'read', bits: plan.wordBits },
-      { component: 'b3dec', action: 'decode', bits: plan.wordBits },
+      { component: 'b3dec', action: 'decode', bits: 8 },
       { component: 'mac_array', action: 'tree_add', bits: 8 },
       { component: 'mac_array', action: 'accumulate', bits: plan.accBits },
       { component: 'rbuf', action: 'write', bits: plan.accBits },
@@ -535,7 +537,7 @@ export class EngineSim {
       this.issueCycles++;
       this.cnt[5]!++;
       this.cnt[6]!++;
-      if (plan.packing === 'base3') this.cnt[7]!++;
+      if (plan.packing === 'base3') this.cnt[7]! += Math.ceil(plan.wordBits / 8);
       let sums: Int32Array | null = null;
       if (vals) {
         sums = new Int32Array(P);

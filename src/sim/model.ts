@@ -13,7 +13,7 @@
  */
 import type { ArchSpec } from '../ir/arch.js';
 import { systemOf, type SystemSpec, type UnitSpec } from '../ir/arch.js';
-import { planFromShapes } from '../ir/engine-plan.js';
+import { packingOf, planFromShapes, wordBitsFor } from '../ir/engine-plan.js';
 import type { ModelShape } from '../ir/presets.js';
 import { addActions, sortedActions, type ActionCount } from './engine.js';
 import { runStream } from './stream.js';
@@ -33,10 +33,23 @@ export interface LayerTiming {
   readonly units: Readonly<Record<string, number>>;
 }
 
+/** The clock that turns cycles into time, and where it comes from. */
+export interface SimClock {
+  readonly mhz: number;
+  /** `achieved`: nextpnr's Fmax of this design; `target`: the architecture's clockMHz, not met or not checked. */
+  readonly source: 'achieved' | 'target';
+  readonly note: string;
+}
+
+export function targetClock(arch: ArchSpec): SimClock {
+  return { mhz: arch.clockMHz, source: 'target', note: `target clock of architecture ${arch.name}, not implemented (run \`bitnet-hw impl\` for an achieved clock)` };
+}
+
 export interface SimReport {
   readonly model: string;
   readonly arch: string;
   readonly clockMHz: number;
+  readonly clock: SimClock;
   readonly prefill: number;
   readonly tokens: number;
   readonly prefill_cycles: number;
@@ -99,7 +112,7 @@ export class EngineTimer {
     const wmem = res.actions.find((a) => a.component === 'wmem' && a.action === 'read');
     return {
       cycles: res.cycles,
-      issueCycles: wmem?.count ?? 0,
+      issueCycles: res.issueCycles,
       weightBits: (wmem?.count ?? 0) * (wmem?.bits ?? 0),
       actions: res.actions,
     };
@@ -118,7 +131,9 @@ interface StepCost {
  * One pass of `T` new tokens through the model with `past` tokens already in the KV cache
  * (prefill: T = prompt length, past = 0; decode: T = 1).
  */
-function pass(shape: ModelShape, sys: SystemSpec, timer: EngineTimer, T: number, past: number, onChip: boolean, actions: Map<string, ActionCount>, perLayer: LayerTiming[] | null): StepCost {
+function pass(shape: ModelShape, sys: SystemSpec, clockMHz: number, timer: EngineTimer, T: number, past: number, onChip: boolean, actions: Map<string, ActionCount>, perLayer: LayerTiming[] | null): StepCost {
+  const dramBitsPerCycle = (sys.dramGBps * 8e9) / (clockMHz * 1e6);
+  const dramLatency = Math.ceil((sys.dramLatencyNs * clockMHz) / 1000);
   const h = shape.hidden;
   const hd = h / shape.heads;
   const qd = shape.heads * hd;
@@ -140,7 +155,7 @@ function pass(shape: ModelShape, sys: SystemSpec, timer: EngineTimer, T: number,
     let c = s.cycles;
     if (!onChip) {
       // Weights stream from DRAM: the engine cannot issue faster than the bits arrive.
-      const dram = Math.ceil(s.weightBits / sys.dramBitsPerCycle) + sys.dramLatency;
+      const dram = Math.ceil(s.weightBits / dramBitsPerCycle) + dramLatency;
       if (dram > c) {
         total.dramStall += dram - c;
         c = dram;
@@ -185,15 +200,17 @@ function pass(shape: ModelShape, sys: SystemSpec, timer: EngineTimer, T: number,
   return total;
 }
 
-export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number }): SimReport {
+export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number; clock?: SimClock }): SimReport {
+  const clock = opts.clock ?? targetClock(arch);
   const sys = systemOf(arch);
   const timer = new EngineTimer(arch);
-  const codeBits = arch.weightKind === 'ternary' ? 2 : 1;
-  const weightBits = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0) * codeBits;
+  // Weight bits as stored: 2-bit codes, 1-bit binary or base-3 bytes (1.6 bits per weight).
+  const bitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
+  const weightBits = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0) * bitsPerWeight;
   const onChip = weightBits <= sys.onChipWeightBits;
   const actions = new Map<string, ActionCount>();
   const perLayer: LayerTiming[] = [];
-  const prefill = opts.prefill > 0 ? pass(shape, sys, timer, opts.prefill, 0, onChip, actions, null) : null;
+  const prefill = opts.prefill > 0 ? pass(shape, sys, clock.mhz, timer, opts.prefill, 0, onChip, actions, null) : null;
   let decodeCycles = 0;
   let issue = prefill?.issue ?? 0;
   let engineCycles = prefill?.engine ?? 0;
@@ -204,7 +221,7 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
   };
   if (prefill) addUnits(prefill.units);
   for (let i = 0; i < opts.tokens; i++) {
-    const d = pass(shape, sys, timer, 1, opts.prefill + i, onChip, actions, i === 0 ? perLayer : null);
+    const d = pass(shape, sys, clock.mhz, timer, 1, opts.prefill + i, onChip, actions, i === 0 ? perLayer : null);
     decodeCycles += d.cycles;
     issue += d.issue;
     engineCycles += d.engine;
@@ -216,13 +233,14 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
   return {
     model: shape.name,
     arch: arch.name,
-    clockMHz: arch.clockMHz,
+    clockMHz: clock.mhz,
+    clock,
     prefill: opts.prefill,
     tokens: opts.tokens,
     prefill_cycles: prefill?.cycles ?? 0,
     decode_cycles: decodeCycles,
     cycles_per_token: perToken,
-    tokens_per_second: perToken > 0 ? (arch.clockMHz * 1e6) / perToken : 0,
+    tokens_per_second: perToken > 0 ? (clock.mhz * 1e6) / perToken : 0,
     per_layer: perLayer,
     per_unit: { engine: engineCycles, ...units },
     utilization: { mac_array: total > 0 ? issue / total : 0 },

@@ -17,7 +17,7 @@ import { cacheDir, requireTool, run, venvBin } from './tools.js';
 export type Sim = 'verilator' | 'icarus';
 export type Bench = 'engine' | 'quantizer' | 'mac_array';
 
-const TOPS: Record<Bench, string> = { engine: 'bnhw_engine', quantizer: 'bnhw_quantizer', mac_array: 'bnhw_mac_array' };
+const TOPS: Record<Bench, string> = { engine: 'bnhw_engine', quantizer: 'bnhw_qelem', mac_array: 'bnhw_mac_array' };
 
 export interface CocotbResult {
   readonly bench: Bench;

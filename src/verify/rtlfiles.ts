@@ -12,9 +12,9 @@ import * as path from 'node:path';
 import type { RtlDesign, RtlManifest } from '../codegen/verilog.js';
 import { fail } from '../util/diagnostics.js';
 
-/** Files a simulator needs: the Verilog sources (manifest order) and the weights image. */
+/** Files a simulator needs: the Verilog sources (manifest order) and the weight images. */
 export function simFileNames(design: RtlDesign): string[] {
-  return [...design.manifest.sources, 'bnhw_weights.hex'];
+  return [...design.manifest.sources, ...[...design.files.keys()].filter((f) => f.endsWith('.hex')).sort()];
 }
 
 /** name -> content of the RTL to simulate. */

