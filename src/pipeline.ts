@@ -20,6 +20,7 @@ import { generateRtl, writeRtl, type RtlDesign } from './codegen/verilog.js';
 import { loadArch } from './ir/arch.js';
 import { verifyModel, type VerifyResult } from './verify/index.js';
 import { EngineTimer, simulateModel, type SimReport } from './sim/model.js';
+import { geometryOf } from './ir/engine-plan.js';
 import { shapeOfModel } from './ir/presets.js';
 import { loadEnergyTable } from './energy/tables.js';
 import { activityEnergy } from './energy/activity.js';
@@ -87,7 +88,7 @@ const STEPS_HW: readonly Step[] = [
       const model = need(ctx.model, 'model');
       const arch = loadArch(ctx.archName);
       const v = need(ctx.verify, 'verification');
-      const timer = new EngineTimer(arch);
+      const timer = new EngineTimer(arch, geometryOf(need(ctx.design, 'design').plan));
       // The simulator's per-layer engine cycles must equal the RTL's isolated latencies.
       const cycleMismatches = v.per_layer.filter((l) => timer.segment([{ n: l.n, out: l.out }], 1).cycles !== l.latency_cycles).length;
       if (cycleMismatches) ctx.failures.push(`simulate: ${cycleMismatches} layer latencies differ between the simulator and the RTL`);

@@ -23,7 +23,8 @@ export function generateHostDriver(design: RtlDesign): string {
   constant('CONFIG_HASH', `'${manifest.configHash}'`, 'Hash of the plan, weights and templates this driver was generated with.');
   constant('LANES', String(plan.P), 'P: output rows computed in parallel.');
   constant('SIMD', String(plan.S), 'S: inputs per lane per cycle.');
-  constant('CODE_BITS', String(plan.codeBits), 'Bits per weight code (2 ternary: w+1; 1 binary: 1 = +1).');
+  constant('CODE_BITS', String(plan.codeBits), 'Bits per weight code at the MAC array (2 ternary: w+1; 1 binary: 1 = +1).');
+  constant('PACKING', `'${plan.packing}'`, "How the weight memory stores codes: '2bit', '1bit', or 'base3' (five ternary weights per byte).");
   constant('WORD_BITS', String(plan.wordBits), 'Bits per weight memory word.');
   constant('WORD_BYTES', String(Math.ceil(plan.wordBits / 8)), 'Bytes per weight word in packWeights() output (little-endian within a word).');
   constant('WEIGHT_WORDS', String(plan.wDepth), 'Weight words used by the layers (the memory may be deeper).');
@@ -60,6 +61,7 @@ export function generateHostDriver(design: RtlDesign): string {
     parameters: [{ name: 'weights', type: 'Readonly<Record<LayerName, Int8Array>>' }],
     returnType: 'Uint8Array',
     statements: `const img = new Uint8Array(WEIGHT_WORDS * WORD_BYTES);
+const codes = new Uint8Array(LANES * SIMD);
 for (const l of LAYERS) {
   const w = weights[l.name];
   if (w.length !== l.out * l.n) throw new Error(\`\${l.name}: expected \${l.out * l.n} weights, got \${w.length}\`);
@@ -71,9 +73,19 @@ for (const l of LAYERS) {
         for (let s = 0; s < SIMD; s++) {
           const c = k * SIMD + s;
           const v = r < l.out && c < l.n ? w[r * l.n + c]! : CODE_BITS === 2 ? 0 : -1;
-          const code = CODE_BITS === 2 ? v + 1 : v > 0 ? 1 : 0;
-          const bit = (p * SIMD + s) * CODE_BITS;
-          img[word + (bit >> 3)]! |= code << (bit & 7);
+          codes[p * SIMD + s] = CODE_BITS === 2 ? v + 1 : v > 0 ? 1 : 0;
+        }
+      }
+      if ((PACKING as string) === 'base3') {
+        for (let j = 0; j * 5 < codes.length; j++) {
+          let b = 0;
+          for (let q = Math.min(4, codes.length - 1 - j * 5); q >= 0; q--) b = b * 3 + codes[j * 5 + q]!;
+          img[word + j] = b;
+        }
+      } else {
+        for (let i = 0; i < codes.length; i++) {
+          const bit = i * CODE_BITS;
+          img[word + (bit >> 3)]! |= codes[i]! << (bit & 7);
         }
       }
     }

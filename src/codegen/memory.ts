@@ -6,8 +6,9 @@
  * Yosys does not use), so a deep memory whose cascaded block RAMs feed one wide multiplexer cannot
  * close 100 MHz. Each bank is at most one block RAM deep, its read is registered, and the banks
  * are joined by a registered tree of 4:1 multiplexers. Every bank's output is registered once more
- * before the tree, so the block RAM drives only a nearby register. Read latency: 2 for one bank,
- * 2 + ceil(log4(banks)) for several.
+ * before the tree, so the block RAM drives only a nearby register; then one more register stage
+ * (the tree, or a plain register for one bank) carries the word to its users. Read latency: 3 for
+ * one bank, 2 + ceil(log4(banks)) for several.
  *
  * Needs: depth >= 1, width >= 1. Guarantees: lint-clean lines (every select bit is used), and a
  * latency the simulator reads from the same function.
@@ -39,7 +40,7 @@ export interface MemoryLayout {
 export function memoryLayout(depth: number, width: number): MemoryLayout {
   void width;
   const aw = bitsFor(Math.max(depth - 1, 1));
-  if (depth <= BANK_DEPTH) return { aw, banks: 1, bankDepth: depth, lo: aw, muxStages: 1, latency: 2 };
+  if (depth <= BANK_DEPTH) return { aw, banks: 1, bankDepth: depth, lo: aw, muxStages: 1, latency: 3 };
   const lo = bitsFor(BANK_DEPTH - 1);
   const banks = Math.ceil(depth / BANK_DEPTH);
   let n = banks;
@@ -73,8 +74,12 @@ export function memoryContext(spec: MemorySpec, header: string): Record<string, 
     lines.push('end');
   }
   if (L.banks === 1) {
+    lines.push(`reg [${W - 1}:0] o0;`);
     lines.push(`reg [${W - 1}:0] x1_0;`);
-    lines.push('always @(posedge clk) x1_0 <= r0;');
+    lines.push('always @(posedge clk) begin');
+    lines.push('  o0 <= r0;');
+    lines.push('  x1_0 <= o0;');
+    lines.push('end');
     lines.push('assign rdata = x1_0;');
   } else {
     // Each bank's output registered beside it; s1 holds the bank index of the read in those.

@@ -168,8 +168,22 @@ export function floorBitsPerWeight(kind: 'binary' | 'ternary'): number {
   return kind === 'ternary' ? Math.log2(3) : 1;
 }
 
+/**
+ * The memory geometry of a whole design: the longest input (in chunks) and the weight memory
+ * depth. Memory read latencies depend on it, so a timing plan for a few layers must carry the
+ * geometry of the design they belong to.
+ */
+export interface PlanGeometry {
+  readonly chunksMax: number;
+  readonly wDepth: number;
+}
+
+export function geometryOf(plan: EnginePlan): PlanGeometry {
+  return { chunksMax: plan.chunksMax, wDepth: plan.wDepth };
+}
+
 /** Everything derived from the layer list and the architecture: widths, tree, memory depth. */
-export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
+export function assemblePlan(layers: LayerPlan[], arch: ArchSpec, geometry?: PlanGeometry): EnginePlan {
   const P = arch.lanes;
   const S = arch.simd;
   const wBase = layers.reduce((a, l) => a + l.chunks * l.tiles, 0);
@@ -200,8 +214,8 @@ export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
     packing,
     layers,
     nMax,
-    chunksMax: Math.max(...layers.map((l) => l.chunks)),
-    wDepth: wBase,
+    chunksMax: Math.max(geometry?.chunksMax ?? 0, ...layers.map((l) => l.chunks)),
+    wDepth: Math.max(geometry?.wDepth ?? 0, wBase),
     wordBits: wordBitsFor(packing, P * S),
     accBits: Math.max(...layers.map((l) => accumulatorBits(l.n))),
     layerIdBits: bitsFor(Math.max(layers.length - 1, 1)),
@@ -217,7 +231,7 @@ export function assemblePlan(layers: LayerPlan[], arch: ArchSpec): EnginePlan {
  * A plan from layer shapes alone (no weights): for timing simulation of model presets. Scales are
  * 1.0, activations per-token int8 with the 127 numerator; none of that changes cycle counts.
  */
-export function planFromShapes(shapes: readonly { name: string; n: number; out: number }[], arch: ArchSpec): EnginePlan {
+export function planFromShapes(shapes: readonly { name: string; n: number; out: number }[], arch: ArchSpec, geometry?: PlanGeometry): EnginePlan {
   let wBase = 0;
   const layers: LayerPlan[] = shapes.map((sh, index) => {
     const chunks = Math.ceil(sh.n / arch.simd);
@@ -230,7 +244,7 @@ export function planFromShapes(shapes: readonly { name: string; n: number; out: 
     wBase += chunks * tiles;
     return lp;
   });
-  return assemblePlan(layers, arch);
+  return assemblePlan(layers, arch, geometry);
 }
 
 /**

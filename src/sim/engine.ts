@@ -159,6 +159,14 @@ export class EngineSim {
   private sdSlot = 0;
   private sdAmax = 0;
   private readonly xbuf: Uint32Array;
+  // Registered release pulses (they reach the other stage one cycle late, as in the RTL).
+  private xrelQ = false;
+  private qrelQ = false;
+  private rrelQ = false;
+  private crelQ = false;
+  private crelSlotQ = 0;
+  private csetQ = false;
+  private csetSlotQ = 0;
   // scaler
   private scSt = SC_IDLE;
   private scLayer = 0;
@@ -241,6 +249,7 @@ export class EngineSim {
   private drRpgm1 = 0;
   private ocred = FIFO_DEPTH;
   private readonly dpipe: DStage[];
+  private drCslotAtStart = 0;
   // output FIFO
   private readonly fifoY = new Uint32Array(FIFO_DEPTH);
   private readonly fifoL = new Uint8Array(FIFO_DEPTH);
@@ -332,6 +341,7 @@ export class EngineSim {
     const drStart = (!this.drBusy || drRowlast) && this.rvalid[this.drPtr]! && this.cvalid[nmeta.cslot]!;
     const rRel = drRowlast;
     const cRel = drRowlast && this.drTlast;
+    this.drCslotAtStart = this.drCslot;
     const mValid = this.fCount !== 0;
     const pop = mValid && inp.m_ready;
     const out: PortsOut = { s_ready: sReady, m_valid: mValid, m_data: this.fifoY[this.fRd]!, m_last: this.fifoL[this.fRd] === 1 };
@@ -396,8 +406,11 @@ export class EngineSim {
     }
     let qdV = this.qdV;
     if (qzTake) qdV = false;
-    if (cRel) this.cvalid[this.drCslot] = false;
-    this.cused += (scTake ? 1 : 0) - (cRel ? 1 : 0);
+    if (this.crelQ) this.cvalid[this.crelSlotQ] = false;
+    if (this.csetQ) this.cvalid[this.csetSlotQ] = true;
+    let csetNext = false;
+    let csetSlotNext = 0;
+    this.cused += (scTake ? 1 : 0) - (this.crelQ ? 1 : 0);
     switch (sc) {
       case SC_IDLE:
         if (scTake) {
@@ -448,7 +461,8 @@ export class EngineSim {
         else if (divDone) {
           this.scStarted = false;
           if (this.scG === this.scGm1) {
-            this.cvalid[this.scCslot] = true;
+            csetNext = true;
+            csetSlotNext = this.scCslot;
             this.scSt = SC_IDLE;
           } else {
             this.scG++;
@@ -457,6 +471,8 @@ export class EngineSim {
         }
     }
     this.qdV = qdV;
+    this.csetQ = csetNext;
+    this.csetSlotQ = csetSlotNext;
     if (this.div.clock(divStart, divA, divB, sc === SC_DIVS ? DIV_S_STEPS : DIV_C_STEPS, vals !== null)) this.cnt[2]!++;
 
     // ---------------- quantizer ----------------
@@ -492,8 +508,8 @@ export class EngineSim {
         this.qzWord++;
       } else this.qzSlot++;
     }
-    this.qused += (qzTake ? 1 : 0) - (qrel ? 1 : 0);
-    this.xused += (firstBeat ? 1 : 0) - (xrel ? 1 : 0);
+    this.qused += (qzTake ? 1 : 0) - (this.qrelQ ? 1 : 0);
+    this.xused += (firstBeat ? 1 : 0) - (this.xrelQ ? 1 : 0);
     // Tail: assemble the code word, write it, hand the token to the issuer.
     let idV = this.idV;
     if (idTake) idV = false;
@@ -595,7 +611,7 @@ export class EngineSim {
         }
       } else this.isK++;
     }
-    this.rcred += (rRel ? 1 : 0) - (isGo && isTstart ? 1 : 0);
+    this.rcred += (this.rrelQ ? 1 : 0) - (isGo && isTstart ? 1 : 0);
     this.idV = idV;
 
     // ---------------- result slots and drain ----------------
@@ -648,6 +664,11 @@ export class EngineSim {
       this.fRd = this.fRd === FIFO_DEPTH - 1 ? 0 : this.fRd + 1;
     }
     this.fCount += (dqOut.v ? 1 : 0) - (pop ? 1 : 0);
+    this.xrelQ = xrel;
+    this.qrelQ = qrel;
+    this.rrelQ = rRel;
+    this.crelQ = cRel;
+    this.crelSlotQ = this.drCslotAtStart;
     this.cycles++;
     return out;
   }

@@ -13,8 +13,8 @@
  */
 import type { ArchSpec } from '../ir/arch.js';
 import { systemOf, type SystemSpec, type UnitSpec } from '../ir/arch.js';
-import { packingOf, planFromShapes, wordBitsFor } from '../ir/engine-plan.js';
-import type { ModelShape } from '../ir/presets.js';
+import { geometryOf, packingOf, planFromShapes, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
+import { bitlinearShapes, type ModelShape } from '../ir/presets.js';
 import { addActions, sortedActions, type ActionCount } from './engine.js';
 import { runStream } from './stream.js';
 
@@ -74,7 +74,11 @@ function unitCycles(u: UnitSpec, work: number): number {
  */
 export class EngineTimer {
   private readonly memo = new Map<string, SegmentTiming>();
-  constructor(private readonly arch: ArchSpec) {}
+  /** `geometry`: of the whole design the segments belong to (memory latencies depend on it). */
+  constructor(
+    private readonly arch: ArchSpec,
+    private readonly geometry?: PlanGeometry,
+  ) {}
 
   segment(shapes: readonly { n: number; out: number }[], tokens: number): SegmentTiming {
     const key = `${shapes.map((s) => `${s.out}x${s.n}`).join(',')}@${tokens}`;
@@ -106,7 +110,7 @@ export class EngineTimer {
   }
 
   private simulate(shapes: readonly { n: number; out: number }[], tokens: number): SegmentTiming {
-    const plan = planFromShapes(shapes.map((s, i) => ({ name: `s${i}`, n: s.n, out: s.out })), this.arch);
+    const plan = planFromShapes(shapes.map((s, i) => ({ name: `s${i}`, n: s.n, out: s.out })), this.arch, this.geometry);
     const toks = shapes.flatMap((s, li) => Array.from({ length: tokens }, () => ({ layer: li, x: new Uint32Array(s.n) })));
     const res = runStream(plan, toks, { seed: 1, inStall: 0, outStall: 0 });
     const wmem = res.actions.find((a) => a.component === 'wmem' && a.action === 'read');
@@ -203,7 +207,7 @@ function pass(shape: ModelShape, sys: SystemSpec, clockMHz: number, timer: Engin
 export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number; clock?: SimClock }): SimReport {
   const clock = opts.clock ?? targetClock(arch);
   const sys = systemOf(arch);
-  const timer = new EngineTimer(arch);
+  const timer = new EngineTimer(arch, geometryOf(planFromShapes(bitlinearShapes(shape), arch)));
   // Weight bits as stored: 2-bit codes, 1-bit binary or base-3 bytes (1.6 bits per weight).
   const bitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
   const weightBits = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0) * bitsPerWeight;

@@ -32,7 +32,8 @@ describe('RTL generation', () => {
     ['tiny-binary (groups)', binModel, ARCH_PRESETS['tiny-binary']!],
     ['odd 3x5, no tree registers', model, odd(3, 5, 0)],
     ['odd 5x7, a register every level', model, odd(5, 7, 1)],
-    ['1x1', model, odd(1, 1, 0)],
+    ['1x2', model, odd(1, 2, 0)],
+    ['base-3 weights, 3x7 (a partial last byte)', model, parseArch({ name: 'b3', lanes: 3, simd: 7, weightKind: 'ternary', treePipeline: 1, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 }, 'test')],
     ['load port, 7x12 binary', binModel, odd(7, 12, 3, 'binary', 'load-port')],
   ];
   for (const [name, m, arch] of cases) {

@@ -5,7 +5,7 @@ import { ARCH_PRESETS } from '../../src/ir/arch.js';
 import { MODEL_PRESETS, shapeOfModel, bitlinearShapes } from '../../src/ir/presets.js';
 import { loadModel } from '../../src/ir/load.js';
 import { generateRtl } from '../../src/codegen/verilog.js';
-import { planFromShapes } from '../../src/ir/engine-plan.js';
+import { geometryOf, planFromShapes } from '../../src/ir/engine-plan.js';
 import { EngineTimer, simulateModel } from '../../src/sim/model.js';
 import { runStream } from '../../src/sim/stream.js';
 import { syntheticModelDir } from '../../src/util/paths.js';
@@ -36,7 +36,7 @@ describe('model-level simulation', () => {
     const file = path.join(tmpDir(), 'v.bin');
     writeVectorsForPlan(model, d.plan, d.plan.layers.length, 1, file);
     const rtl = runHarness(d, file, { seed: 1, inStall: 0, outStall: 0, serial: true });
-    const timer = new EngineTimer(arch);
+    const timer = new EngineTimer(arch, geometryOf(d.plan));
     d.plan.layers.forEach((l, i) => {
       const t = rtl.tokens[i]!;
       // The segment runs from cycle 0 (first beat) to the last output beat inclusive.
@@ -58,10 +58,13 @@ describe('model-level simulation', () => {
     // prefill: 1+2+3+4 positions; decode: 5, 6, 7; K and V; every layer.
     expect(kvReads).toBe(2 * kvd * (10 + 18) * shape.layers);
   });
-  it('streams weights from DRAM when they do not fit and says so', () => {
+  it('streams weights from DRAM when they do not fit and says so; a slower DRAM stalls the engine', () => {
     const big = simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 0, tokens: 1 });
     expect(big.weights_on_chip).toBe(false);
-    expect(big.stalls['dram_bandwidth']).toBeGreaterThan(0);
+    expect(big.actions.find((a) => a.component === 'dram' && a.action === 'read')!.count).toBeGreaterThan(0);
+    const slow = simulateModel(MODEL_PRESETS['2b4t']!, { ...ARCH_PRESETS['default']!, system: { dramGBps: 3.2 } }, { prefill: 0, tokens: 1 });
+    expect(slow.stalls['dram_bandwidth']).toBeGreaterThan(0);
+    expect(slow.cycles_per_token).toBeGreaterThan(big.cycles_per_token);
     const small = simulateModel(shape, arch, { prefill: 0, tokens: 1 });
     expect(small.weights_on_chip).toBe(true);
     expect(small.stalls['dram_bandwidth']).toBe(0);

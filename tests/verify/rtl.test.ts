@@ -14,7 +14,7 @@ import { syntheticModelDir } from '../../src/util/paths.js';
 import { runCocotb, type Bench, type Sim } from '../../src/verify/cocotb.js';
 import { writeQuantizerVectors, writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
-import { runMutations } from '../../scripts/mutate-rtl.js';
+import { BASE3_ARCH, runMutations } from '../../scripts/mutate-rtl.js';
 import { fixture, repoRoot, tmpDir } from '../helpers.js';
 
 const model = loadModel(syntheticModelDir());
@@ -47,6 +47,16 @@ describe('Verilator harness: 1e5 token vectors per preset, bit-exact', () => {
     writeVectorsForPlan(model, d.plan, 3000, 8, vec);
     expect(runHarness(d, vec, { seed: 8, inStall: 50, outStall: 60 }).mismatches).toBe(0);
   });
+  it('base-3 weight memory (1.6 bits per weight) on two sizes, one with a partial last byte', () => {
+    for (const arch of [ARCH_PRESETS['tiny-base3']!, parseArch({ name: 'b3odd', lanes: 3, simd: 7, weightKind: 'ternary', treePipeline: 1, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 50 }, 't')]) {
+      const d = generateRtl(model, arch);
+      const vec = path.join(tmpDir(), 'v.bin');
+      writeVectorsForPlan(model, d.plan, 3000, 13, vec);
+      const r = runHarness(d, vec, { seed: 13, inStall: 30, outStall: 30 });
+      expect(r.vectors).toBe(3000);
+      expect(r.mismatches).toBe(0);
+    }
+  }, 300_000);
   it('load-port designs: weights written through the port by the harness, then bit-exact', () => {
     for (const [lanes, simd] of [[7, 12], [16, 32]] as const) {
       const d = generateRtl(model, parseArch({ name: 'lp', lanes, simd, weightKind: 'ternary', treePipeline: 2, weightMemory: 'load-port', clockMHz: 100 }, 't'));
@@ -69,7 +79,7 @@ describe('cocotb benches (driver, monitor, model, checker)', () => {
   const vec = path.join(dir, 'engine.bin');
   const qvec = path.join(dir, 'quant.bin');
   writeVectorsForPlan(model, d.plan, 60, 31, vec);
-  writeQuantizerVectors(model, d.plan, 80, 31, qvec);
+  writeQuantizerVectors(model, d.plan, 20_000, 31, qvec);
   const env = {
     BNHW_VECTORS: vec,
     BNHW_QVECTORS: qvec,
@@ -103,8 +113,10 @@ describe('verify command', () => {
     expect(doc.per_layer.length).toBe(14);
     const rtl = tmpDir();
     writeRtl(generateRtl(model, ARCH_PRESETS['tiny']!), rtl);
-    const f = path.join(rtl, 'bnhw_f32mul.v');
-    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('{neg ^ c[31], e_f[7:0], frac}', '{c[31], e_f[7:0], frac}'));
+    const f = path.join(rtl, 'bnhw_dq.v');
+    const src = fs.readFileSync(f, 'utf8');
+    expect(src).toContain('{g_neg, g_expr[7:0], g_frac}');
+    fs.writeFileSync(f, src.replace('{g_neg, g_expr[7:0], g_frac}', "{1'b0, g_expr[7:0], g_frac}"));
     const bad = spawnSync(process.execPath, [bin, 'verify', syntheticModelDir(), '--arch', 'tiny', '--rtl', rtl, '--vectors', '100', '--json'], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).mismatches).toBeGreaterThan(0);
@@ -121,10 +133,12 @@ describe('mutation check', () => {
       [
         { modelDir: syntheticModelDir(), arch: 'tiny' },
         { modelDir: bin, arch: 'tiny-binary' },
+        { modelDir: syntheticModelDir(), arch: BASE3_ARCH },
       ],
       400,
     );
-    expect(results.length).toBeGreaterThanOrEqual(20);
+    console.log(results.map((r) => `${r.killed ? 'killed  ' : 'SURVIVED'} ${r.name}: ${r.how}`).join('\n'));
+    expect(results.length).toBeGreaterThanOrEqual(30);
     expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
   }, 600_000);
 });

@@ -1,0 +1,16 @@
+/** The generated RTL of three designs equals its golden copy (tests/golden, `npm run golden`). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GOLDEN_DIR, goldenDesigns, goldenFiles } from '../../scripts/golden.js';
+
+describe('golden RTL', () => {
+  for (const [name, d] of goldenDesigns()) {
+    it(`${name}: every generated file equals tests/golden/${name} (regenerate with npm run golden and review the diff)`, () => {
+      const dir = path.join(GOLDEN_DIR, name);
+      const files = goldenFiles(d);
+      expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
+      for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `${name}/${f}`).toBe(c);
+    });
+  }
+});
