@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadArch } from '../src/ir/arch.js';
+import { loadArch, type ArchSpec } from '../src/ir/arch.js';
 import { loadModel } from '../src/ir/load.js';
 import { generateRtl, writeRtl } from '../src/codegen/verilog.js';
 import { writeVectorsForPlan } from '../src/verify/vectors.js';
@@ -45,7 +45,7 @@ export const MUTATIONS: readonly Mutation[] = [
   { name: 'positive clamp off by one (126)', file: 'bnhw_qelem.v', find: "(f_mag > 10'd127) ? 8'd127", replace: "(f_mag > 10'd126) ? 8'd126" },
   { name: 'negative clamp off by one (-127)', file: 'bnhw_qelem.v', find: "(f_mag > 10'd128) ? 8'd128", replace: "(f_mag > 10'd127) ? 8'd127" },
   { name: 'padding elements not zeroed', file: 'bnhw_qelem.v', find: "a_zero <= in_pad || (in_x[30:23] == 8'd0);", replace: "a_zero <= (in_x[30:23] == 8'd0);" },
-  { name: 'code sign ignored', file: 'bnhw_qelem.v', find: "e_sign ? (8'd0 - f_neg) : f_pos", replace: 'f_pos' },
+  { name: 'code sign ignored', file: 'bnhw_qelem.v', find: "f_sign ? (8'd0 - f_neg) : f_pos", replace: 'f_pos' },
   // divider and scaler
   { name: 'divider drops every quotient bit', file: 'bnhw_div.v', find: 'q <= {q[30:0], bit_one};', replace: "q <= {q[30:0], 1'b0};" },
   { name: 'divider never reports the pre-shift', file: 'bnhw_div.v', find: 'shifted <= (a < b);', replace: "shifted <= 1'b0;" },
@@ -85,8 +85,12 @@ export interface MutantResult {
 
 export interface MutationTarget {
   readonly modelDir: string;
-  readonly arch: string;
+  /** A preset name, an architecture file, or a spec. */
+  readonly arch: string | ArchSpec;
 }
+
+/** Binary weights with inputs that do not fill the last chunk: padding codes meet -1 weights. */
+export const ODD_BINARY_ARCH: ArchSpec = { kind: 'arch', name: 'odd-binary', lanes: 3, simd: 5, weightKind: 'binary', actBits: 8, treePipeline: 1, weightMemory: 'rom', clockMHz: 50 };
 
 interface PreparedTarget {
   readonly design: ReturnType<typeof generateRtl>;
@@ -98,7 +102,7 @@ interface PreparedTarget {
 
 function prepare(t: MutationTarget, work: string, idx: number, vectors: number): PreparedTarget {
   const model = loadModel(t.modelDir);
-  const design = generateRtl(model, loadArch(t.arch));
+  const design = generateRtl(model, typeof t.arch === 'string' ? loadArch(t.arch) : t.arch);
   const vec = path.join(work, `vectors-${idx}.bin`);
   const lat = path.join(work, `latency-${idx}.bin`);
   writeVectorsForPlan(model, design.plan, vectors, 11, vec);
@@ -114,6 +118,10 @@ function prepare(t: MutationTarget, work: string, idx: number, vectors: number):
 function tryMutant(p: PreparedTarget, m: Mutation, dir: string): string | null {
   fs.cpSync(p.clean, dir, { recursive: true });
   const file = path.join(dir, m.file);
+  if (!fs.existsSync(file)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return null; // this design has no such module
+  }
   const src = fs.readFileSync(file, 'utf8');
   const out = src.replace(m.find, m.replace);
   if (out === src) return null; // does not apply to this design
@@ -148,7 +156,7 @@ export function runMutations(targets: readonly MutationTarget[], vectors: number
         const how = tryMutant(p, m, path.join(work, `mutant-${i}-${ti}`));
         if (how === null) continue;
         applied = true;
-        if (how !== '') return { name: m.name, killed: true, how: `${how} (${targets[ti]!.arch})` };
+        if (how !== '') { const a = targets[ti]!.arch; return { name: m.name, killed: true, how: `${how} (${typeof a === 'string' ? a : a.name})` }; }
       }
       if (!applied) throw new Error(`mutation "${m.name}" applies to no design`);
       return { name: m.name, killed: false, how: 'SURVIVED' };
@@ -168,6 +176,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       { modelDir: process.argv[2] ?? syntheticModelDir(), arch: 'tiny' },
       { modelDir: binDir, arch: 'tiny-binary' },
       { modelDir: process.argv[2] ?? syntheticModelDir(), arch: BASE3_ARCH },
+      { modelDir: binDir, arch: ODD_BINARY_ARCH },
     ],
     Number(process.argv[3] ?? 400),
   );

@@ -25,6 +25,7 @@ for (const [name, m] of [['tiny', ternary], ['tiny-binary', binary], ['default',
     `${name.padEnd(15)} ${r.weightKind.padEnd(8)} ${String(r.P).padStart(2)} ${String(r.S).padStart(3)} ${String(r.accBits).padStart(4)} ${String(r.mac.luts).padStart(5)} ${String(r.mac.ffs).padStart(5)} ${String(r.mac.carry4).padStart(8)} ${r.lutsPerMac.toFixed(2).padStart(8)} ${r.ffsPerMac.toFixed(2).padStart(7)} ${r.carry4PerMac.toFixed(2).padStart(11)} ${r.lutsPerLane.toFixed(1).padStart(9)}`,
   );
 }
-const eng = synthesize(generateRtl(ternary, ARCH_PRESETS['tiny']!), 'bnhw_engine', ['bnhw_divu_r.v', 'bnhw_divu_c.v', 'bnhw_qelem.v', 'bnhw_quantizer.v', 'bnhw_mac_array.v', 'bnhw_cnorm.v', 'bnhw_f32mul.v', 'bnhw_engine.v']);
-console.log(`whole tiny engine: ${eng.luts} LUT, ${eng.ffs} FF, ${eng.carry4} CARRY4, ${eng.bram} BRAM`);
+const tinyDesign = generateRtl(ternary, ARCH_PRESETS['tiny']!);
+const eng = synthesize(tinyDesign, 'bnhw_engine', tinyDesign.manifest.sources);
+console.log(`whole tiny engine: ${eng.luts} LUT, ${eng.ffs} FF, ${eng.carry4} CARRY4, ${eng.bram} BRAM, ${eng.warnings.length} Yosys warnings`);
 fs.rmSync(binDir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { loadArch } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { MODEL_PRESETS, shapeOfModel, type ModelShape } from '../ir/presets.js';
-import { simulateModel, targetClock, type SimClock } from '../sim/model.js';
+import { simulateModel } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
@@ -27,7 +27,7 @@ import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
-import { cachedImplementation, implement } from '../verify/impl.js';
+import { clockFor, implement } from '../verify/impl.js';
 import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
 
@@ -183,26 +183,6 @@ export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: n
   // Name imported models after their folder (model_type is the same for every BitNet).
   const name = path.basename(path.resolve(spec)).replace(/\.bitnet\.safetensors$|\.safetensors$/, '');
   return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
-}
-
-/**
- * The clock that turns cycles into time: the achieved Fmax of this model's design when `impl` has
- * run on it (cached), else the architecture's target clock, marked as such.
- */
-export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
-  if (MODEL_PRESETS[modelSpec]) return targetClock(arch);
-  try {
-    const model = loadModel(modelSpec);
-    const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
-    if (weights > 64e6) return targetClock(arch);
-    const r = cachedImplementation(generateRtl(model, arch).manifest.configHash);
-    if (!r) return targetClock(arch);
-    const f = Math.min(...Object.values(r.fmax_mhz));
-    return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of this design on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}` };
-  } catch (e) {
-    if (e instanceof BitnetError) return targetClock(arch);
-    throw e;
-  }
 }
 
 /** Token counts of a simulation must fit the model's context. */

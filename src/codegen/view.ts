@@ -124,7 +124,7 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
   const ternary = plan.codeBits === 2;
   const lines: string[] = [];
   for (let s = 0; s < S; s++) {
-    lines.push(`wire [7:0] a${s} = in_act[${s * 8 + 7}:${s * 8}];`);
+    lines.push(`wire [7:0] a${s} = a_in[${s * 8 + 7}:${s * 8}];`);
     if (ternary) {
       lines.push(`wire ng${s} = ~(w[${2 * s}] | w[${2 * s + 1}]);`);
       lines.push(`wire [7:0] n0_${s} = (a${s} & {8{~w[${2 * s}]}}) ^ {8{ng${s}}};`);
@@ -133,14 +133,30 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
       lines.push(`wire [7:0] n0_${s} = a${s} ^ {8{ng${s}}};`);
     }
   }
-  const cw = plan.corrWidth;
-  lines.push(`wire [${cw - 1}:0] corr0 = ${Array.from({ length: S }, (_, s) => zext(`ng${s}`, 1, cw)).join(' + ')};`);
+  // The negative-weight count is a tree of its own, pipelined with the adder tree, so no stage
+  // holds an S-input popcount.
+  const cwOf = (leaves: number): number => bitsFor(leaves);
   let prevNames = Array.from({ length: S }, (_, s) => `n0_${s}`);
   let prevWidths = plan.tree[0]!.nodes.map((n) => n.width);
-  let corrName = 'corr0';
-  const ctrlStages: number[] = [];
+  let prevCounts = Array.from({ length: S }, (_, s) => `ng${s}`);
+  let prevCountW = Array.from({ length: S }, () => 1);
+  // The lane's input register (a_in, w in the template) is the first control stage.
+  const ctrlStages: number[] = [1];
   for (const lvl of plan.tree.slice(1)) {
     const names: string[] = [];
+    const counts: string[] = [];
+    lvl.nodes.forEach((node, i) => {
+      const a = 2 * i;
+      const b = 2 * i + 1;
+      const cw = cwOf(node.leaves);
+      const cexpr = b < prevCounts.length ? `${zext(prevCounts[a]!, prevCountW[a]!, cw)} + ${zext(prevCounts[b]!, prevCountW[b]!, cw)}` : zext(prevCounts[a]!, prevCountW[a]!, cw);
+      lines.push(`wire [${cw - 1}:0] c${lvl.level}_${i} = ${cexpr};`);
+      if (lvl.registered) {
+        lines.push(`reg [${cw - 1}:0] q${lvl.level}_${i};`);
+        lines.push(`always @(posedge clk) q${lvl.level}_${i} <= c${lvl.level}_${i};`);
+        counts.push(`q${lvl.level}_${i}`);
+      } else counts.push(`c${lvl.level}_${i}`);
+    });
     lvl.nodes.forEach((node, i) => {
       const a = 2 * i;
       const b = 2 * i + 1;
@@ -153,18 +169,17 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
         names.push(`r${lvl.level}_${i}`);
       } else names.push(`n${lvl.level}_${i}`);
     });
-    if (lvl.registered) {
-      lines.push(`reg [${cw - 1}:0] corr${lvl.level};`);
-      lines.push(`always @(posedge clk) corr${lvl.level} <= ${corrName};`);
-      corrName = `corr${lvl.level}`;
-      ctrlStages.push(ctrlStages.length + 1);
-    }
+    if (lvl.registered) ctrlStages.push(ctrlStages.length + 1);
     prevNames = names;
     prevWidths = lvl.nodes.map((n) => n.width);
+    prevCounts = counts;
+    prevCountW = lvl.nodes.map((n) => cwOf(n.leaves));
   }
+  const corrName = prevCounts[0]!;
+  const corrW = prevCountW[0]!;
   const rootW = prevWidths[0]!;
   const sumW = plan.treeOutWidth;
-  lines.push(`wire [${sumW - 1}:0] tsum = ${sext(prevNames[0]!, rootW, sumW)} + ${zext(corrName, cw, sumW)};`);
+  lines.push(`wire [${sumW - 1}:0] tsum = ${sext(prevNames[0]!, rootW, sumW)} + ${zext(corrName, corrW, sumW)};`);
   lines.push(`wire [${accW - 1}:0] sum_ext = ${sext('tsum', sumW, accW)};`);
   // The root register (sum_q, in the template) is one more control stage.
   ctrlStages.push(ctrlStages.length + 1);
@@ -182,13 +197,13 @@ function macLines(plan: EnginePlan, accW: number): EngineView['mac'] {
     leafW: 8,
     rootW,
     sumW,
-    treeRegs: R,
+    treeRegs: plan.treeRegisters,
   };
 }
 
-/** Registers between the MAC array's input and its accumulator: the tree's plus the root's. */
+/** Registers between the MAC array's input and its accumulator: the lane input, the tree's, the root's. */
 export function macRegisters(plan: EnginePlan): number {
-  return plan.treeRegisters + 1;
+  return plan.treeRegisters + 2;
 }
 
 /** Pipeline depths of the sub-modules (the templates' fixed stage counts), shared with src/sim. */

@@ -11,11 +11,16 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RtlDesign } from '../codegen/verilog.js';
-import { fail } from '../util/diagnostics.js';
+import { generateRtl, type RtlDesign } from '../codegen/verilog.js';
+import { BitnetError, fail } from '../util/diagnostics.js';
 import { dropTemp, keepTemp, tempSibling, writeFileAtomic } from '../util/fsout.js';
 import { progressLine } from '../util/progress.js';
 import { parseYosysStat } from './synth.js';
+import type { ArchSpec } from '../ir/arch.js';
+import { MODEL_PRESETS } from '../ir/presets.js';
+import { loadModel } from '../ir/load.js';
+import { allBitLinears } from '../ir/types.js';
+import { targetClock, type SimClock } from '../sim/model.js';
 import { rtlFiles, writeFiles } from './rtlfiles.js';
 import { cacheDir, requireTool, run, venvBin } from './tools.js';
 
@@ -261,3 +266,24 @@ export function cachedImplementation(configHash: string, target = 'ecp5-85k'): I
   }
   return best?.r ?? null;
 }
+
+/**
+ * The clock that turns cycles into time: the achieved Fmax of this model's design when `impl` has
+ * run on it (cached), else the architecture's target clock, marked as such.
+ */
+export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
+  if (MODEL_PRESETS[modelSpec]) return targetClock(arch);
+  try {
+    const model = loadModel(modelSpec);
+    const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
+    if (weights > 64e6) return targetClock(arch);
+    const r = cachedImplementation(generateRtl(model, arch).manifest.configHash);
+    if (!r) return targetClock(arch);
+    const f = Math.min(...Object.values(r.fmax_mhz));
+    return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of this design on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}` };
+  } catch (e) {
+    if (e instanceof BitnetError) return targetClock(arch);
+    throw e;
+  }
+}
+

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RtlDesign } from '../codegen/verilog.js';
-import { writeRtl } from '../codegen/verilog.js';
+import { dropTemp, tempSibling } from '../util/fsout.js';
+import { rtlFiles, writeFiles } from './rtlfiles.js';
 import { fail } from '../util/diagnostics.js';
 import { cacheDir, requireTool, run } from './tools.js';
 
@@ -17,6 +18,8 @@ export interface SynthStats {
   readonly ffs: number;
   readonly carry4: number;
   readonly bram: number;
+  /** Yosys' own warnings (lines starting "Warning:"). */
+  readonly warnings: readonly string[];
 }
 
 export function parseYosysStat(log: string, top: string): SynthStats {
@@ -29,13 +32,23 @@ export function parseYosysStat(log: string, top: string): SynthStats {
     if (m[1]!.startsWith('$') || /^[A-Z0-9_]+$/.test(m[1]!)) cells[m[1]!] = Number(m[2]);
   }
   const sum = (re: RegExp): number => Object.entries(cells).filter(([k]) => re.test(k)).reduce((a, [, v]) => a + v, 0);
-  return { top, cells, luts: sum(/^LUT[1-6]$/), ffs: sum(/^FD[CPRS]E?$/), carry4: sum(/^CARRY4$/), bram: sum(/^RAMB/) };
+  const warnings = log.split('\n').filter((l) => /^Warning: /.test(l));
+  return { top, cells, luts: sum(/^LUT[1-6]$/), ffs: sum(/^FD[CPRS]E?$/), carry4: sum(/^CARRY4$/), bram: sum(/^RAMB/), warnings };
 }
 
 export function synthesize(design: RtlDesign, top: string, files: readonly string[]): SynthStats {
   requireTool('yosys', 'yosys');
-  const dir = path.join(cacheDir('synth'), `${design.manifest.configHash}-${top}`);
-  writeRtl(design, dir);
+  const dir = tempSibling(path.join(cacheDir('synth'), `${design.manifest.configHash}-${top}`));
+  try {
+    return synthesizeIn(design, top, files, dir);
+  } finally {
+    dropTemp(dir);
+  }
+}
+
+function synthesizeIn(design: RtlDesign, top: string, files: readonly string[], dir: string): SynthStats {
+  fs.mkdirSync(dir, { recursive: true });
+  writeFiles(dir, rtlFiles(design));
   const script = [
     ...files.map((f) => `read_verilog ${path.join(dir, f)}`),
     `synth_xilinx -top ${top} -flatten`,

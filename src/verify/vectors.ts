@@ -48,9 +48,25 @@ export function captureActivations(model: Model, sequences: number, seqLen: numb
 }
 
 /** Adversarial and edge-case activation vectors of length n. */
-export function edgeCaseActivations(n: number, rng: Rng): Float32Array[] {
+export function edgeCaseActivations(n: number, rng: Rng, N = 127): Float32Array[] {
   const v = (f: (i: number) => number): Float32Array => Float32Array.from({ length: n }, (_, i) => f(i));
+  // Near ties of the fp32 product: with amax fixed (element 0), s = RNE(N / amax) and elements
+  // x = RNE((k + 1/2) / s), nudged by an ulp, make x * s land within 2^-24 of a half-integer, so
+  // the product's rounding to 24 bits decides the code (PyTorch rounds it; an exact product differs).
+  const nearTies = (amax: number): Float32Array => {
+    const sc = Math.fround(N / amax);
+    return v((i) => {
+      if (i === 0) return amax;
+      const k = (i * 37) % 126;
+      const x = Math.fround((k + 0.5) / sc);
+      const nudge = i % 3 === 0 ? 1 : i % 3 === 1 ? 1 + 2 ** -23 : 1 - 2 ** -24;
+      return Math.fround(x * nudge) * (i % 2 ? -1 : 1);
+    });
+  };
   return [
+    nearTies(1),
+    nearTies(3),
+    nearTies(0.7),
     v(() => 3.5), // every code +127
     v(() => -3.5), // every code -127
     v((i) => (i % 2 ? 2.25 : -2.25)),
@@ -62,10 +78,10 @@ export function edgeCaseActivations(n: number, rng: Rng): Float32Array[] {
     v(() => rng.normal() * 1e6),
     v(() => (rng.float() < 0.5 ? -0 : 0.5)),
     v((i) => (i % 2 ? 0.5 : 1.5) * (i % 4 < 2 ? 1 : -1)), // round-half cases
-    // Exact code ties: amax = 254/128 gives A = 127 * 512 and R = 2^23, so q = X / 512 and every
-    // x = (2j+1)/128 lands exactly halfway between two codes (half-even and half-away differ).
+    // Exact code ties: amax = 254/128 gives s = 64 (N = 127), so every x = (2j+1)/128 lands
+    // exactly halfway between two codes (half-even and half-away differ).
     v((i) => (i === 0 ? 254 / 128 : ((2 * (i % 127) + 1) / 128) * (i % 2 ? -1 : 1))),
-    // The same ties with the pow2 numerator (A = 2^15, R = 2^24): x = (2j+1)/256 * 2.
+    // The same ties with the pow2 numerator (amax = 1, s = 128): x = (2j+1)/256.
     v((i) => (i === 0 ? -1 : ((2 * (i % 255) + 1) / 256) * (i % 3 ? 1 : -1))),
   ];
 }
@@ -79,7 +95,7 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
   const bls = new Map(allBitLinears(model.ir).map((b) => [b.name, b]));
   const captured = captureActivations(model, Math.max(1, Math.min(8, Math.ceil(count / 64))), 8, seed);
   const rng = new Rng(seed ^ 0x5eed);
-  const pools = plan.layers.map((l) => [...edgeCaseActivations(l.n, rng), ...(captured.get(l.name) ?? [])]);
+  const pools = plan.layers.map((l) => [...edgeCaseActivations(l.n, rng, l.qscale), ...(captured.get(l.name) ?? [])]);
   const fd = fs.openSync(file, 'w');
   const perLayer = plan.layers.map(() => 0);
   try {

@@ -14,7 +14,7 @@ import { syntheticModelDir } from '../../src/util/paths.js';
 import { runCocotb, type Bench, type Sim } from '../../src/verify/cocotb.js';
 import { writeQuantizerVectors, writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
-import { BASE3_ARCH, runMutations } from '../../scripts/mutate-rtl.js';
+import { BASE3_ARCH, ODD_BINARY_ARCH, runMutations } from '../../scripts/mutate-rtl.js';
 import { fixture, repoRoot, tmpDir } from '../helpers.js';
 
 const model = loadModel(syntheticModelDir());
@@ -134,6 +134,7 @@ describe('mutation check', () => {
         { modelDir: syntheticModelDir(), arch: 'tiny' },
         { modelDir: bin, arch: 'tiny-binary' },
         { modelDir: syntheticModelDir(), arch: BASE3_ARCH },
+        { modelDir: bin, arch: ODD_BINARY_ARCH },
       ],
       400,
     );
