@@ -17,14 +17,14 @@ export function generateHostDriver(design: RtlDesign): string {
   const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single } });
   const sf = project.createSourceFile(HOST_DRIVER_FILE, '', { overwrite: true });
   sf.insertStatements(0, `// ${design.view.header}\n// Host driver for ${manifest.top}: port and memory map, weight packing, and a streaming runner.`);
-  const constant = (name: string, init: string, doc: string): void => {
-    sf.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name, initializer: init }], docs: [doc] });
+  const constant = (name: string, init: string, doc: string, type?: string): void => {
+    sf.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name, initializer: init, ...(type ? { type } : {}) }], docs: [doc] });
   };
   constant('CONFIG_HASH', `'${manifest.configHash}'`, 'Hash of the plan, weights and templates this driver was generated with.');
   constant('LANES', String(plan.P), 'P: output rows computed in parallel.');
   constant('SIMD', String(plan.S), 'S: inputs per lane per cycle.');
-  constant('CODE_BITS', String(plan.codeBits), 'Bits per weight code at the MAC array (2 ternary: w+1; 1 binary: 1 = +1).');
-  constant('PACKING', `'${plan.packing}'`, "How the weight memory stores codes: '2bit', '1bit', or 'base3' (five ternary weights per byte).");
+  constant('CODE_BITS', String(plan.codeBits), 'Bits per weight code at the MAC array (2 ternary: w+1; 1 binary: 1 = +1).', '1 | 2');
+  constant('PACKING', `'${plan.packing}'`, "How the weight memory stores codes: '2bit', '1bit', or 'base3' (five ternary weights per byte).", "'2bit' | '1bit' | 'base3'");
   constant('WORD_BITS', String(plan.wordBits), 'Bits per weight memory word.');
   constant('WORD_BYTES', String(Math.ceil(plan.wordBits / 8)), 'Bytes per weight word in packWeights() output (little-endian within a word).');
   constant('WEIGHT_WORDS', String(plan.wDepth), 'Weight words used by the layers (the memory may be deeper).');
@@ -76,7 +76,7 @@ for (const l of LAYERS) {
           codes[p * SIMD + s] = CODE_BITS === 2 ? v + 1 : v > 0 ? 1 : 0;
         }
       }
-      if ((PACKING as string) === 'base3') {
+      if (PACKING === 'base3') {
         for (let j = 0; j * 5 < codes.length; j++) {
           let b = 0;
           for (let q = Math.min(4, codes.length - 1 - j * 5); q >= 0; q--) b = b * 3 + codes[j * 5 + q]!;
