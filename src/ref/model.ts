@@ -12,6 +12,8 @@ import type { Numerics } from '../numerics/index.js';
 import { fail } from '../util/diagnostics.js';
 import { applyBitLinear, type Kernel } from './bitlinear.js';
 import { applyNorm, applyRope, ffnActivation, ropeTables } from './ops.js';
+import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, layerNormHw, rmsNormHw, ropeHw, ropeInvFreq, ropeRow, type KvFormat } from '../numerics/model.js';
+import type { NormIR, TensorStore } from '../ir/types.js';
 import { getF32, rowF32 } from './tensors.js';
 import type { QuantizedActs } from '../numerics/index.js';
 
@@ -45,6 +47,20 @@ export interface ForwardOptions {
   readonly bitlinear?: (bl: BitLinearIR, x: Float32Array, rows: number) => Float32Array;
   /** Called for every BitLinear with its input, quantized activations and accumulators. */
   readonly onBitLinear?: (name: string, x: Float32Array, rows: number, qa: QuantizedActs, acc: Int32Array) => void;
+  /** hw numerics: the KV cache's storage format (default fp32). */
+  readonly kvFormat?: KvFormat;
+}
+
+/** A norm under the chosen numerics (hw: numerics/model.ts; float: ref/ops.ts). */
+function norm(numerics: Numerics, n: NormIR, tensors: TensorStore, x: Float32Array, rows: number, out: Float32Array): Float32Array {
+  if (numerics === 'float') return applyNorm(n, tensors, x, rows, out);
+  const w = getF32(tensors, n.weight);
+  const b = n.bias ? getF32(tensors, n.bias) : null;
+  for (let t = 0; t < rows; t++) {
+    if (n.type === 'rmsnorm') rmsNormHw(x, t * n.dim, n.dim, w, n.eps, out, t * n.dim, b);
+    else layerNormHw(x, t * n.dim, n.dim, w, n.eps, out, t * n.dim, b);
+  }
+  return out;
 }
 
 function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float32Array, T: number, cache: KvCache, opts: ForwardOptions): void {
@@ -54,8 +70,10 @@ function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float3
   const lin = (bl: Parameters<typeof applyBitLinear>[1], inp: Float32Array): Float32Array =>
     opts.bitlinear ? opts.bitlinear(bl, inp, T) : applyBitLinear(opts.numerics, bl, tensors, inp, T, opts.kernel ?? 'lut', opts.onBitLinear ? (qa, acc) => opts.onBitLinear!(bl.name, inp, T, qa, acc) : undefined);
 
+  const hw = opts.numerics === 'hw';
+  const kvf: KvFormat = opts.kvFormat ?? 'fp32';
   // Attention block.
-  const xn = applyNorm(layer.attnNorm, tensors, x, T, new Float32Array(T * h));
+  const xn = norm(opts.numerics, layer.attnNorm, tensors, x, T, new Float32Array(T * h));
   const q = lin(a.q, xn);
   const k = lin(a.k, xn);
   const v = lin(a.v, xn);
@@ -63,20 +81,46 @@ function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float3
   const qDim = a.heads * hd;
   const kvDim = a.kvHeads * hd;
   const start = cache.length;
+  const invFreq = hw && a.rope ? ropeInvFreq(a.rope.theta, hd) : null;
+  const cosRow = new Float32Array(hd / 2);
+  const sinRow = new Float32Array(hd / 2);
   for (let t = 0; t < T; t++) {
     if (a.rope) {
-      const { cos, sin } = ropeTables(a.rope, hd, start + t);
-      applyRope(q, t * qDim, a.heads, hd, cos, sin);
-      applyRope(k, t * kvDim, a.kvHeads, hd, cos, sin);
+      if (hw) {
+        ropeRow(invFreq!, start + t, cosRow, sinRow);
+        ropeHw(q, t * qDim, a.heads, hd, cosRow, sinRow);
+        ropeHw(k, t * kvDim, a.kvHeads, hd, cosRow, sinRow);
+      } else {
+        const { cos, sin } = ropeTables(a.rope, hd, start + t);
+        applyRope(q, t * qDim, a.heads, hd, cos, sin);
+        applyRope(k, t * kvDim, a.kvHeads, hd, cos, sin);
+      }
     }
-    cache.k[li]!.set(k.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
-    cache.v[li]!.set(v.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
+    if (hw && kvf !== 'fp32') {
+      for (let i = 0; i < kvDim; i++) {
+        cache.k[li]![(start + t) * kvDim + i] = kvStore(kvf, k[t * kvDim + i]!);
+        cache.v[li]![(start + t) * kvDim + i] = kvStore(kvf, v[t * kvDim + i]!);
+      }
+    } else {
+      cache.k[li]!.set(k.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
+      cache.v[li]!.set(v.subarray(t * kvDim, (t + 1) * kvDim), (start + t) * kvDim);
+    }
   }
   const att = new Float32Array(T * qDim);
   const group = a.heads / a.kvHeads;
+  if (hw) {
+    const hscale = attentionScale(hd);
+    const sc = new Float32Array(start + T);
+    for (let t = 0; t < T; t++) {
+      for (let hh = 0; hh < a.heads; hh++) {
+        const kvh = Math.floor(hh / group);
+        attendHw(q, t * qDim + hh * hd, cache.k[li]!, cache.v[li]!, kvDim, kvh * hd, start + t + 1, hd, hscale, sc, att, t * qDim + hh * hd);
+      }
+    }
+  }
   const scale = 1 / Math.sqrt(hd);
   const scores = new Float64Array(start + T);
-  for (let t = 0; t < T; t++) {
+  for (let t = 0; t < T && !hw; t++) {
     const pos = start + t;
     for (let hh = 0; hh < a.heads; hh++) {
       const kvh = Math.floor(hh / group);
@@ -103,17 +147,17 @@ function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float3
       }
     }
   }
-  const attIn = a.subNorm ? applyNorm(a.subNorm, tensors, att, T, new Float32Array(att.length)) : att;
+  const attIn = a.subNorm ? norm(opts.numerics, a.subNorm, tensors, att, T, new Float32Array(att.length)) : att;
   const o = lin(a.o, attIn);
   for (let i = 0; i < x.length; i++) x[i] = x[i]! + o[i]!;
 
   // FFN block.
   const f = layer.ffn;
-  const xn2 = applyNorm(layer.ffnNorm, tensors, x, T, new Float32Array(T * h));
+  const xn2 = norm(opts.numerics, layer.ffnNorm, tensors, x, T, new Float32Array(T * h));
   const gate = f.gate ? lin(f.gate, xn2) : null;
   const up = lin(f.up, xn2);
-  const m = ffnActivation(f.activation, gate, up, new Float32Array(up.length));
-  const mIn = f.subNorm ? applyNorm(f.subNorm, tensors, m, T, new Float32Array(m.length)) : m;
+  const m = hw ? ffnActHw(f.activation, gate, up, new Float32Array(up.length)) : ffnActivation(f.activation, gate, up, new Float32Array(up.length));
+  const mIn = f.subNorm ? norm(opts.numerics, f.subNorm, tensors, m, T, new Float32Array(m.length)) : m;
   const down = lin(f.down, mIn);
   for (let i = 0; i < x.length; i++) x[i] = x[i]! + down[i]!;
 }
@@ -144,8 +188,8 @@ export function forward(model: Model, tokens: readonly number[], cache: KvCache,
 
   const first = opts.logits === 'last' ? T - 1 : 0;
   const R = T - first;
-  const xf = applyNorm(ir.finalNorm, tensors, x.subarray(first * h), R, new Float32Array(R * h));
-  return headLogits(model, xf, R);
+  const xf = norm(opts.numerics, ir.finalNorm, tensors, x.subarray(first * h), R, new Float32Array(R * h));
+  return opts.numerics === 'hw' ? headLogitsHw(model, xf, R) : headLogits(model, xf, R);
 }
 
 /** logits = x . W_head^T, reading the head (often the bf16 tied embedding) row by row. */
@@ -191,6 +235,17 @@ function headLogits(model: Model, x: Float32Array, R: number): Float32Array {
  * Index of the largest logit; the lowest index wins a tie. NaN never wins (a NaN compares false
  * with everything, so a scan that started on one would keep it); all-NaN rows are an error.
  */
+/** hw head: sequential fp32 dot products with the head weights (bf16 widened exactly). */
+export function headLogitsHw(model: Model, x: Float32Array, R: number): Float32Array {
+  const { ir, tensors } = model;
+  const h = ir.hidden;
+  const V = ir.embedding.vocabSize;
+  const out = new Float32Array(R * V);
+  const w = getF32(tensors, ir.head.weight);
+  for (let r = 0; r < R; r++) for (let vv = 0; vv < V; vv++) out[r * V + vv] = dotF32(x, r * h, w, vv * h, h);
+  return out;
+}
+
 export function argmax(row: Float32Array): number {
   let best = -1;
   for (let i = 0; i < row.length; i++) {
