@@ -23,8 +23,11 @@
  *   RoPE            cos/sin tables per position and frequency (fp32, computed as the reference
  *                   computes them), held in block RAM (ctx * head_dim/2 * 2 words).
  *   erf (GeLU)      Abramowitz-Stegun 7.1.26 with the hardware exp; |error| < 1.5e-7 + rounding.
- *   sums            sequential fp32 (dot products, norms' sums of squares, softmax denominator,
- *                   value sums, the head): error grows like n * 2^-24 relative in the worst case.
+ *   sums            every sum (dot products, norms' sums, the softmax denominator, value sums,
+ *                   the head) in one fixed order: four interleaved fp32 partial sums (element i
+ *                   into partial i mod 4, in index order), combined as (p0 + p1) + (p2 + p3).
+ *                   Four partials hide a 4-cycle pipelined adder, so one adder takes an element
+ *                   per cycle; worst-case error grows like (n/4) * 2^-24 relative.
  * KV cache: K (after RoPE) and V stored as fp32, bf16 or fp16 (RNE), read back exactly.
  */
 import { assertNever } from '../util/diagnostics.js';
@@ -50,17 +53,36 @@ export function expHw(x: number): number {
   return f(m * 2 ** k); // exact scaling: m * 2^k stays normal for k >= -126
 }
 
-/** Sequential fp32 dot product of a[ao..ao+n) and b[bo..bo+n). */
+/** Partial sums of the fixed summation order. */
+export const SUM_PARTIALS = 4;
+
+/** sum over i < n of term(i), four interleaved fp32 partial sums combined as (p0 + p1) + (p2 + p3). */
+export function sumF32(n: number, term: (i: number) => number): number {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    p0 = f(p0 + term(i));
+    p1 = f(p1 + term(i + 1));
+    p2 = f(p2 + term(i + 2));
+    p3 = f(p3 + term(i + 3));
+  }
+  if (i < n) p0 = f(p0 + term(i));
+  if (i + 1 < n) p1 = f(p1 + term(i + 1));
+  if (i + 2 < n) p2 = f(p2 + term(i + 2));
+  return f(f(p0 + p1) + f(p2 + p3));
+}
+
+/** fp32 dot product of a[ao..ao+n) and b[bo..bo+n), each product rounded, in the fixed order. */
 export function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s = f(s + f(a[ao + i]! * b[bo + i]!));
-  return s;
+  return sumF32(n, (i) => f(a[ao + i]! * b[bo + i]!));
 }
 
 /** RMSNorm of x[xo..xo+n) into y[yo..]: ss sequential, mean = ss / n, r = 1 / sqrt(mean + eps). */
 export function rmsNormHw(x: Float32Array, xo: number, n: number, w: Float32Array, eps: number, y: Float32Array, yo: number, bias: Float32Array | null = null): void {
-  let ss = 0;
-  for (let j = 0; j < n; j++) ss = f(ss + f(x[xo + j]! * x[xo + j]!));
+  const ss = sumF32(n, (j) => f(x[xo + j]! * x[xo + j]!));
   const mean = f(ss / n);
   const r = f(1 / f(Math.sqrt(f(mean + f(eps)))));
   for (let j = 0; j < n; j++) {
@@ -72,14 +94,11 @@ export function rmsNormHw(x: Float32Array, xo: number, n: number, w: Float32Arra
 
 /** LayerNorm: mean and variance by sequential fp32 sums, then (x - mean) * r * w + b. */
 export function layerNormHw(x: Float32Array, xo: number, n: number, w: Float32Array, eps: number, y: Float32Array, yo: number, bias: Float32Array | null = null): void {
-  let s = 0;
-  for (let j = 0; j < n; j++) s = f(s + x[xo + j]!);
-  const mean = f(s / n);
-  let vs = 0;
-  for (let j = 0; j < n; j++) {
+  const mean = f(sumF32(n, (j) => x[xo + j]!) / n);
+  const vs = sumF32(n, (j) => {
     const d = f(x[xo + j]! - mean);
-    vs = f(vs + f(d * d));
-  }
+    return f(d * d);
+  });
   const r = f(1 / f(Math.sqrt(f(f(vs / n) + f(eps)))));
   for (let j = 0; j < n; j++) {
     let v = f(f(f(x[xo + j]! - mean) * r) * w[j]!);
@@ -136,8 +155,9 @@ export function kvStore(format: KvFormat, x: number): number {
 }
 
 /**
- * One head's attention for one query: scores s_j = (q . k_j) * scale (sequential fp32 dot, then
- * one product), m = max s_j, e_j = expHw(s_j - m), den = sum e_j, out_d = (sum_j e_j * v_jd) * (1 / den).
+ * One head's attention for one query: scores s_j = (q . k_j) * scale (fp32 dot, then one
+ * product), m = max s_j, e_j = expHw(s_j - m), den = sum e_j, out_d = (sum_j e_j * v_jd) * (1 / den),
+ * every sum in the fixed order of sumF32.
  * `k`/`v` hold rows of `stride` values, this head's at `ho`; positions 0..len-1.
  */
 export function attendHw(q: Float32Array, qo: number, k: Float32Array, v: Float32Array, stride: number, ho: number, len: number, hd: number, scale: number, scores: Float32Array, out: Float32Array, oo: number): void {
@@ -147,18 +167,10 @@ export function attendHw(q: Float32Array, qo: number, k: Float32Array, v: Float3
     scores[j] = s;
     if (s > m) m = s;
   }
-  let den = 0;
-  for (let j = 0; j < len; j++) {
-    const e = expHw(f(scores[j]! - m));
-    scores[j] = e;
-    den = f(den + e);
-  }
+  for (let j = 0; j < len; j++) scores[j] = expHw(f(scores[j]! - m));
+  const den = sumF32(len, (j) => scores[j]!);
   const inv = f(1 / den);
-  for (let d = 0; d < hd; d++) {
-    let s = 0;
-    for (let j = 0; j < len; j++) s = f(s + f(scores[j]! * v[j * stride + ho + d]!));
-    out[oo + d] = f(s * inv);
-  }
+  for (let d = 0; d < hd; d++) out[oo + d] = f(sumF32(len, (j) => f(scores[j]! * v[j * stride + ho + d]!)) * inv);
 }
 
 /** The attention scale 1/sqrt(head_dim) as one fp32 constant (an exact divide of an exact sqrt). */
