@@ -27,5 +27,5 @@ for (const [name, m] of [['tiny', ternary], ['tiny-binary', binary], ['default',
 }
 const tinyDesign = generateRtl(ternary, ARCH_PRESETS['tiny']!);
 const eng = synthesize(tinyDesign, 'bnhw_engine', tinyDesign.manifest.sources);
-console.log(`whole tiny engine: ${eng.luts} LUT, ${eng.ffs} FF, ${eng.carry4} CARRY4, ${eng.bram} BRAM, ${eng.warnings.length} Yosys warnings`);
+console.log(`whole tiny engine: ${eng.luts} LUT, ${eng.ffs} FF, ${eng.carry4} CARRY4, ${eng.bram} BRAM, ${eng.warnings.length} Yosys warnings about the design (+${eng.libraryWarnings.length} about Yosys 0.23's own RAMB36 map)`);
 fs.rmSync(binDir, { recursive: true, force: true });

@@ -168,7 +168,9 @@ export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
     const ecppack = venvBin('yowasp-ecppack');
     const done = progressLine('ecppack: packing the bitstream');
     const tmp = tempSibling(path.resolve(opts.bitstream));
-    const r = run(ecppack, [cfg, tmp], { timeoutMs: 20 * 60 * 1000 });
+    // Explicit mounts: YoWASP's own /tmp would hide a host path under /tmp (see runFlow).
+    const mount = `/bnhw-in=${root}:/bnhw-out=${path.dirname(tmp)}`;
+    const r = run(ecppack, ['/bnhw-in/design.config', `/bnhw-out/${path.basename(tmp)}`], { timeoutMs: 20 * 60 * 1000, env: { ...process.env, YOWASP_MOUNT: mount } });
     done();
     if (r.status !== 0 || !fs.existsSync(tmp)) {
       dropTemp(tmp);
@@ -203,7 +205,9 @@ function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files
     const plog = path.join(tmp, 'nextpnr.log');
     done = progressLine(`nextpnr-ecp5: place and route on ${target.device} at ${opts.targetMHz} MHz (seed ${opts.seed}; minutes)`);
     t0 = performance.now();
-    const p = run(nextpnr, [...target.nextpnrArgs, '--json', json, '--freq', String(opts.targetMHz), '--seed', String(opts.seed), '--report', report, '--timing-allow-fail', '--textcfg', path.join(tmp, 'design.config'), '-q', '-l', plog], { cwd: tmp, timeoutMs: 2 * 60 * 60 * 1000 });
+    // YoWASP tools see /tmp as a private temporary directory of their own, so an absolute path
+    // under the host's /tmp (a cache dir there) would not be found: every path is relative to cwd.
+    const p = run(nextpnr, [...target.nextpnrArgs, '--json', 'design.json', '--freq', String(opts.targetMHz), '--seed', String(opts.seed), '--report', 'report.json', '--timing-allow-fail', '--textcfg', 'design.config', '-q', '-l', 'nextpnr.log'], { cwd: tmp, timeoutMs: 2 * 60 * 60 * 1000 });
     const pnrS = (performance.now() - t0) / 1000;
     done();
     if (p.status !== 0 || !fs.existsSync(report)) {
