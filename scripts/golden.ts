@@ -1,7 +1,9 @@
 /**
  * Golden copies of the generated RTL for three designs (tests/golden/<design>/): every Verilog
- * source, the manifest and the host driver, so that a change to the generator shows up as a
- * reviewed diff. Regenerate with `npm run golden`; never edit the copies by hand.
+ * source, the manifest and the host driver; and of the accelerator program's listing and
+ * manifest for four models (tests/golden/programs/), so that a change to the generator or the
+ * compiler shows up as a reviewed diff. Regenerate with `npm run golden`; never edit the copies
+ * by hand.
  * (The weight images are data, not generator output; the reproducibility test covers them.)
  */
 import * as fs from 'node:fs';
@@ -11,6 +13,9 @@ import { generateRtl, type RtlDesign } from '../src/codegen/verilog.js';
 import { loadArch } from '../src/ir/arch.js';
 import { writeSyntheticCheckpoint } from '../src/ir/export/synthetic.js';
 import { loadModel } from '../src/ir/load.js';
+import { compileProgram } from '../src/ir/compile.js';
+import { listing, programManifest } from '../src/ir/program-image.js';
+import { MODEL_PRESETS, shapeIR } from '../src/ir/presets.js';
 import { packageRoot, syntheticModelDir } from '../src/util/paths.js';
 
 export const GOLDEN_DIR = path.join(packageRoot(), 'tests', 'golden');
@@ -36,8 +41,34 @@ export function goldenFiles(d: RtlDesign): Map<string, string> {
   return new Map([...d.files].filter(([n]) => !n.endsWith('.hex')));
 }
 
+/** Program goldens: file name -> content (listing and manifest of each compiled model). */
+export function goldenPrograms(): Map<string, string> {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-golden-'));
+  try {
+    writeSyntheticCheckpoint(bin, { format: 'paper-binary', hidden: 64, layers: 1, heads: 4, kvHeads: 2, ffnHidden: 96, vocab: 64, groups: 2, seed: 3 });
+    const cases: [string, ReturnType<typeof compileProgram>][] = [
+      ['bitnet-b158.tiny', compileProgram(loadModel(path.join(packageRoot(), 'models', 'bitnet-b158')).ir, loadArch('tiny'))],
+      ['synthetic-tiny.default', compileProgram(loadModel(syntheticModelDir()).ir, loadArch('default'))],
+      ['paper-binary-groups.tiny-binary', compileProgram(loadModel(bin).ir, loadArch('tiny-binary'))],
+      ['2b4t.default', compileProgram(shapeIR(MODEL_PRESETS['2b4t']!), loadArch('default'))],
+    ];
+    const out = new Map<string, string>();
+    for (const [name, p] of cases) {
+      out.set(`${name}.lst`, listing(p));
+      out.set(`${name}.json`, JSON.stringify(programManifest(p), null, 2) + '\n');
+    }
+    return out;
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   fs.rmSync(GOLDEN_DIR, { recursive: true, force: true });
+  const pdir = path.join(GOLDEN_DIR, 'programs');
+  fs.mkdirSync(pdir, { recursive: true });
+  for (const [f, c] of goldenPrograms()) fs.writeFileSync(path.join(pdir, f), c);
+  console.log(`wrote ${pdir} (${goldenPrograms().size} files)`);
   for (const [name, d] of goldenDesigns()) {
     const dir = path.join(GOLDEN_DIR, name);
     fs.mkdirSync(dir, { recursive: true });

@@ -93,7 +93,7 @@ const STEPS_HW: readonly Step[] = [
       // The simulator's per-layer engine cycles must equal the RTL's isolated latencies.
       const cycleMismatches = v.per_layer.filter((l) => timer.segment([{ n: l.n, out: l.out }], 1).cycles !== l.latency_cycles).length;
       if (cycleMismatches) ctx.failures.push(`simulate: ${cycleMismatches} layer latencies differ between the simulator and the RTL`);
-      ctx.simReport = simulateModel(shapeOfModel(model), arch, { prefill: ctx.tokens.length, tokens: ctx.maxNew, clock: clockFor(ctx.modelPath, arch) });
+      ctx.simReport = simulateModel(shapeOfModel(model), arch, { prefill: ctx.tokens.length, tokens: ctx.maxNew, clock: clockFor(ctx.modelPath, arch), ir: model.ir });
       const r = ctx.simReport;
       return { cyclesPerToken: Math.round(r.cycles_per_token), tokensPerSecond: Number(r.tokens_per_second.toFixed(1)), macUtilization: Number(r.utilization.mac_array.toFixed(3)), layersCycleExactWithRtl: `${v.per_layer.length - cycleMismatches}/${v.per_layer.length}` };
     },

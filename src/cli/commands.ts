@@ -2,6 +2,12 @@
  * The CLI's commands as library functions: each takes parsed options and returns a result object
  * (the --json document) plus its human rendering. No printing, no exiting here.
  */
+import { createHash } from 'node:crypto';
+import type { ModelIR } from '../ir/types.js';
+import { compileProgram } from '../ir/compile.js';
+import { encodeProgram, listing, programManifest } from '../ir/program-image.js';
+import { unitOf } from '../ir/units.js';
+import { backendLabel, generateTokens, runTokens, type Backend } from '../backend.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dumpModel, summarizeModel, type ModelSummary } from '../ir/dump.js';
@@ -16,7 +22,7 @@ import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/d
 import { loadArch } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
-import { MODEL_PRESETS, shapeOfModel, type ModelShape } from '../ir/presets.js';
+import { MODEL_PRESETS, shapeIR, shapeOfModel, type ModelShape } from '../ir/presets.js';
 import { simulateModel } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
@@ -68,28 +74,53 @@ export function validateCommand(modelPath: string): CommandResult {
   return { json: { valid: true, diagnostics: ds }, text: ds.length ? formatDiagnostics(ds) : `${modelPath}: valid` };
 }
 
-export function runCommandLib(modelPath: string, tokens: number[], numerics: Numerics): CommandResult {
+/** What `--backend`, `--numerics` and `--arch` ask for, before the model is loaded. */
+export interface BackendSpec {
+  readonly backend: 'ref' | 'sim';
+  readonly numerics: Numerics;
+  readonly arch?: string;
+}
+
+/** The backend for a model: `--backend sim` runs the hw numerics (and refuses `--numerics float`). */
+export function resolveBackend(model: Model, spec: BackendSpec, numericsGiven: boolean): Backend {
+  if (spec.backend === 'ref') {
+    if (spec.arch !== undefined) fail('CLI017', '--arch', '--arch applies to --backend sim only', 'drop --arch, or add --backend sim');
+    return { kind: 'ref', numerics: spec.numerics };
+  }
+  if (numericsGiven && spec.numerics !== 'hw') fail('CLI018', '--numerics', 'the simulator computes the accelerator\'s hw numerics only', 'drop --numerics, or use --numerics hw with --backend sim', 'hw');
+  const arch = archFor(spec.arch, modelWeightKind(model));
+  return { kind: 'sim', arch };
+}
+
+export function runCommandLib(modelPath: string, tokens: number[], spec: BackendSpec | Numerics, numericsGiven = false): CommandResult {
   const model = loadModel(modelPath);
-  const r = runSequence(model, tokens, { numerics });
+  const bs: BackendSpec = typeof spec === 'string' ? { backend: 'ref', numerics: spec } : spec;
+  const backend = resolveBackend(model, bs, numericsGiven);
+  const r = runTokens(model, tokens, backend);
+  const V = model.ir.embedding.vocabSize;
   const logits: number[][] = [];
-  for (let t = 0; t < tokens.length; t++) logits.push(Array.from(r.logits.subarray(t * r.vocab, (t + 1) * r.vocab)));
+  for (let t = 0; t < tokens.length; t++) logits.push(Array.from(r.logits.subarray(t * V, (t + 1) * V)));
   const text = tokens
     .map((tok, t) => {
       const row = logits[t]!;
       return `pos ${t} token ${tok} -> argmax ${r.argmax[t]} (logit ${row[r.argmax[t]!]!.toFixed(4)})`;
     })
     .join('\n');
-  return { json: { tokens: r.tokens, logits, argmax: r.argmax }, text };
+  const cyc = r.cycles !== null ? `\n${backendLabel(backend)}: ${r.cycles.toLocaleString('en-US')} accelerator cycles` : '';
+  return { json: { tokens: [...tokens], logits, argmax: r.argmax, backend: backend.kind, numerics: backend.kind === 'ref' ? backend.numerics : 'hw', ...(r.cycles !== null ? { cycles: r.cycles } : {}) }, text: text + cyc };
 }
 
 function stopNote(stopped: string, model: Model): string {
   return stopped === 'context' ? `\n(stopped at the model's context limit of ${model.ir.maxPositions} positions)` : '';
 }
 
-export function generateCommandLib(modelPath: string, tokens: number[], maxTokens: number, numerics: Numerics): CommandResult {
+export function generateCommandLib(modelPath: string, tokens: number[], maxTokens: number, spec: BackendSpec | Numerics, numericsGiven = false): CommandResult {
   const model = loadModel(modelPath);
-  const { tokens: out, stopped } = generateGreedyWithReason(model, tokens, maxTokens, { numerics, stopAtEos: true });
-  return { json: { prompt: tokens, generated: out, numerics, stopped }, text: `prompt ${tokens.join(',')}\ngenerated ${out.join(',')}${stopNote(stopped, model)}` };
+  const bs: BackendSpec = typeof spec === 'string' ? { backend: 'ref', numerics: spec } : spec;
+  const backend = resolveBackend(model, bs, numericsGiven);
+  const { tokens: out, stopped, cycles } = generateTokens(model, tokens, maxTokens, backend);
+  const numerics = backend.kind === 'ref' ? backend.numerics : 'hw';
+  return { json: { prompt: tokens, generated: out, numerics, backend: backend.kind, stopped, ...(cycles !== null ? { cycles } : {}) }, text: `prompt ${tokens.join(',')}\ngenerated ${out.join(',')}${stopNote(stopped, model)}` };
 }
 
 export function convertCommand(modelPath: string, out: string, force = false): CommandResult {
@@ -145,6 +176,36 @@ export function genCommand(modelPath: string, archSpec: string | undefined, out:
   };
 }
 
+/**
+ * `compile`: the accelerator program of a model (folder or preset) on an architecture: a summary,
+ * the listing (`--listing`), and with `--out` a folder with the binary image, its manifest and
+ * the listing.
+ */
+export function compileCommand(modelSpec: string, archSpec: string | undefined, opts: { listing: boolean; out?: string; force?: boolean }): CommandResult {
+  if (opts.out !== undefined) checkOutputDir(opts.out, { inputs: MODEL_PRESETS[modelSpec] ? [] : [modelSpec], force: opts.force === true });
+  const { shape, ir } = resolveShape(modelSpec);
+  const arch = archFor(archSpec, shape.weightKind);
+  checkArchKind(shape, arch, archSpec ?? arch.name);
+  const program = compileProgram(ir ?? shapeIR(shape), arch);
+  const lst = listing(program);
+  const image = encodeProgram(program);
+  const manifest = { ...programManifest(program), imageSha256: createHash('sha256').update(image).digest('hex') };
+  if (opts.out !== undefined) {
+    replaceDir(opts.out, 'program', (tmp) => {
+      fs.writeFileSync(path.join(tmp, 'program.bin'), image);
+      fs.writeFileSync(path.join(tmp, 'program.json'), JSON.stringify(manifest, null, 2) + '\n');
+      fs.writeFileSync(path.join(tmp, 'program.lst'), lst);
+    });
+  }
+  const units = new Map<string, number>();
+  for (const i of program.instructions) units.set(unitOf(i), (units.get(unitOf(i)) ?? 0) + 1);
+  const summary = `${program.model} on ${program.arch}: ${program.instructions.length} instructions (${[...units].map(([u, n]) => `${u} ${n}`).join(', ')}), scratchpad ${program.scratchpadWords.toLocaleString('en-US')} words, parameters ${program.paramWords.toLocaleString('en-US')} words, KV cache ${program.kvWords.toLocaleString('en-US')} words (${program.kvFormat}), image ${image.length.toLocaleString('en-US')} bytes${opts.out !== undefined ? `; wrote ${opts.out}/program.{bin,json,lst}` : ''}`;
+  return {
+    json: { ...manifest, ...(opts.listing ? { listing: lst } : {}), ...(opts.out !== undefined ? { out: opts.out } : {}) },
+    text: opts.listing ? `${lst}${summary}` : summary,
+  };
+}
+
 /** Quote an argument for a POSIX shell (for the printed rerun commands). */
 export function shellQuote(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -175,14 +236,14 @@ export function verifyCommand(modelPath: string, archSpec: string | undefined, o
 }
 
 /** A model preset name or a model path, as a shape (plus the real zero-weight fraction when known). */
-export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: number } {
+export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: number; ir?: ModelIR } {
   const preset = MODEL_PRESETS[spec];
   if (preset) return { shape: preset, zeroFraction: preset.weightKind === 'ternary' ? TERNARY_ZERO_FRACTION : 0 };
   if (!fs.existsSync(spec)) fail('CK001', spec, 'not a model preset or an existing model path', `pass a model folder or one of the presets ${Object.keys(MODEL_PRESETS).join(', ')}`);
   const model = loadModel(spec);
   // Name imported models after their folder (model_type is the same for every BitNet).
   const name = path.basename(path.resolve(spec)).replace(/\.bitnet\.safetensors$|\.safetensors$/, '');
-  return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0 };
+  return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0, ir: model.ir };
 }
 
 /** Token counts of a simulation must fit the model's context. */
@@ -208,13 +269,13 @@ export function simCommand(modelSpec: string, archSpec: string | undefined, toke
     const model = loadModel(modelSpec);
     const arch = archFor(archSpec, modelWeightKind(model));
     const r = simulateFunctional(model, arch, functional);
-    return { json: { mode: 'functional', passed: r.logitsEqualReference, ...r }, text: `functional: ${r.bitlinearCalls} BitLinear calls on the engine model, ${r.engineCycles} engine cycles; logits ${r.logitsEqualReference ? 'equal the hw reference bit for bit' : `DIFFER from the hw reference (max ${r.maxAbsDiff})`}` };
+    return { json: { mode: 'functional', passed: r.logitsEqualReference, ...r }, text: `functional: ${r.tokens.length} tokens through the accelerator program (${r.bitlinearCalls} BitLinear calls on the engine model), ${r.cycles.toLocaleString("en-US")} cycles; logits ${r.logitsEqualReference ? 'equal the hw reference bit for bit' : `DIFFER from the hw reference (max ${r.maxAbsDiff})`}` };
   }
-  const { shape } = resolveShape(modelSpec);
+  const { shape, ir } = resolveShape(modelSpec);
   const arch = archFor(archSpec, shape.weightKind);
   checkArchKind(shape, arch, archSpec ?? arch.name);
   checkSimCounts(shape, prefill, tokens);
-  const r = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch) });
+  const r = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch), ir });
   if (!Number.isFinite(r.cycles_per_token)) fail('CLI041', '--arch', 'the simulation produced a non-finite cycle count', 'check the architecture\'s unit throughputs');
   const text = [
     `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
@@ -228,7 +289,7 @@ export function simCommand(modelSpec: string, archSpec: string | undefined, toke
 
 export function energyCommand(method: string, modelSpec: string, node: string, opts: { arch?: string; seq: number; tokens: number; prefill: number }): CommandResult {
   const table = loadEnergyTable(node);
-  const { shape, zeroFraction } = resolveShape(modelSpec);
+  const { shape, zeroFraction, ir } = resolveShape(modelSpec);
   if (method === 'paper') {
     const r = paperEnergy(shape, table, opts.seq);
     const text = [`paper method, ${r.model}, ${r.node}, seq ${r.seq} (arithmetic of the linear and attention matmuls only)`, ...r.results.map((x) => `  ${x.arch.padEnd(7)} MUL ${x.mul_J.toExponential(3)} J  ADD ${x.add_J.toExponential(3)} J  total ${x.total_J.toExponential(3)} J`)].join('\n');
@@ -238,7 +299,7 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
   const arch = archFor(opts.arch, shape.weightKind);
   checkArchKind(shape, arch, opts.arch ?? arch.name);
   checkSimCounts(shape, opts.prefill, opts.tokens);
-  const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens, clock: clockFor(modelSpec, arch) });
+  const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens, clock: clockFor(modelSpec, arch), ir });
   const r = activityEnergy(sim, shape, table, zeroFraction);
   const top = Object.entries(r.per_component).sort((a, b) => b[1] - a[1]);
   const text = [
@@ -252,11 +313,11 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
 export function reportCommand(modelSpec: string, archSpec: string | undefined, node: string, out: string, tokens: number, prefill: number, force = false): CommandResult {
   checkOutputDir(out, { inputs: MODEL_PRESETS[modelSpec] ? [] : [modelSpec], force });
   const table = loadEnergyTable(node);
-  const { shape, zeroFraction } = resolveShape(modelSpec);
+  const { shape, zeroFraction, ir } = resolveShape(modelSpec);
   const arch = archFor(archSpec, shape.weightKind);
   checkArchKind(shape, arch, archSpec ?? arch.name);
   checkSimCounts(shape, prefill, tokens);
-  const sim = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch) });
+  const sim = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch), ir });
   const data = { title: `bitnet-hw report: ${shape.name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512) };
   const files = writeReport(data, out);
   return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_token_J: data.activity.per_token_J }, text: `wrote ${files.markdown} and ${files.html}` };
@@ -273,16 +334,19 @@ export function decodeBytes(ids: readonly number[]): string {
   return Buffer.from(ids.filter((t) => t < 256)).toString('utf8');
 }
 
-export function generateFromPrompt(modelPath: string, prompt: string, maxTokens: number, numerics: Numerics): CommandResult {
+export function generateFromPrompt(modelPath: string, prompt: string, maxTokens: number, spec: BackendSpec | Numerics, numericsGiven = false): CommandResult {
   const model = loadModel(modelPath);
+  const bs: BackendSpec = typeof spec === 'string' ? { backend: 'ref', numerics: spec } : spec;
+  const backend = resolveBackend(model, bs, numericsGiven);
   const tokens = encodePrompt(model, prompt);
-  const { tokens: out, stopped } = generateGreedyWithReason(model, tokens, maxTokens, { numerics, stopAtEos: true });
+  const { tokens: out, stopped, cycles } = generateTokens(model, tokens, maxTokens, backend);
   const text = decodeBytes(out);
-  return { json: { prompt, tokens, generated: out, text, numerics, stopped }, text: `${prompt}${text}${stopNote(stopped, model)}` };
+  const numerics = backend.kind === 'ref' ? backend.numerics : 'hw';
+  return { json: { prompt, tokens, generated: out, text, numerics, backend: backend.kind, stopped, ...(cycles !== null ? { cycles } : {}) }, text: `${prompt}${text}${stopNote(stopped, model)}` };
 }
 
-/** Held-out bits per byte and perplexity (float numerics), over non-overlapping 128-byte windows. */
-export function evalCommand(modelPath: string, textPath: string, window = 128): CommandResult {
+/** Held-out bits per byte and perplexity, over non-overlapping 128-byte windows (each from position 0). */
+export function evalCommand(modelPath: string, textPath: string, spec: BackendSpec = { backend: 'ref', numerics: 'float' }, numericsGiven = false, window = 128): CommandResult {
   let st: fs.Stats;
   try {
     st = fs.statSync(textPath);
@@ -294,14 +358,17 @@ export function evalCommand(modelPath: string, textPath: string, window = 128): 
   const model = loadModel(modelPath);
   if (model.ir.embedding.vocabSize < 256) fail('CLI012', modelPath, 'eval needs a byte-level model', 'use a model trained by python/bitnet_train');
   if (window > model.ir.maxPositions) fail('EV003', modelPath, `the evaluation window of ${window} bytes exceeds the context of ${model.ir.maxPositions}`, 'use a model with a longer context');
+  const backend = resolveBackend(model, spec, numericsGiven);
   const data = [...fs.readFileSync(textPath)];
   let nats = 0;
+  let agree = 0;
   let count = 0;
   const V = model.ir.embedding.vocabSize;
   for (let w = 0; w + window + 1 <= data.length; w += window) {
     const seq = data.slice(w, w + window + 1);
-    const r = runSequence(model, seq.slice(0, window), { numerics: 'float' });
+    const r = runTokens(model, seq.slice(0, window), backend);
     for (let t = 0; t < window; t++) {
+      if (r.argmax[t] === seq[t + 1]) agree++;
       const row = r.logits.subarray(t * V, (t + 1) * V);
       let mx = -Infinity;
       for (const v of row) if (v > mx) mx = v;
@@ -312,7 +379,11 @@ export function evalCommand(modelPath: string, textPath: string, window = 128): 
     }
   }
   const bpb = nats / count / Math.LN2;
-  return { json: { bits_per_byte: bpb, perplexity: Math.exp(nats / count), tokens: count }, text: `held-out ${count} bytes: ${bpb.toFixed(4)} bits/byte, perplexity ${Math.exp(nats / count).toFixed(3)}` };
+  const numerics = backend.kind === 'ref' ? backend.numerics : 'hw';
+  return {
+    json: { bits_per_byte: bpb, perplexity: Math.exp(nats / count), next_byte_accuracy: agree / count, tokens: count, backend: backend.kind, numerics },
+    text: `held-out ${count} bytes (${backendLabel(backend)}): ${bpb.toFixed(4)} bits/byte, perplexity ${Math.exp(nats / count).toFixed(3)}, next-byte accuracy ${((100 * agree) / count).toFixed(2)}%`,
+  };
 }
 
 /** `make-model`: a seeded random checkpoint, written whole into a fresh (or previous) output folder. */

@@ -15,6 +15,8 @@ import { checkOutputDir, writeFileAtomic } from '../util/fsout.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import { checkArgs } from './strict.js';
 import {
+  type BackendSpec,
+  compileCommand,
   convertCommand,
   dumpCommand,
   generateCommandLib,
@@ -57,7 +59,16 @@ const modelArg = { type: 'positional', description: 'checkpoint folder, IR folde
 const jsonArg = { type: 'boolean', description: 'print exactly one JSON document on stdout' } as const;
 const forceArg = { type: 'boolean', description: 'replace a non-empty output that bitnet-hw did not write' } as const;
 const archArg = { type: 'string', description: 'architecture preset or JSON file (default: default, or default-binary for binary models)' } as const;
-const numericsArg = { type: 'string', description: 'float (PyTorch semantics) or hw (accelerator numerics)', default: 'float', valueHint: 'float|hw' } as const;
+const numericsArg = { type: 'string', description: 'float (PyTorch semantics, the default) or hw (accelerator numerics); --backend sim is hw', valueHint: 'float|hw' } as const;
+const backendArg = { type: 'string', description: 'ref (the reference model) or sim (the accelerator program on the simulator)', default: 'ref', valueHint: 'ref|sim' } as const;
+const simArchArg = { type: 'string', description: 'architecture for --backend sim (preset or JSON file; default by weight kind)', valueHint: 'ARCH' } as const;
+
+function backendSpec(args: { backend?: string; numerics?: string; arch?: string }): BackendSpec {
+  const b = args.backend ?? 'ref';
+  if (b !== 'ref' && b !== 'sim') fail('CLI016', '--backend', `unknown backend "${b}"`, 'use --backend ref or --backend sim', 'ref | sim');
+  const numerics = args.numerics === undefined ? (b === 'sim' ? 'hw' : 'float') : parseNumerics(args.numerics);
+  return { backend: b, numerics, ...(args.arch !== undefined ? { arch: args.arch } : {}) };
+}
 const decodeArg = { type: 'string', description: 'decoded tokens to simulate', default: '1', valueHint: 'N' } as const;
 const prefillArg = { type: 'string', description: 'prompt tokens processed before decoding', default: '0', valueHint: 'N' } as const;
 
@@ -86,9 +97,11 @@ const run = defineCommand({
     tokens: { type: 'string', description: 'comma-separated token ids', valueHint: '1,2,3' },
     prompt: { type: 'string', description: 'text prompt instead of --tokens (byte-level models)' },
     numerics: numericsArg,
+    backend: backendArg,
+    arch: simArchArg,
     json: jsonArg,
   },
-  run: ({ args }) => emit(runCommandLib(args.model, inputTokens(args.model, args.tokens, args.prompt), parseNumerics(args.numerics))),
+  run: ({ args }) => emit(runCommandLib(args.model, inputTokens(args.model, args.tokens, args.prompt), backendSpec(args), args.numerics !== undefined)),
 });
 
 const generate = defineCommand({
@@ -99,20 +112,23 @@ const generate = defineCommand({
     tokens: { type: 'string', description: 'comma-separated prompt token ids instead of --prompt', valueHint: '1,2,3' },
     'max-tokens': { type: 'string', description: 'tokens to generate', default: '16' },
     numerics: numericsArg,
+    backend: backendArg,
+    arch: simArchArg,
     json: jsonArg,
   },
   run: ({ args }) => {
     const n = parsePositiveInt(args['max-tokens'], '--max-tokens', 16, LIMITS.maxTokens);
     if (args.prompt !== undefined && args.tokens !== undefined) fail('CLI013', '--tokens/--prompt', 'both --tokens and --prompt given', 'pass one of them');
-    if (args.prompt !== undefined) emit(generateFromPrompt(args.model, args.prompt, n, parseNumerics(args.numerics)));
-    else emit(generateCommandLib(args.model, parseTokens(args.tokens), n, parseNumerics(args.numerics)));
+    const spec = backendSpec(args);
+    if (args.prompt !== undefined) emit(generateFromPrompt(args.model, args.prompt, n, spec, args.numerics !== undefined));
+    else emit(generateCommandLib(args.model, parseTokens(args.tokens), n, spec, args.numerics !== undefined));
   },
 });
 
 const evalCmd = defineCommand({
   meta: { name: 'eval', description: 'Held-out bits per byte and perplexity on the shipped held-out text' },
-  args: { model: modelArg, text: { type: 'string', description: 'held-out text file (default: models/heldout.txt)' }, json: jsonArg },
-  run: ({ args }) => emit(evalCommand(args.model, args.text ?? heldoutTextPath())),
+  args: { model: modelArg, text: { type: 'string', description: 'held-out text file (default: models/heldout.txt)' }, numerics: numericsArg, backend: backendArg, arch: simArchArg, json: jsonArg },
+  run: ({ args }) => emit(evalCommand(args.model, args.text ?? heldoutTextPath(), backendSpec(args), args.numerics !== undefined)),
 });
 
 const convert = defineCommand({
@@ -163,6 +179,19 @@ const gen = defineCommand({
     json: jsonArg,
   },
   run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer, args.force === true)),
+});
+
+const compile = defineCommand({
+  meta: { name: 'compile', description: 'Compile a model to the whole-model accelerator program: summary, listing, binary image' },
+  args: {
+    model: { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true },
+    arch: archArg,
+    listing: { type: 'boolean', description: 'print the human-readable listing' },
+    out: { type: 'string', description: 'write program.bin, program.json and program.lst to this folder' },
+    force: forceArg,
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(compileCommand(args.model, args.arch, { listing: args.listing === true, ...(args.out !== undefined ? { out: args.out } : {}), force: args.force === true })),
 });
 
 const verify = defineCommand({
@@ -336,7 +365,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, verify, impl, sim, energy, report, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {

@@ -34,13 +34,24 @@ const PRICES: Readonly<Record<string, Price>> = {
   'dram.read_head': perBit('dram_bit'),
   'kv_cache.read': perBit('sram_1mb_bit'),
   'kv_cache.write': perBit('sram_1mb_bit'),
-  'norm.fp32_op': op('fp32_mul'),
-  'rope.fp32_op': op('fp32_mul'),
-  'softmax.fp32_op': op('fp32_mul'),
-  'activation.fp32_op': op('fp32_mul'),
-  'residual.fp32_add': op('fp32_add'),
-  'attention.fp16_mac': op('fp16_mul', 'fp16_add'),
-  'head.fp16_mac': op('fp16_mul', 'fp16_add'),
+  'kv_dram.read': perBit('dram_bit'),
+  'kv_dram.write': perBit('dram_bit'),
+  'embedding.read': perBit('sram_1mb_bit'),
+  // The scratchpad is banked per vector lane into small macros.
+  'scratchpad.read': perBit('sram_32kb_bit'),
+  'scratchpad.write': perBit('sram_32kb_bit'),
+  'rope_table.read': perBit('sram_32kb_bit'),
+  'vector.fp32_add': op('fp32_add'),
+  'vector.fp32_mul': op('fp32_mul'),
+  // Digit recurrence, one quotient (root) bit per step: 26 steps of a 26-bit add/subtract.
+  'sfu.fp32_div': (t) => 26 * t.ops.int32_add,
+  'sfu.fp32_sqrt': (t) => 26 * t.ops.int32_add,
+  // numerics/model.ts expHw: range reduction (1 mul, 1 sub), six Horner steps (6 mul, 6 add),
+  // the exponent scaling (an 8-bit add).
+  'sfu.fp32_exp': (t) => 7 * t.ops.fp32_mul + 7 * t.ops.fp32_add + t.ops.int8_add,
+  'attention.fp32_mac': op('fp32_mul', 'fp32_add'),
+  'head.fp32_mac': op('fp32_mul', 'fp32_add'),
+  'head.compare': op('fp32_add'),
 };
 
 export interface EnergyLine {

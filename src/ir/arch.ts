@@ -26,25 +26,58 @@ export interface ArchSpec {
   /** Ternary weight words as 2-bit codes (default) or base-3 bytes of 5 weights (1.6 bits each). */
   readonly weightPacking?: '2bit' | 'base3';
   readonly clockMHz: number;
-  /** Non-BitLinear units and memory system for the simulator (defaults: DEFAULT_SYSTEM). */
+  /** Memory system (on-chip weight capacity, DRAM) for the simulator (defaults: DEFAULT_SYSTEM). */
   readonly system?: Partial<SystemSpec>;
+  /** The whole-model accelerator's units around the engine (defaults: DEFAULT_MACHINE). */
+  readonly machine?: Partial<MachineSpec>;
 }
 
-/** Throughput (elements or MACs per cycle) and latency (cycles) of a configured unit. */
-export interface UnitSpec {
-  readonly perCycle: number;
-  readonly latency: number;
+/** The units of the whole-model accelerator (program.ts, units.ts) and its memories. */
+export interface MachineSpec {
+  /** fp32 lanes of the vector unit (one multiply and one add per cycle each). */
+  readonly vectorLanes: number;
+  /** Dot-product lanes of the attention unit. */
+  readonly attentionLanes: number;
+  /** Dot-product lanes of the head. */
+  readonly headLanes: number;
+  readonly kvWordsPerCycle: number;
+  readonly fpAddLatency: number;
+  readonly fpMulLatency: number;
+  /** Iterative fp32 divide and square root (one quotient/root bit per cycle, plus rounding). */
+  readonly divCycles: number;
+  readonly sqrtCycles: number;
+  readonly expLatency: number;
+  /** Positions the KV cache holds (null: the model's context). */
+  readonly context: number | null;
+  readonly kvFormat: 'fp32' | 'bf16' | 'fp16';
+  /** Largest scratchpad the compiler may allocate. */
+  readonly scratchpadWords: number;
+}
+
+export const DEFAULT_MACHINE: MachineSpec = {
+  vectorLanes: 4,
+  attentionLanes: 4,
+  headLanes: 4,
+  kvWordsPerCycle: 4,
+  fpAddLatency: 4,
+  fpMulLatency: 3,
+  divCycles: 27,
+  sqrtCycles: 26,
+  expLatency: 16,
+  context: null,
+  kvFormat: 'fp32',
+  scratchpadWords: 1 << 20,
+};
+
+export function machineOf(arch: ArchSpec): MachineSpec {
+  return { ...DEFAULT_MACHINE, ...(arch.machine ?? {}) };
 }
 
 export interface SystemSpec {
-  readonly norm: UnitSpec;
-  readonly attention: UnitSpec;
-  readonly softmax: UnitSpec;
-  readonly activation: UnitSpec;
-  readonly residual: UnitSpec;
-  readonly head: UnitSpec;
   /** Weight bits that fit on chip; larger models stream weights from DRAM. */
   readonly onChipWeightBits: number;
+  /** KV cache bits that fit on chip; a larger cache lives in DRAM and attention streams it. */
+  readonly onChipKvBits: number;
   /**
    * DRAM bandwidth in GB/s and latency in ns: physical figures, turned into bits and cycles at the
    * design's clock (so a design that closes at a lower clock gets more bits per cycle).
@@ -56,13 +89,8 @@ export interface SystemSpec {
 }
 
 export const DEFAULT_SYSTEM: SystemSpec = {
-  norm: { perCycle: 8, latency: 24 },
-  attention: { perCycle: 64, latency: 16 },
-  softmax: { perCycle: 8, latency: 20 },
-  activation: { perCycle: 16, latency: 6 },
-  residual: { perCycle: 16, latency: 2 },
-  head: { perCycle: 64, latency: 16 },
   onChipWeightBits: 64 * 1024 * 1024,
+  onChipKvBits: 64 * 1024 * 1024,
   // One 64-bit DDR4-1600 channel (12.8 GB/s), ~600 ns for a burst to arrive.
   dramGBps: 12.8,
   dramLatencyNs: 600,
@@ -73,8 +101,8 @@ export function systemOf(arch: ArchSpec): SystemSpec {
   return { ...DEFAULT_SYSTEM, ...(arch.system ?? {}) };
 }
 
-/** A unit's throughput and latency: bounded so that no cycle count can overflow or vanish. */
-const unitSchema = z.object({ perCycle: z.number().min(1 / 1024).max(1e6), latency: z.number().int().nonnegative().max(1_000_000) }).strict();
+const lanes = z.number().int().min(1).max(4096);
+const latency = z.number().int().min(1).max(1024);
 
 export const ArchSchema = z
   .object({
@@ -91,16 +119,29 @@ export const ArchSchema = z
     clockMHz: z.number().positive().max(5000),
     system: z
       .object({
-        norm: unitSchema,
-        attention: unitSchema,
-        softmax: unitSchema,
-        activation: unitSchema,
-        residual: unitSchema,
-        head: unitSchema,
         onChipWeightBits: z.number().int().nonnegative().max(2 ** 50),
+        onChipKvBits: z.number().int().nonnegative().max(2 ** 50),
         dramGBps: z.number().min(0.01).max(100_000),
         dramLatencyNs: z.number().nonnegative().max(1e9),
         kvBits: z.number().int().min(1).max(64),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    machine: z
+      .object({
+        vectorLanes: lanes,
+        attentionLanes: lanes,
+        headLanes: lanes,
+        kvWordsPerCycle: lanes,
+        fpAddLatency: latency,
+        fpMulLatency: latency,
+        divCycles: z.number().int().min(24).max(1024),
+        sqrtCycles: z.number().int().min(24).max(1024),
+        expLatency: latency,
+        context: z.number().int().min(1).max(1 << 20).nullable(),
+        kvFormat: z.enum(['fp32', 'bf16', 'fp16']),
+        scratchpadWords: z.number().int().min(16).max(1 << 26),
       })
       .partial()
       .strict()
@@ -111,10 +152,10 @@ export const ArchSchema = z
 export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
   tiny: { kind: 'arch', name: 'tiny', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
   'tiny-binary': { kind: 'arch', name: 'tiny-binary', lanes: 4, simd: 8, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
-  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
+  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
   'tiny-base3': { kind: 'arch', name: 'tiny-base3', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
-  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
-  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
+  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
+  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
 };
 
 /** A preset name or a JSON file path. */

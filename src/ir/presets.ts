@@ -3,7 +3,8 @@
  * any imported model. Used wherever a model folder is accepted by `sim` and `energy`; values, where
  * needed, come from random weights (make-model), never from a download.
  */
-import type { FfnActivation, Model, WeightKind } from './types.js';
+import type { ActQuantIR, BitLinearIR, DecoderLayerIR, FfnActivation, Model, ModelIR, NormIR, NormType, TensorRef, WeightKind } from './types.js';
+import { IR_VERSION } from './types.js';
 import { allBitLinears } from './types.js';
 
 export interface ModelShape {
@@ -74,4 +75,74 @@ export function bitlinearShapes(s: ModelShape): { name: string; n: number; out: 
   const out: { name: string; n: number; out: number }[] = [];
   for (let i = 0; i < s.layers; i++) for (const p of s.perLayer) out.push({ name: `layers.${i}.${p.kind}`, n: p.n, out: p.out });
   return out;
+}
+
+/**
+ * A weightless IR of a shape (tensor references named, no data): what the program compiler needs
+ * for a preset. BitNet conventions: RMSNorm with SubLN and RoPE (2B4T); the paper's shapes use
+ * LayerNorm with SubLN.
+ */
+export function shapeIR(s: ModelShape): ModelIR {
+  const hd = s.hidden / s.heads;
+  const ref = (name: string, shape: number[]): TensorRef => ({ kind: 'tensor', name, dtype: 'f32', shape });
+  const type: NormType = s.activation === 'gelu' ? 'layernorm' : 'rmsnorm';
+  const norm = (name: string, dim: number): NormIR => ({ kind: 'norm', type, dim, eps: 1e-5, weight: ref(`${name}.weight`, [dim]), bias: null });
+  const aq: ActQuantIR = { kind: 'act-quant', bits: 8, granularity: 'per-token', groups: 1, scaleNumerator: 'qmax', rounding: 'half-even', epsilon: 1e-5 };
+  const bl = (name: string, n: number, out: number): BitLinearIR => ({
+    kind: 'bitlinear',
+    name,
+    inFeatures: n,
+    outFeatures: out,
+    weight: { kind: 'packed-weight', weightKind: s.weightKind, packing: s.weightKind === 'ternary' ? 'ternary-2bit-rowmajor' : 'binary-1bit-rowmajor', tensor: ref(`${name}.weight`, [out, 1]) },
+    scale: { kind: 'weight-scale', convention: 'multiply', groups: 1, tensor: ref(`${name}.scale`, [1]) },
+    actQuant: aq,
+    bias: null,
+  });
+  const kvd = s.kvHeads * hd;
+  const layers: DecoderLayerIR[] = Array.from({ length: s.layers }, (_, i) => {
+    const L = `layers.${i}`;
+    return {
+      kind: 'decoder-layer',
+      index: i,
+      attnNorm: norm(`${L}.attn_norm`, s.hidden),
+      attention: {
+        kind: 'attention',
+        heads: s.heads,
+        kvHeads: s.kvHeads,
+        headDim: hd,
+        rope: { kind: 'rope', theta: 500000, style: 'rotate-half' },
+        q: bl(`${L}.attn.q`, s.hidden, s.hidden),
+        k: bl(`${L}.attn.k`, s.hidden, kvd),
+        v: bl(`${L}.attn.v`, s.hidden, kvd),
+        o: bl(`${L}.attn.o`, s.hidden, s.hidden),
+        subNorm: norm(`${L}.attn_sub_norm`, s.hidden),
+      },
+      ffnNorm: norm(`${L}.ffn_norm`, s.hidden),
+      ffn: {
+        kind: 'ffn',
+        activation: s.activation,
+        hidden: s.ffnHidden,
+        gate: s.activation === 'gelu' ? null : bl(`${L}.ffn.gate`, s.hidden, s.ffnHidden),
+        up: bl(`${L}.ffn.up`, s.hidden, s.ffnHidden),
+        down: bl(`${L}.ffn.down`, s.ffnHidden, s.hidden),
+        subNorm: norm(`${L}.ffn_sub_norm`, s.ffnHidden),
+      },
+    };
+  });
+  // The released checkpoints store the (tied) embedding in bf16.
+  const emb: TensorRef = { kind: 'tensor', name: 'embedding', dtype: 'bf16', shape: [s.vocab, s.hidden] };
+  return {
+    kind: 'model',
+    irVersion: IR_VERSION,
+    name: s.name,
+    source: 'synthetic',
+    hidden: s.hidden,
+    maxPositions: s.context,
+    bosToken: null,
+    eosToken: null,
+    embedding: { kind: 'embedding', vocabSize: s.vocab, dim: s.hidden, weight: emb },
+    layers,
+    finalNorm: norm('final_norm', s.hidden),
+    head: { kind: 'head', tied: true, weight: emb },
+  };
 }

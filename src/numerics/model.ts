@@ -5,7 +5,7 @@
  * these definitions bit for bit.
  *
  * Representation: IEEE binary32 with every primitive exactly rounded (round to nearest even) and
- * a fixed evaluation and summation order, sequential in index order (`f` below is one rounding).
+ * a fixed evaluation and summation order (`sums` below; `f` is one rounding).
  * Why: the released BitNet checkpoints were trained with float non-linearities, so a float law
  * needs no retraining and stays within a few ulp of PyTorch's fp32; fp32 add, multiply, divide
  * and square root are exactly rounded in TypeScript (Math.fround of the binary64 result is
@@ -16,9 +16,11 @@
  * Methods (and their cost estimates on ECP5, LUT4 / DSP / EBR, and error against float64):
  *   add, mul        pipelined fp32 adder (~400 LUT4) and multiplier (~120 LUT4, 4 DSP); exact.
  *   div, sqrt       digit-recurrence, one quotient/root bit per cycle (~150 LUT4 each); exact.
- *   exp (x <= 0)    range reduction t = x * log2(e), k = floor(t + 1/2), r = t - k in [-1/2, 1/2),
- *                   2^r by a degree-6 polynomial (Cephes exp2f coefficients) in fp32 Horner form,
- *                   then scaled by 2^k (results below 2^-126 flush to zero); no table; <= 2 ulp.
+ *   exp (x <= 0)    k = floor(x * log2(e) + 1/2), Cody-Waite reduction r = (x - k * ln2_hi) -
+ *                   k * ln2_lo in [-ln2/2, ln2/2], e^r = 1 + r + r^2 * P(r) with the degree-5
+ *                   Cephes expf polynomial in fp32 Horner form, then scaled by 2^k (results below
+ *                   2^-126 flush to zero: the hardware keeps no subnormals); no table; < 1 ulp
+ *                   (worst 0.95 ulp over 200k arguments, tests/numerics/model.test.ts).
  *   rsqrt           1 / sqrt(v): an exactly rounded sqrt, then an exactly rounded divide; <= 1 ulp.
  *   RoPE            cos/sin tables per position and frequency (fp32, computed as the reference
  *                   computes them), held in block RAM (ctx * head_dim/2 * 2 words).
@@ -35,22 +37,27 @@ import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../util/float.js';
 
 const f = Math.fround;
 
-/** The 2^r polynomial for r in [-1/2, 1/2]: 2^r = 1 + r * P(r) (Cephes exp2f), as fp32 constants. */
-export const EXP2_COEFFS: readonly number[] = [1.535336188319500e-4, 1.339887440266574e-3, 9.618437357674640e-3, 5.550332471162809e-2, 2.402264791363012e-1, 6.931472028550421e-1].map(f);
+/**
+ * exp's constants as fp32: ln 2 split in two (Cody-Waite: LN2_HI has 9 significant bits, so
+ * k * LN2_HI is exact for |k| < 2^15, and x - k * LN2_HI is exact by Sterbenz), and the Cephes
+ * expf polynomial for e^r on [-ln2/2, ln2/2]: e^r = 1 + r + r^2 * P(r).
+ */
+export const EXP_LN2_HI = f(0.693359375);
+export const EXP_LN2_LO = f(-2.12194440e-4);
+export const EXP_COEFFS: readonly number[] = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].map(f);
 export const LOG2E_F32 = f(Math.LOG2E);
 
 /** The hardware's exp for x <= 0 (softmax after the max subtraction, the gates' negative side). */
 export function expHw(x: number): number {
   if (!(x <= 0)) throw new Error(`expHw: argument ${x} is not <= 0`);
   if (x < -104) return 0;
-  const t = f(x * LOG2E_F32);
-  const k = Math.floor(t + 0.5);
-  const r = f(t - k); // exact: |r| <= 1/2 and t has at most 24 significant bits
-  let p = EXP2_COEFFS[0]!;
-  for (let i = 1; i < EXP2_COEFFS.length; i++) p = f(f(p * r) + EXP2_COEFFS[i]!);
-  const m = f(1 + f(r * p)); // 2^r in [0.7071, 1.4143]
-  if (k < -126) return 0;
-  return f(m * 2 ** k); // exact scaling: m * 2^k stays normal for k >= -126
+  const k = Math.floor(f(x * LOG2E_F32) + 0.5); // the rounding of the product only picks k
+  const r = f(f(x - f(k * EXP_LN2_HI)) - f(k * EXP_LN2_LO));
+  let p = EXP_COEFFS[0]!;
+  for (let i = 1; i < EXP_COEFFS.length; i++) p = f(f(p * r) + EXP_COEFFS[i]!);
+  const m = f(f(f(p * f(r * r)) + r) + 1); // e^r in [0.7071, 1.4143]
+  const y = m * 2 ** k; // exact in binary64
+  return y < 2 ** -126 ? 0 : y; // a normal binary32 (m has 24 bits), or flushed to zero
 }
 
 /** Partial sums of the fixed summation order. */
@@ -77,7 +84,41 @@ export function sumF32(n: number, term: (i: number) => number): number {
 
 /** fp32 dot product of a[ao..ao+n) and b[bo..bo+n), each product rounded, in the fixed order. */
 export function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  return sumF32(n, (i) => f(a[ao + i]! * b[bo + i]!));
+  // sumF32's order, written out (a closure per element is the simulators' hot spot).
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    p0 = f(p0 + f(a[ao + i]! * b[bo + i]!));
+    p1 = f(p1 + f(a[ao + i + 1]! * b[bo + i + 1]!));
+    p2 = f(p2 + f(a[ao + i + 2]! * b[bo + i + 2]!));
+    p3 = f(p3 + f(a[ao + i + 3]! * b[bo + i + 3]!));
+  }
+  if (i < n) p0 = f(p0 + f(a[ao + i]! * b[bo + i]!));
+  if (i + 1 < n) p1 = f(p1 + f(a[ao + i + 1]! * b[bo + i + 1]!));
+  if (i + 2 < n) p2 = f(p2 + f(a[ao + i + 2]! * b[bo + i + 2]!));
+  return f(f(p0 + p1) + f(p2 + p3));
+}
+
+/** sum over j < n of w[j] * v[vo + j * stride] in sumF32's order (the value sums of attention). */
+export function stridedDotF32(w: Float32Array, v: Float32Array, vo: number, stride: number, n: number): number {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    p0 = f(p0 + f(w[j]! * v[vo + j * stride]!));
+    p1 = f(p1 + f(w[j + 1]! * v[vo + (j + 1) * stride]!));
+    p2 = f(p2 + f(w[j + 2]! * v[vo + (j + 2) * stride]!));
+    p3 = f(p3 + f(w[j + 3]! * v[vo + (j + 3) * stride]!));
+  }
+  if (j < n) p0 = f(p0 + f(w[j]! * v[vo + j * stride]!));
+  if (j + 1 < n) p1 = f(p1 + f(w[j + 1]! * v[vo + (j + 1) * stride]!));
+  if (j + 2 < n) p2 = f(p2 + f(w[j + 2]! * v[vo + (j + 2) * stride]!));
+  return f(f(p0 + p1) + f(p2 + p3));
 }
 
 /** RMSNorm of x[xo..xo+n) into y[yo..]: ss sequential, mean = ss / n, r = 1 / sqrt(mean + eps). */
@@ -170,7 +211,7 @@ export function attendHw(q: Float32Array, qo: number, k: Float32Array, v: Float3
   for (let j = 0; j < len; j++) scores[j] = expHw(f(scores[j]! - m));
   const den = sumF32(len, (j) => scores[j]!);
   const inv = f(1 / den);
-  for (let d = 0; d < hd; d++) out[oo + d] = f(sumF32(len, (j) => f(scores[j]! * v[j * stride + ho + d]!)) * inv);
+  for (let d = 0; d < hd; d++) out[oo + d] = f(stridedDotF32(scores, v, ho + d, stride, len) * inv);
 }
 
 /** The attention scale 1/sqrt(head_dim) as one fp32 constant (an exact divide of an exact sqrt). */

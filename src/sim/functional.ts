@@ -1,49 +1,62 @@
 /**
- * Functional mode: a whole forward pass in which every BitLinear runs on the cycle-level engine
- * model (values and cycles), everything else on the reference's high-precision operators. The
- * logits are compared bit for bit with the hw-numerics reference.
+ * Functional mode: the accelerator program executed by the machine with values (every unit
+ * computes its results itself in the hw numerics, the engine from its weight memory image), the
+ * logits of every position then compared bit for bit with the reference's `--numerics hw`.
+ *
+ * Needs: a model with weights and an architecture for its weight kind. Guarantees: the reference
+ * is only called after the machine has run, to check it; cycles are the machine's own.
  */
 import type { ArchSpec } from '../ir/arch.js';
-import { planEngine, weightImage } from '../ir/engine-plan.js';
 import type { Model } from '../ir/types.js';
+import { allBitLinears } from '../ir/types.js';
 import { createKvCache, forward } from '../ref/model.js';
-import { runStream } from './stream.js';
+import { createMachine } from './model.js';
 
 export interface FunctionalResult {
   readonly tokens: readonly number[];
   readonly logitsEqualReference: boolean;
+  /** First position whose logits differ (null: none). */
+  readonly firstMismatch: { readonly position: number; readonly index: number; readonly got: number; readonly want: number } | null;
   readonly maxAbsDiff: number;
-  readonly engineCycles: number;
+  /** The machine's cycles for the whole sequence, one token at a time. */
+  readonly cycles: number;
   readonly bitlinearCalls: number;
+  readonly argmax: readonly number[];
+}
+
+/** Run `tokens` through the machine, one program run per token; the logits of every position. */
+export function machineLogits(model: Model, arch: ArchSpec, tokens: readonly number[], clockMHz = arch.clockMHz): { logits: Float32Array; cycles: number; argmax: number[] } {
+  const m = createMachine(model.ir, arch, clockMHz, model);
+  const V = model.ir.embedding.vocabSize;
+  const logits = new Float32Array(tokens.length * V);
+  const argmax: number[] = [];
+  let cycles = 0;
+  tokens.forEach((t, i) => {
+    const r = m.token(t);
+    logits.set(r.logits!, i * V);
+    argmax.push(r.argmax);
+    cycles += r.cycles;
+  });
+  return { logits, cycles, argmax };
 }
 
 export function simulateFunctional(model: Model, arch: ArchSpec, tokens: readonly number[]): FunctionalResult {
-  const plan = planEngine(model, arch);
-  const ids = new Map(plan.layers.map((l, i) => [l.name, i]));
-  // The engine model computes values itself from the weight memory image (never the reference).
-  const values = { weights: weightImage(model, plan) };
-  let engineCycles = 0;
-  let calls = 0;
-  const logits = forward(model, tokens, createKvCache(model, tokens.length), {
-    numerics: 'hw',
-    logits: 'all',
-    bitlinear: (bl, x, rows) => {
-      const id = ids.get(bl.name)!;
-      const toks = Array.from({ length: rows }, (_, r) => ({ layer: id, x: new Uint32Array(x.buffer, x.byteOffset + 4 * r * bl.inFeatures, bl.inFeatures) }));
-      const res = runStream(plan, toks, { seed: 1, inStall: 0, outStall: 0, values });
-      engineCycles += res.cycles;
-      calls++;
-      const y = new Float32Array(rows * bl.outFeatures);
-      res.outputs.forEach((o, r) => y.set(new Float32Array(o.buffer, o.byteOffset, o.length), r * bl.outFeatures));
-      return y;
-    },
-  });
+  const sim = machineLogits(model, arch, tokens);
   const ref = forward(model, tokens, createKvCache(model, tokens.length), { numerics: 'hw', logits: 'all' });
+  const V = model.ir.embedding.vocabSize;
   let maxAbsDiff = 0;
-  let equal = true;
+  let first: FunctionalResult['firstMismatch'] = null;
   for (let i = 0; i < ref.length; i++) {
-    if (!Object.is(ref[i], logits[i])) equal = false;
-    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ref[i]! - logits[i]!));
+    if (!Object.is(ref[i], sim.logits[i]) && first === null) first = { position: Math.floor(i / V), index: i % V, got: sim.logits[i]!, want: ref[i]! };
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ref[i]! - sim.logits[i]!));
   }
-  return { tokens: [...tokens], logitsEqualReference: equal, maxAbsDiff, engineCycles, bitlinearCalls: calls };
+  return {
+    tokens: [...tokens],
+    logitsEqualReference: first === null,
+    firstMismatch: first,
+    maxAbsDiff,
+    cycles: sim.cycles,
+    bitlinearCalls: tokens.length * allBitLinears(model.ir).length,
+    argmax: sim.argmax,
+  };
 }

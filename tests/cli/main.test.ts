@@ -26,11 +26,28 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
       const r = cli('run', model, '--tokens', '1,2,3', '--numerics', numerics, '--json');
       expect(r.status).toBe(0);
       const doc = JSON.parse(r.stdout) as { tokens: number[]; logits: number[][]; argmax: number[] };
-      expect(Object.keys(doc).sort()).toEqual(['argmax', 'logits', 'tokens']);
+      expect(Object.keys(doc).sort()).toEqual(['argmax', 'backend', 'logits', 'numerics', 'tokens']);
       expect(doc.tokens).toEqual([1, 2, 3]);
       expect(doc.logits.length).toBe(3);
       expect(doc.logits[0]!.length).toBe(40);
       doc.argmax.forEach((a, i) => expect(doc.logits[i]![a]).toBe(Math.max(...doc.logits[i]!)));
+    }
+  });
+  it('run and generate --backend sim equal --backend ref --numerics hw; backend flags are checked', () => {
+    const sim = cli('run', model, '--tokens', '1,2,3,9', '--backend', 'sim', '--json');
+    expect(sim.status, sim.stderr).toBe(0);
+    const ref = cli('run', model, '--tokens', '1,2,3,9', '--numerics', 'hw', '--json');
+    const a = JSON.parse(sim.stdout) as { logits: number[][]; cycles: number; backend: string };
+    expect(a.logits).toEqual((JSON.parse(ref.stdout) as { logits: number[][] }).logits);
+    expect(a.backend).toBe('sim');
+    expect(a.cycles).toBeGreaterThan(0);
+    const g1 = JSON.parse(cli('generate', model, '--tokens', '1,2', '--max-tokens', '6', '--backend', 'sim', '--json').stdout);
+    const g2 = JSON.parse(cli('generate', model, '--tokens', '1,2', '--max-tokens', '6', '--numerics', 'hw', '--json').stdout);
+    expect(g1.generated).toEqual(g2.generated);
+    for (const bad of [['--backend', 'fpga'], ['--backend', 'sim', '--numerics', 'float'], ['--arch', 'tiny'], ['--backend', 'sim', '--arch', 'tiny-binary']]) {
+      const r = cli('run', model, '--tokens', '1,2', ...bad);
+      expect(r.status, bad.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/error (CLI016|CLI017|CLI018|AR010)/);
     }
   });
   it('usage errors and bad values exit 2 with a coded message', () => {
@@ -63,10 +80,16 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     const e = cli('eval', path.join(repoRoot(), 'models', 'bitnet-b158'), '--json');
     expect(e.status).toBe(0);
     const doc = JSON.parse(e.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['bits_per_byte', 'perplexity', 'tokens']);
+    expect(Object.keys(doc).sort()).toEqual(['backend', 'bits_per_byte', 'next_byte_accuracy', 'numerics', 'perplexity', 'tokens']);
     expect(doc.tokens).toBeGreaterThan(1000);
     expect(doc.bits_per_byte).toBeGreaterThan(0);
     expect(doc.bits_per_byte).toBeLessThan(8); // better than a uniform byte model
+    // The same text through the accelerator program on the simulator and through the hw reference.
+    const es = JSON.parse(cli('eval', path.join(repoRoot(), 'models', 'bitnet-b158'), '--backend', 'sim', '--arch', 'tiny', '--json').stdout);
+    const eh = JSON.parse(cli('eval', path.join(repoRoot(), 'models', 'bitnet-b158'), '--numerics', 'hw', '--json').stdout);
+    expect(es.bits_per_byte).toBe(eh.bits_per_byte);
+    expect(es).toMatchObject({ backend: 'sim', numerics: 'hw', tokens: doc.tokens });
+    expect(Math.abs(eh.bits_per_byte - doc.bits_per_byte) / doc.bits_per_byte).toBeLessThan(0.005);
     const g = cli('generate', path.join(repoRoot(), 'models', 'bitnet-b158'), '--prompt', 'The ', '--max-tokens', '12', '--json');
     expect(g.status).toBe(0);
     expect(JSON.parse(g.stdout).generated.length).toBeGreaterThan(0);

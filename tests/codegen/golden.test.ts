@@ -1,8 +1,8 @@
-/** The generated RTL of three designs equals its golden copy (tests/golden, `npm run golden`). */
+/** The generated RTL of three designs and four compiled programs equal their golden copies (tests/golden, `npm run golden`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, goldenDesigns, goldenFiles } from '../../scripts/golden.js';
+import { GOLDEN_DIR, goldenDesigns, goldenFiles, goldenPrograms } from '../../scripts/golden.js';
 
 describe('golden RTL', () => {
   for (const [name, d] of goldenDesigns()) {
@@ -13,4 +13,13 @@ describe('golden RTL', () => {
       for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `${name}/${f}`).toBe(c);
     });
   }
+});
+
+describe('golden programs', () => {
+  const files = goldenPrograms();
+  it('the listing and manifest of every compiled program equal tests/golden/programs (regenerate with npm run golden and review the diff)', () => {
+    const dir = path.join(GOLDEN_DIR, 'programs');
+    expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
+    for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `programs/${f}`).toBe(c);
+  });
 });

@@ -54,9 +54,13 @@ describe('model-level simulation', () => {
     const padded = bitlinearShapes(shape).reduce((a, s) => a + Math.ceil(s.n / arch.simd) * arch.simd * Math.ceil(s.out / arch.lanes) * arch.lanes, 0);
     expect(adds.count).toBe(padded * (4 + 3));
     const kvReads = r.actions.find((a) => a.component === 'kv_cache' && a.action === 'read')!.count;
-    const kvd = (shape.hidden / shape.heads) * shape.kvHeads;
-    // prefill: 1+2+3+4 positions; decode: 5, 6, 7; K and V; every layer.
-    expect(kvReads).toBe(2 * kvd * (10 + 18) * shape.layers);
+    // prefill: 1+2+3+4 positions; decode: 5, 6, 7; K and V; every query head reads its K/V
+    // head's rows (the attention unit takes one query head at a time); every layer.
+    expect(kvReads).toBe(2 * shape.hidden * (10 + 18) * shape.layers);
+    expect(r.program_instructions).toBeGreaterThan(7 * shape.layers);
+    // Every unit of the machine did work, and per layer the engine ran all seven BitLinears.
+    for (const u of ['engine', 'vector', 'sfu', 'attention', 'head', 'kv']) expect(r.per_unit[u]!).toBeGreaterThan(0);
+    for (const l of r.per_layer) expect(l.engine).toBeGreaterThan(0);
   });
   it('streams weights from DRAM when they do not fit and says so; a slower DRAM stalls the engine', () => {
     const big = simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 0, tokens: 1 });
@@ -105,12 +109,14 @@ describe('sim and energy commands', () => {
 });
 
 describe('functional mode', () => {
-  it('a forward pass with every BitLinear on the engine model equals the hw reference bit for bit', async () => {
+  it('the accelerator program on the machine (values from its own unit models) equals the hw reference bit for bit', async () => {
     const { simulateFunctional } = await import('../../src/sim/functional.js');
     const { fixture } = await import('../helpers.js');
     const r = simulateFunctional(loadModel(syntheticModelDir()), ARCH_PRESETS['default']!, [5, 9, 250, 17]);
     expect(r.logitsEqualReference).toBe(true);
-    expect(r.bitlinearCalls).toBe(14);
+    expect(r.firstMismatch).toBeNull();
+    expect(r.bitlinearCalls).toBe(4 * 14); // one program run per token
+    expect(r.cycles).toBeGreaterThan(0);
     const bin = loadModel(fixture({ format: 'paper-binary', groups: 2 }));
     expect(simulateFunctional(bin, ARCH_PRESETS['tiny-binary']!, [1, 2, 3]).logitsEqualReference).toBe(true);
   }, 120_000);

@@ -1,0 +1,139 @@
+/**
+ * Timing contracts of the whole-model accelerator's units, as data: how many cycles each
+ * instruction of the program (program.ts) occupies its unit, from issue to its results being
+ * complete in the scratchpad. The compiler's scheduler, the simulator (src/sim/machine.ts) and the
+ * whole-model RTL all use these, so the cycle count of a program is defined once.
+ *
+ * The units:
+ *   engine     the BitLinear engine (its own exact, cycle-level timing: src/sim/engine.ts)
+ *   vector     `lanes` fp32 lanes, each one multiply and one add per cycle (pipelined, latencies
+ *              below); reductions in the numerics' fixed order (four interleaved partial sums on
+ *              one adder) take one element per cycle
+ *   sfu        the special functions: an iterative divider and square root, a pipelined exp
+ *   attention  `lanes` dot-product lanes over the KV cache (each one product-sum per cycle)
+ *   head       the embedding/head memory: the embedding row, and `lanes` head dot products
+ *   kv         K and V row writes
+ */
+import type { ArchSpec } from './arch.js';
+import { machineOf } from './arch.js';
+import type { Instr, Program } from './program.js';
+import { assertNever } from '../util/diagnostics.js';
+
+export type UnitName = 'engine' | 'vector' | 'sfu' | 'attention' | 'head' | 'kv' | 'seq';
+
+export interface UnitContracts {
+  readonly vector: { readonly lanes: number; readonly mulLatency: number; readonly addLatency: number };
+  readonly sfu: { readonly divCycles: number; readonly sqrtCycles: number; readonly expLatency: number };
+  readonly attention: { readonly lanes: number };
+  readonly head: { readonly lanes: number };
+  readonly kv: { readonly wordsPerCycle: number };
+}
+
+export function unitContracts(arch: ArchSpec): UnitContracts {
+  const m = machineOf(arch);
+  return {
+    vector: { lanes: m.vectorLanes, mulLatency: m.fpMulLatency, addLatency: m.fpAddLatency },
+    sfu: { divCycles: m.divCycles, sqrtCycles: m.sqrtCycles, expLatency: m.expLatency },
+    attention: { lanes: m.attentionLanes },
+    head: { lanes: m.headLanes },
+    kv: { wordsPerCycle: m.kvWordsPerCycle },
+  };
+}
+
+/** The unit an instruction runs on. */
+export function unitOf(i: Instr): UnitName {
+  switch (i.op) {
+    case 'lin':
+      return 'engine';
+    case 'vmul':
+    case 'vadd':
+    case 'vsumsq':
+    case 'vmean':
+    case 'vsubs':
+    case 'rope':
+    case 'act':
+      return 'vector';
+    case 'rsqrt':
+      return 'sfu';
+    case 'attn':
+      return 'attention';
+    case 'embed':
+    case 'head':
+    case 'argmax':
+      return 'head';
+    case 'kvw':
+      return 'kv';
+    case 'end':
+      return 'seq';
+    default:
+      return assertNever(i, 'instruction');
+  }
+}
+
+const cdiv = (a: number, b: number): number => Math.ceil(a / b);
+
+/**
+ * Cycles an instruction occupies its unit (engine instructions: from the engine's own timing,
+ * not here). `pos` is the token's position (attention reads positions 0..pos).
+ */
+export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number): number {
+  const V = u.vector;
+  const La = V.addLatency;
+  const Lm = V.mulLatency;
+  const reduce = (n: number): number => n + 3 * La; // one element per cycle, then (p0+p1)+(p2+p3)
+  switch (i.op) {
+    case 'embed':
+      return cdiv(p.hidden, V.lanes) + 2;
+    case 'vmul':
+      return cdiv(i.n, V.lanes) + Lm + 1;
+    case 'vadd':
+    case 'vsubs':
+      return cdiv(i.n, V.lanes) + La + 1;
+    case 'vsumsq':
+      return reduce(i.n) + Lm + 1;
+    case 'vmean':
+      return reduce(i.n) + 1 + u.sfu.divCycles;
+    case 'rsqrt':
+      return 2 * u.sfu.divCycles + La + u.sfu.sqrtCycles;
+    case 'rope':
+      return 4 * cdiv((i.heads * i.headDim) / 2, V.lanes) + Lm + La + 1;
+    case 'kvw':
+      return cdiv(2 * p.kvRowWords, u.kv.wordsPerCycle) + 1;
+    case 'attn': {
+      const { heads, headDim: hd } = p.attention;
+      const len = pos + 1;
+      const A = u.attention.lanes;
+      const perHead =
+        cdiv(len, A) * (hd + Lm + 3 * La) + Lm + // scores, then the scale
+        len + // max
+        len + u.sfu.expLatency + // exp
+        reduce(len) + // denominator
+        u.sfu.divCycles + // 1 / den
+        cdiv(hd, A) * (len + Lm + 3 * La) + Lm; // value sums, then the scale
+      return heads * perHead;
+    }
+    case 'act': {
+      const passes = cdiv(i.n, V.lanes);
+      switch (i.kind) {
+        case 'relu2-gated':
+          return 2 * passes + 2 * Lm + 1;
+        case 'swiglu':
+          return i.n * u.sfu.divCycles + u.sfu.expLatency + 2 * passes + 2 * Lm + La + 1;
+        case 'gelu':
+          return i.n * (2 * u.sfu.divCycles) + u.sfu.expLatency + 8 * passes + 6 * Lm + 6 * La + 1;
+        default:
+          return assertNever(i.kind, 'activation');
+      }
+    }
+    case 'head':
+      return cdiv(p.vocab, u.head.lanes) * (p.hidden + Lm + 3 * La);
+    case 'argmax':
+      return p.vocab + 1;
+    case 'lin':
+      throw new Error('units.cycles: engine instructions take the engine\'s own timing');
+    case 'end':
+      return 1;
+    default:
+      return assertNever(i, 'instruction');
+  }
+}

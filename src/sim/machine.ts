@@ -1,0 +1,535 @@
+/**
+ * The whole-model accelerator simulator: executes a program (src/ir/program.ts) one token at a
+ * time, instruction by instruction, with the sequencer's issue rule and every unit's timing
+ * contract (src/ir/units.ts), the BitLinear engine's exact cycle-level timing (engine-timer.ts),
+ * and, in functional mode, every value computed by a unit model of its own in the hw numerics
+ * (src/numerics): scratchpad, parameter memory, KV cache and embedding memory are real arrays.
+ *
+ * Issue rule (the sequencer): instruction i issues at the earliest cycle >= the previous issue + 1
+ * when its unit is free, every scratchpad word it reads has been written by the instructions
+ * before it (read after write), and no earlier instruction still reads or writes a word it writes
+ * (write after read, write after write). Chained engine instructions stream back to back in one
+ * engine segment. `end` issues when everything has finished; the token's cycles end there.
+ *
+ * Needs: a program and the architecture it was compiled for; for values, the model with its
+ * weights. Guarantees: deterministic cycles and values; logits equal the reference's
+ * `--numerics hw` bit for bit (tested); per-unit busy cycles and action counts for src/energy.
+ */
+import type { ArchSpec } from '../ir/arch.js';
+import { systemOf } from '../ir/arch.js';
+import { packingOf, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
+import { reads, writes, type Instr, type Program } from '../ir/program.js';
+import type { BitLinearIR, Model } from '../ir/types.js';
+import { allBitLinears } from '../ir/types.js';
+import { cycles as unitCycles, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
+import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
+import { getF32 } from '../ref/tensors.js';
+import { argmax } from '../ref/model.js';
+import { assertNever, fail } from '../util/diagnostics.js';
+import type { ActionCount } from './engine.js';
+import { EngineTimer } from './engine-timer.js';
+import { EngineValueModel } from './engine-values.js';
+
+const f = Math.fround;
+
+export interface TokenResult {
+  readonly position: number;
+  readonly cycles: number;
+  readonly argmax: number;
+  /** Functional mode: the logits. */
+  readonly logits: Float32Array | null;
+  /** Cycles from the token's start to each instruction's issue and finish. */
+  readonly trace: readonly TraceEntry[];
+  /** Engine cycles spent waiting for weights from DRAM. */
+  readonly dramStall: number;
+  /** Attention cycles spent waiting for KV rows from DRAM (a KV cache too large for the chip). */
+  readonly kvDramStall: number;
+  /** Head cycles spent waiting for the head table from DRAM. */
+  readonly headDramStall: number;
+  readonly engineIssueCycles: number;
+}
+
+/** One instruction of a token: issue and finish cycles, and the cycles it held its unit. */
+export interface TraceEntry {
+  readonly pc: number;
+  readonly issue: number;
+  readonly finish: number;
+  readonly busy: number;
+}
+
+interface Range {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export class Machine {
+  readonly program: Program;
+  readonly arch: ArchSpec;
+  private readonly u: UnitContracts;
+  private readonly timer: EngineTimer;
+  private readonly shapes: readonly { readonly n: number; readonly out: number }[];
+  private readonly bls: readonly BitLinearIR[] | null;
+  private readonly values: EngineValueModel | null;
+  private readonly model: Model | null;
+  private readonly sp: Float32Array | null;
+  private readonly par: Float32Array | null;
+  private readonly kvK: Float32Array[] = [];
+  private readonly kvV: Float32Array[] = [];
+  private readonly invFreq: Float32Array | null;
+  readonly weightsOnChip: boolean;
+  /** The KV cache fits on chip (else attention streams its rows from DRAM). */
+  readonly kvOnChip: boolean;
+  private readonly dramBitsPerCycle: number;
+  private readonly dramLatency: number;
+  private readonly wordBitsPerWeight: number;
+  position = 0;
+  /** Busy cycles per unit and action counts, over every token run so far. */
+  readonly busy: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
+
+  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; model?: Model }) {
+    this.program = program;
+    this.arch = arch;
+    this.u = unitContracts(arch);
+    this.timer = new EngineTimer(arch, opts.geometry);
+    this.shapes = opts.shapes;
+    this.model = opts.model ?? null;
+    this.bls = this.model ? allBitLinears(this.model.ir) : null;
+    this.values = this.model ? new EngineValueModel(this.model) : null;
+    const theta = program.attention.ropeTheta;
+    this.invFreq = this.model && theta !== null ? ropeInvFreq(theta, program.attention.headDim) : null;
+    this.weightsOnChip = opts.weightsOnChip;
+    const sys = systemOf(arch);
+    this.dramBitsPerCycle = (sys.dramGBps * 8e9) / (opts.clockMHz * 1e6);
+    this.kvOnChip = program.kvWords * (program.kvFormat === 'fp32' ? 32 : 16) <= sys.onChipKvBits;
+    this.dramLatency = Math.ceil((sys.dramLatencyNs * opts.clockMHz) / 1000);
+    this.wordBitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
+    if (this.model) {
+      this.sp = new Float32Array(program.scratchpadWords);
+      this.par = new Float32Array(program.paramWords);
+      for (const p of program.params) {
+        if ('tensor' in p.source) this.par.set(getF32(this.model.tensors, { kind: 'tensor', name: p.source.tensor, dtype: this.model.tensors.get(p.source.tensor)!.dtype, shape: this.model.tensors.get(p.source.tensor)!.shape }), p.base);
+        else this.par[p.base] = p.source.value;
+      }
+      for (let l = 0; l < this.model.ir.layers.length; l++) {
+        this.kvK.push(new Float32Array(program.context * program.kvRowWords));
+        this.kvV.push(new Float32Array(program.context * program.kvRowWords));
+      }
+    } else {
+      this.sp = null;
+      this.par = null;
+    }
+  }
+
+  /** Start a new sequence (empty KV cache). */
+  reset(): void {
+    this.position = 0;
+    for (const a of [...this.kvK, ...this.kvV]) a.fill(0);
+  }
+
+  private range(id: number): Range {
+    const b = this.program.buffers[id]!;
+    return { lo: b.base, hi: b.base + b.words };
+  }
+
+  /** Static per-instruction facts, computed once: operand ranges, hazards, engine segments. */
+  private plan: {
+    readonly rd: readonly Range[][];
+    readonly wr: readonly Range[][];
+    /** Earlier instructions whose finish this one waits for (read after write, write after write). */
+    readonly afterFinish: readonly Int32Array[];
+    /** Earlier instructions whose reads this one's writes wait for (write after read). */
+    readonly afterReads: readonly Int32Array[];
+    /** Engine instructions: the first instruction of their segment and their index in it. */
+    readonly segHead: Int32Array;
+    readonly segIndex: Int32Array;
+    /** Per segment head: the engine timing, its length with DRAM, and its action tally. */
+    readonly seg: Map<number, { readonly ends: readonly number[]; readonly length: number; readonly dramStall: number; readonly issue: number; readonly tally: readonly [number, number][] }>;
+    /** Per instruction: the actions that do not depend on the position. */
+    readonly tally: readonly (readonly [number, number])[][];
+  } | null = null;
+
+  /** Action counters: ids of (component, action, bits), their totals. */
+  private readonly actionIds = new Map<string, number>();
+  private readonly actionKeys: { component: string; action: string; bits: number }[] = [];
+  private readonly counts: number[] = [];
+
+  private actionId(component: string, action: string, bits: number): number {
+    const key = `${component}\u0000${action}\u0000${bits}`;
+    let id = this.actionIds.get(key);
+    if (id === undefined) {
+      id = this.actionKeys.length;
+      this.actionIds.set(key, id);
+      this.actionKeys.push({ component, action, bits });
+      this.counts.push(0);
+    }
+    return id;
+  }
+
+  private bump(id: number, count: number): void {
+    this.counts[id] = this.counts[id]! + count;
+  }
+
+  /** Every action counted so far, as (component, action, bits, count). */
+  get actions(): Map<string, ActionCount> {
+    const m = new Map<string, ActionCount>();
+    this.actionKeys.forEach((k, id) => {
+      if (this.counts[id]! > 0) m.set(`${k.component}\u0000${k.action}\u0000${k.bits}`, { ...k, count: this.counts[id]! });
+    });
+    return m;
+  }
+
+  private buildPlan(): NonNullable<Machine['plan']> {
+    const p = this.program;
+    const ins = p.instructions;
+    const n = ins.length;
+    const rd = ins.map((i) => reads(i).map((b) => this.range(b)));
+    const wr = ins.map((i) => writes(i).map((b) => this.range(b)));
+    const overlaps = (a: readonly Range[], b: readonly Range[]): boolean => a.some((x) => b.some((y) => x.lo < y.hi && y.lo < x.hi));
+    const afterFinish: Int32Array[] = [];
+    const afterReads: Int32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const fin: number[] = [];
+      const rds: number[] = [];
+      for (let j = 0; j < i; j++) {
+        if (overlaps(rd[i]!, wr[j]!) || overlaps(wr[i]!, wr[j]!)) fin.push(j);
+        if (overlaps(wr[i]!, rd[j]!)) rds.push(j);
+      }
+      afterFinish.push(Int32Array.from(fin));
+      afterReads.push(Int32Array.from(rds));
+    }
+    const segHead = new Int32Array(n).fill(-1);
+    const segIndex = new Int32Array(n).fill(-1);
+    const seg: NonNullable<Machine['plan']>['seg'] = new Map();
+    for (let pc = 0; pc < n; pc++) {
+      const i = ins[pc]!;
+      if (i.op !== 'lin') continue;
+      const prev = ins[pc - 1];
+      if (i.chain && prev?.op === 'lin') {
+        segHead[pc] = segHead[pc - 1]!;
+        segIndex[pc] = segIndex[pc - 1]! + 1;
+        continue;
+      }
+      segHead[pc] = pc;
+      segIndex[pc] = 0;
+      const layers = [i.layer];
+      for (let j = pc + 1; j < n && ins[j]!.op === 'lin' && (ins[j] as Extract<Instr, { op: 'lin' }>).chain; j++) layers.push((ins[j] as Extract<Instr, { op: 'lin' }>).layer);
+      const shapes = layers.map((l) => this.shapes[l]!);
+      const s = this.timer.segment(shapes, 1);
+      let length = s.cycles;
+      let dramStall = 0;
+      const tally: [number, number][] = s.actions.map((a) => [this.actionId(a.component, a.action, a.bits), a.count]);
+      if (!this.weightsOnChip) {
+        const bits = shapes.reduce((a, x) => a + x.n * x.out, 0) * this.wordBitsPerWeight;
+        const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
+        if (dram > length) {
+          dramStall = dram - length;
+          length = dram;
+        }
+        tally.push([this.actionId('dram', 'read', 1), bits]);
+      }
+      seg.set(pc, { ends: s.ends.map((e) => (e + 1) * (length / s.cycles)), length, dramStall, issue: s.issueCycles, tally });
+    }
+    const tally = ins.map((i, pc) => {
+      const t: [number, number][] = [];
+      const add = (component: string, action: string, bits: number, count: number): void => {
+        if (count > 0) t.push([this.actionId(component, action, bits), count]);
+      };
+      this.staticActions(i, add);
+      // Scratchpad traffic: every operand buffer read once, every result buffer written once.
+      add('scratchpad', 'read', 32, rd[pc]!.reduce((a, r) => a + r.hi - r.lo, 0));
+      add('scratchpad', 'write', 32, wr[pc]!.reduce((a, r) => a + r.hi - r.lo, 0));
+      return t;
+    });
+    return { rd, wr, afterFinish, afterReads, segHead, segIndex, seg, tally };
+  }
+
+  /**
+   * Run the program for one token at the current position. `logits: false` (a prompt token whose
+   * logits nobody reads) clears the machine's logits flag: `head` and `argmax` retire at once.
+   */
+  token(token: number, opts: { logits?: boolean } = {}): TokenResult {
+    const wantLogits = opts.logits ?? true;
+    const p = this.program;
+    const pos = this.position;
+    if (pos >= p.context) fail('SIM001', 'position', `position ${pos} is past the ${p.context}-position KV cache`, 'start a new sequence or use an architecture with a longer context');
+    if (this.model && (token < 0 || token >= p.vocab)) fail('RUN003', 'token', `token id ${token} is outside the vocabulary`, 'use ids below the vocabulary size', `0 <= id < ${p.vocab}`);
+    this.plan ??= this.buildPlan();
+    const plan = this.plan;
+    const ins = p.instructions;
+    const n = ins.length;
+    const unitFree: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
+    const finishAt = new Float64Array(n);
+    const readsUntil = new Float64Array(n);
+    const trace: TraceEntry[] = [];
+    const counts = this.counts;
+    let prevIssue = -1;
+    let lastFinish = 0;
+    let dramStall = 0;
+    let kvStall = 0;
+    let headStall = 0;
+    let engineIssue = 0;
+    let argmaxOut = 0;
+    let segStart = 0;
+    for (let pc = 0; pc < n; pc++) {
+      const i = ins[pc]!;
+      let t = prevIssue + 1;
+      for (const j of plan.afterFinish[pc]!) if (finishAt[j]! > t) t = finishAt[j]!;
+      for (const j of plan.afterReads[pc]!) if (readsUntil[j]! > t) t = readsUntil[j]!;
+      let finish: number;
+      let busy = 0;
+      if (i.op === 'lin') {
+        const head = plan.segHead[pc]!;
+        const sg = plan.seg.get(head)!;
+        if (head === pc) {
+          t = Math.max(t, unitFree.engine);
+          segStart = t;
+          busy = sg.length;
+          unitFree.engine = t + sg.length;
+          this.busy.engine += sg.length;
+          dramStall += sg.dramStall;
+          engineIssue += sg.issue;
+          for (const [id, c] of sg.tally) counts[id] = counts[id]! + c;
+        } else t = Math.max(t, segStart);
+        finish = Math.ceil(segStart + sg.ends[plan.segIndex[pc]!]!);
+        // The engine reads its input while it streams: held until the segment ends.
+        readsUntil[pc] = unitFree.engine;
+        if (this.sp) this.linValues(i);
+      } else {
+        const unit = unitOf(i);
+        if (i.op === 'end') t = Math.max(t, lastFinish);
+        else t = Math.max(t, unitFree[unit]);
+        const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
+        let c = skipped ? 0 : unitCycles(i, p, this.u, pos);
+        if (i.op === 'attn' && !this.kvOnChip) {
+          // K and V rows of positions 0..pos stream from DRAM (each K/V head's rows once per query head).
+          const bits = 2 * (pos + 1) * p.attention.headDim * p.attention.heads * (p.kvFormat === 'fp32' ? 32 : 16);
+          const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
+          if (dram > c) {
+            kvStall += dram - c;
+            c = dram;
+          }
+        }
+        if (i.op === 'head' && !skipped && !this.weightsOnChip) {
+          // The head table streams from DRAM with the weights.
+          const dram = Math.ceil((p.vocab * p.hidden * p.embeddingBits) / this.dramBitsPerCycle) + this.dramLatency;
+          if (dram > c) {
+            headStall += dram - c;
+            c = dram;
+          }
+        }
+        finish = t + c;
+        busy = c;
+        unitFree[unit] = finish;
+        this.busy[unit] += c;
+        readsUntil[pc] = finish;
+        if (i.op === 'attn') this.attentionActions(pos);
+        if (this.sp && !skipped) {
+          const r = this.opValues(i, token, pos);
+          if (r !== null) argmaxOut = r;
+        }
+      }
+      if (!(!wantLogits && (i.op === 'head' || i.op === 'argmax'))) for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c;
+      finishAt[pc] = finish;
+      trace.push({ pc, issue: t, finish, busy });
+      prevIssue = t;
+      if (finish > lastFinish) lastFinish = finish;
+    }
+    let logits: Float32Array | null = null;
+    if (this.sp && wantLogits) {
+      const lb = p.buffers.find((b) => b.name === 'logits')!;
+      logits = this.sp.slice(lb.base, lb.base + lb.words);
+    }
+    this.position++;
+    return { position: pos, cycles: lastFinish, argmax: argmaxOut, logits, trace, dramStall, kvDramStall: kvStall, headDramStall: headStall, engineIssueCycles: engineIssue };
+  }
+
+  private linValues(i: Extract<Instr, { op: 'lin' }>): void {
+    const bl = this.bls![i.layer]!;
+    const src = this.range(i.src);
+    const dst = this.range(i.dst);
+    const y = new Float32Array(bl.outFeatures);
+    this.values!.run(bl, this.sp!.subarray(src.lo, src.lo + bl.inFeatures), y);
+    this.sp!.set(y, dst.lo);
+  }
+
+  /** Primitive operations of an instruction that do not depend on the position (energy). */
+  private staticActions(i: Instr, act: (component: string, action: string, bits: number, count: number) => void): void {
+    const p = this.program;
+    const kvBits = p.kvFormat === 'fp32' ? 32 : 16;
+    switch (i.op) {
+      case 'embed':
+        if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.hidden);
+        else act('dram', 'read_head', 1, p.hidden * p.embeddingBits);
+        break;
+      case 'vmul':
+        act('vector', 'fp32_mul', 32, i.n);
+        break;
+      case 'vadd':
+      case 'vsubs':
+        act('vector', 'fp32_add', 32, i.n);
+        break;
+      case 'vsumsq':
+        act('vector', 'fp32_mul', 32, i.n);
+        act('vector', 'fp32_add', 32, i.n + 3);
+        break;
+      case 'vmean':
+        act('vector', 'fp32_add', 32, i.n + 3);
+        act('sfu', 'fp32_div', 32, 1);
+        break;
+      case 'rsqrt':
+        act('sfu', 'fp32_div', 32, 2);
+        act('sfu', 'fp32_sqrt', 32, 1);
+        act('vector', 'fp32_add', 32, 1);
+        break;
+      case 'rope':
+        act('vector', 'fp32_mul', 32, 2 * i.heads * i.headDim);
+        act('vector', 'fp32_add', 32, i.heads * i.headDim);
+        act('rope_table', 'read', 32, i.headDim);
+        break;
+      case 'kvw':
+        act(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'write', kvBits, 2 * p.kvRowWords);
+        break;
+      case 'act':
+        act('vector', 'fp32_mul', 32, 2 * i.n);
+        if (i.kind !== 'relu2-gated') {
+          act('sfu', 'fp32_exp', 32, i.n);
+          act('sfu', 'fp32_div', 32, i.n);
+        }
+        break;
+      case 'head':
+        act('head', 'fp32_mac', 32, p.vocab * p.hidden);
+        // The tied embedding/head table: on chip with the weights, else streamed from DRAM.
+        if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.vocab * p.hidden);
+        else act('dram', 'read_head', 1, p.vocab * p.hidden * p.embeddingBits);
+        break;
+      case 'argmax':
+        act('head', 'compare', 32, p.vocab);
+        break;
+      case 'attn':
+      case 'lin':
+      case 'end':
+        break;
+      default:
+        assertNever(i, 'instruction');
+    }
+  }
+
+  /** Attention's actions at position `pos` (it reads positions 0..pos). */
+  private attentionActions(pos: number): void {
+    const p = this.program;
+    const { heads, headDim: hd } = p.attention;
+    const kvBits = p.kvFormat === 'fp32' ? 32 : 16;
+    const len = pos + 1;
+    this.bump(this.actionId('attention', 'fp32_mac', 32), 2 * heads * len * hd);
+    // Query heads are processed one after another, each reading its K/V head's rows.
+    this.bump(this.actionId(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'read', kvBits), 2 * len * hd * heads);
+    this.bump(this.actionId('sfu', 'fp32_exp', 32), heads * len);
+    this.bump(this.actionId('sfu', 'fp32_div', 32), heads);
+    this.bump(this.actionId('vector', 'fp32_add', 32), heads * len);
+  }
+
+  /** The values of a non-engine instruction (returns the argmax for `argmax`). */
+  private opValues(i: Instr, token: number, pos: number): number | null {
+    const sp = this.sp!;
+    const par = this.par!;
+    const p = this.program;
+    const R = (id: number): number => p.buffers[id]!.base;
+    const P = (id: number): number => p.params[id]!.base;
+    switch (i.op) {
+      case 'embed': {
+        const m = this.model!;
+        const w = getF32(m.tensors, m.ir.embedding.weight);
+        sp.set(w.subarray(token * p.hidden, (token + 1) * p.hidden), R(i.dst));
+        return null;
+      }
+      case 'vmul': {
+        const d = R(i.dst);
+        const a = R(i.a);
+        const src = i.bParam ? par : sp;
+        const b = i.bParam ? P(i.b) : R(i.b);
+        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! * src[i.bcast ? b : b + k]!);
+        return null;
+      }
+      case 'vadd': {
+        const d = R(i.dst);
+        const a = R(i.a);
+        const src = i.bParam ? par : sp;
+        const b = i.bParam ? P(i.b) : R(i.b);
+        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! + src[b + k]!);
+        return null;
+      }
+      case 'vsumsq': {
+        const a = R(i.a);
+        sp[R(i.dst)] = sumF32(i.n, (k) => f(sp[a + k]! * sp[a + k]!));
+        return null;
+      }
+      case 'vmean': {
+        const a = R(i.a);
+        sp[R(i.dst)] = f(sumF32(i.n, (k) => sp[a + k]!) / i.n);
+        return null;
+      }
+      case 'vsubs': {
+        const d = R(i.dst);
+        const a = R(i.a);
+        const s = sp[R(i.s)]!;
+        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! - s);
+        return null;
+      }
+      case 'rsqrt':
+        sp[R(i.dst)] = f(1 / f(Math.sqrt(f(f(sp[R(i.a)]! / i.n) + i.eps))));
+        return null;
+      case 'rope': {
+        const half = i.headDim / 2;
+        const cos = new Float32Array(half);
+        const sin = new Float32Array(half);
+        ropeRow(this.invFreq!, pos, cos, sin);
+        ropeHw(sp, R(i.buf), i.heads, i.headDim, cos, sin);
+        return null;
+      }
+      case 'kvw': {
+        const row = p.kvRowWords;
+        const k = R(i.k);
+        const v = R(i.v);
+        for (let j = 0; j < row; j++) {
+          this.kvK[i.layer]![pos * row + j] = kvStore(p.kvFormat, sp[k + j]!);
+          this.kvV[i.layer]![pos * row + j] = kvStore(p.kvFormat, sp[v + j]!);
+        }
+        return null;
+      }
+      case 'attn': {
+        const { heads, kvHeads, headDim: hd } = p.attention;
+        const group = heads / kvHeads;
+        const scores = new Float32Array(pos + 1);
+        const scale = attentionScale(hd);
+        for (let hh = 0; hh < heads; hh++) {
+          const kvh = Math.floor(hh / group);
+          attendHw(sp, R(i.q) + hh * hd, this.kvK[i.layer]!, this.kvV[i.layer]!, p.kvRowWords, kvh * hd, pos + 1, hd, scale, scores, sp, R(i.dst) + hh * hd);
+        }
+        return null;
+      }
+      case 'act': {
+        const n = i.n;
+        const gate = i.gate >= 0 ? sp.slice(R(i.gate), R(i.gate) + n) : null;
+        const up = sp.slice(R(i.up), R(i.up) + n);
+        const out = ffnActHw(i.kind, gate, up, new Float32Array(n));
+        sp.set(out, R(i.dst));
+        return null;
+      }
+      case 'head': {
+        const m = this.model!;
+        const w = getF32(m.tensors, m.ir.head.weight);
+        const x = sp.slice(R(i.src), R(i.src) + p.hidden);
+        const d = R(i.dst);
+        for (let v = 0; v < p.vocab; v++) sp[d + v] = dotF32(x, 0, w, v * p.hidden, p.hidden);
+        return null;
+      }
+      case 'argmax':
+        return argmax(sp.subarray(R(i.src), R(i.src) + i.n));
+      case 'lin':
+      case 'end':
+        return null;
+      default:
+        return assertNever(i, 'instruction');
+    }
+  }
+}
