@@ -3,7 +3,9 @@
  *  1. one 2B4T-shaped decode token (30 layers, random weights not needed) in timing mode;
  *  2. simulated cycles per second on the same generated design: Verilator (the RTL, through the
  *     C++ harness), the cycle-level engine model stepping every cycle, and the model-level
- *     simulator (exact engine segments, memoized) over a multi-token run.
+ *     simulator (exact engine segments, memoized) over a multi-token run;
+ *  3. the accelerator program on the machine with values (every unit computing in the hw
+ *     numerics) against the hw reference on the same tokens: tokens per second and their ratio.
  * usage: node dist/bench/sim.js
  */
 import * as fs from 'node:fs';
@@ -13,7 +15,9 @@ import { generateRtl } from '../src/codegen/verilog.js';
 import { ARCH_PRESETS } from '../src/ir/arch.js';
 import { loadModel } from '../src/ir/load.js';
 import { MODEL_PRESETS, shapeOfModel } from '../src/ir/presets.js';
-import { simulateModel } from '../src/sim/model.js';
+import { createMachine, simulateModel } from '../src/sim/model.js';
+import { createKvCache, forward } from '../src/ref/model.js';
+import { packageRoot } from '../src/util/paths.js';
 import { runStream } from '../src/sim/stream.js';
 import { syntheticModelDir } from '../src/util/paths.js';
 import { writeVectorsForPlan } from '../src/verify/vectors.js';
@@ -58,4 +62,32 @@ export function benchSim(): void {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) benchSim();
+/** Machine with values vs the hw reference, tokens per second on one 256-token sequence. */
+export function benchMachine(): void {
+  for (const [name, dir, archName] of [['synthetic-tiny', syntheticModelDir(), 'tiny'], ['bitnet-b158', path.join(packageRoot(), 'models', 'bitnet-b158'), 'tiny']] as const) {
+    const model = loadModel(dir);
+    const N = 256;
+    const toks = Array.from({ length: N }, (_, i) => (i * 37 + 11) % Math.min(256, model.ir.embedding.vocabSize));
+    const runMachine = (): void => {
+      const m = createMachine(model.ir, ARCH_PRESETS[archName]!, 100, model);
+      for (const t of toks) m.token(t);
+    };
+    const runRefDecode = (): void => {
+      const cache = createKvCache(model, N);
+      for (const t of toks) forward(model, [t], cache, { numerics: 'hw', logits: 'last' });
+    };
+    runMachine(); // warm-up (JIT)
+    runRefDecode();
+    const mach = time(runMachine);
+    const dec = time(runRefDecode);
+    const seq = time(() => forward(model, toks, createKvCache(model, N), { numerics: 'hw', logits: 'all' }));
+    console.log(
+      `${name.padEnd(15)} machine with values ${(N / mach.s).toFixed(0)} tokens/s | hw reference, one token at a time ${(N / dec.s).toFixed(0)} tokens/s (machine ${(dec.s / mach.s).toFixed(2)}x) | hw reference, whole sequence ${(N / seq.s).toFixed(0)} tokens/s (machine ${(seq.s / mach.s).toFixed(2)}x) (goal >= 1000 tokens/s)`,
+    );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchSim();
+  benchMachine();
+}

@@ -1,8 +1,9 @@
 /**
  * The main job, as a readable list of named steps over the default (or a given) model:
- * checkpoint -> IR -> validation -> reference (float, hw) -> kernel cross-check -> generation.
- * then RTL generation -> bit-exact verification -> simulation (cycle-checked against the RTL)
- * -> energy and report.
+ * checkpoint -> IR -> validation -> reference (float, hw) -> kernel cross-check -> generation,
+ * then the accelerator program (compiled, executed by the simulator, checked against the hw
+ * reference) -> RTL generation -> bit-exact verification -> simulation (cycle-checked against the
+ * RTL) -> energy and report.
  * Each step is a pure-ish function of the context; the runner times it and collects its summary.
  */
 import { summarizeModel, type ModelSummary } from './ir/dump.js';
@@ -28,6 +29,10 @@ import { activityEnergy } from './energy/activity.js';
 import { paperEnergy } from './energy/paper.js';
 import { renderReport } from './report/index.js';
 import { writeFileAtomic } from './util/fsout.js';
+import * as fs from 'node:fs';
+import { compileProgram } from './ir/compile.js';
+import { encodeProgram, listing, programManifest } from './ir/program-image.js';
+import { generateTokens, runTokens } from './backend.js';
 
 export interface PipelineContext {
   readonly modelPath: string;
@@ -64,6 +69,30 @@ function need<T>(v: T | undefined, what: string): T {
 }
 
 const STEPS_HW: readonly Step[] = [
+  {
+    name: 'accelerator-program',
+    run: (ctx) => {
+      // The whole-model program for the architecture, and the machine executing it with values:
+      // its logits must equal the hw reference's bit for bit, its generation token for token.
+      const model = need(ctx.model, 'model');
+      const arch = loadArch(ctx.archName);
+      const program = compileProgram(model.ir, arch);
+      const dir = path.join(ctx.outDir, 'program');
+      fs.mkdirSync(dir, { recursive: true });
+      writeFileAtomic(path.join(dir, 'program.bin'), encodeProgram(program));
+      writeFileAtomic(path.join(dir, 'program.json'), JSON.stringify(programManifest(program), null, 2) + '\n');
+      writeFileAtomic(path.join(dir, 'program.lst'), listing(program));
+      const sim = runTokens(model, ctx.tokens, { kind: 'sim', arch });
+      const hw = need(ctx.hw, 'hw run');
+      let differing = 0;
+      for (let i = 0; i < hw.logits.length; i++) if (!Object.is(hw.logits[i], sim.logits[i])) differing++;
+      const gSim = generateTokens(model, ctx.tokens, ctx.maxNew, { kind: 'sim', arch }, false);
+      const gHw = generateGreedy(model, ctx.tokens, ctx.maxNew, { numerics: 'hw' });
+      if (differing) ctx.failures.push(`accelerator-program: ${differing} logits differ between the simulated accelerator and the hw reference`);
+      if (gSim.tokens.join() !== gHw.join()) ctx.failures.push('accelerator-program: the simulated accelerator generates different tokens from the hw reference');
+      return { out: dir, instructions: program.instructions.length, scratchpadWords: program.scratchpadWords, kvCacheWords: program.kvWords, logitsDifferingFromHwReference: differing, generatedEqualHwReference: gSim.tokens.join() === gHw.join(), cycles: (sim.cycles ?? 0) + (gSim.cycles ?? 0) };
+    },
+  },
   {
     name: 'rtl-generate',
     run: (ctx) => {
