@@ -67,12 +67,24 @@ class SimSession implements Session {
       if (!Number.isInteger(tok) || tok < 0 || tok >= V) fail('RUN003', `tokens[${i}]`, `token id ${tok} is outside the vocabulary`, 'use integer ids in range', `0 <= id < ${V}`);
     });
     const out = new Float32Array((logits === 'all' ? tokens.length : 1) * V);
-    tokens.forEach((tok, i) => {
-      const r = this.machine.token(tok, { logits: logits === 'all' || i === tokens.length - 1 });
+    if (logits === 'all') {
+      // Every position's logits: one token per run (the head takes a run's last row).
+      tokens.forEach((tok, i) => {
+        const r = this.machine.token(tok);
+        this.cycles += r.cycles;
+        out.set(r.logits!, i * V);
+      });
+      return out;
+    }
+    // The last position's logits only: the tokens in row blocks, as a prompt is processed.
+    const R = this.machine.program.rows;
+    for (let t = 0; t < tokens.length; t += R) {
+      const block = tokens.slice(t, t + R);
+      const last = t + block.length === tokens.length;
+      const r = this.machine.run(block, { logits: last });
       this.cycles += r.cycles;
-      if (logits === 'all') out.set(r.logits!, i * V);
-      else if (i === tokens.length - 1) out.set(r.logits!);
-    });
+      if (last) out.set(r.logits!);
+    }
     return out;
   }
 }

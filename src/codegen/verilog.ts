@@ -72,8 +72,11 @@ function template(name: string): Handlebars.TemplateDelegate {
 export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDesign {
   const plan = planEngine(model, arch, layer);
   const weights = weightImage(model, plan);
-  // The hash covers everything the output depends on: plan, weights and the templates themselves.
-  const h = createHash('sha256').update(canonicalJson({ plan, generator: GENERATOR_VERSION })).update(weights);
+  // The hash covers everything the output depends on: plan, weights and the templates themselves;
+  // not the architecture's memory-system and whole-model unit blocks, which the engine RTL does
+  // not depend on (so the implementation cache survives a change to them).
+  const { system: _system, machine: _machine, ...engineArch } = plan.arch;
+  const h = createHash('sha256').update(canonicalJson({ plan: { ...plan, arch: engineArch }, generator: GENERATOR_VERSION })).update(weights);
   for (const t of TEMPLATES) h.update(templateSource(t));
   const configHash = h.digest('hex').slice(0, 16);
   const view = buildView(plan, { modelName: model.ir.name, configHash, version: GENERATOR_VERSION });
@@ -107,7 +110,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
     configHash,
     top: view.top,
     sources,
-    arch,
+    arch: engineArch,
     ports: [
       { name: 'clk', dir: 'input', width: 1, description: 'clock (rising edge)' },
       { name: 'rst', dir: 'input', width: 1, description: 'synchronous reset, active high' },

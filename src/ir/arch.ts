@@ -52,6 +52,8 @@ export interface MachineSpec {
   readonly kvFormat: 'fp32' | 'bf16' | 'fp16';
   /** Largest scratchpad the compiler may allocate. */
   readonly scratchpadWords: number;
+  /** Most prompt tokens one program run processes (the row block; decoding runs one token). */
+  readonly prefillRows: number;
 }
 
 export const DEFAULT_MACHINE: MachineSpec = {
@@ -67,6 +69,7 @@ export const DEFAULT_MACHINE: MachineSpec = {
   context: null,
   kvFormat: 'fp32',
   scratchpadWords: 1 << 20,
+  prefillRows: 16,
 };
 
 export function machineOf(arch: ArchSpec): MachineSpec {
@@ -142,6 +145,7 @@ export const ArchSchema = z
         context: z.number().int().min(1).max(1 << 20).nullable(),
         kvFormat: z.enum(['fp32', 'bf16', 'fp16']),
         scratchpadWords: z.number().int().min(16).max(1 << 26),
+        prefillRows: z.number().int().min(1).max(1024),
       })
       .partial()
       .strict()
@@ -152,10 +156,10 @@ export const ArchSchema = z
 export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
   tiny: { kind: 'arch', name: 'tiny', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
   'tiny-binary': { kind: 'arch', name: 'tiny-binary', lanes: 4, simd: 8, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
-  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
+  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
   'tiny-base3': { kind: 'arch', name: 'tiny-base3', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
-  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
-  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 8, headLanes: 64 } },
+  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
+  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
 };
 
 /** A preset name or a JSON file path. */

@@ -6,7 +6,8 @@
  * architecture. Guarantees: one token's complete forward pass (embedding, every layer, the final
  * norm, the head, argmax) in the numerics of src/numerics/model.ts, every norm decomposed into the
  * vector operations whose fixed order the numerics define; chained BitLinears (q, k, v; gate, up)
- * marked so the engine streams them back to back; scratchpad buffers placed by a linear scan over
+ * marked so the engine streams them back to back; every buffer sized for the row block
+ * (machine.prefillRows tokens; the logits one row); scratchpad buffers placed by a linear scan over
  * their live ranges (no two live buffers overlap); parameters and the KV cache laid out; a coded
  * error when the architecture cannot hold the program.
  */
@@ -19,7 +20,8 @@ import { fail } from '../util/diagnostics.js';
 
 interface VirtualBuffer {
   readonly name: string;
-  readonly words: number;
+  readonly rowWords: number;
+  readonly rows: number;
 }
 
 class Builder {
@@ -30,11 +32,15 @@ class Builder {
   readonly layerOf: number[] = [];
   layer = -1;
   private readonly engineIds: Map<string, number>;
-  constructor(readonly ir: ModelIR) {
+  constructor(
+    readonly ir: ModelIR,
+    private readonly rows: number,
+  ) {
     this.engineIds = new Map(allBitLinears(ir).map((b, i) => [b.name, i]));
   }
-  buf(name: string, words: number): number {
-    this.vbufs.push({ name, words });
+  /** A buffer of one row per token of the block (`single`: one row, the logits). */
+  buf(name: string, rowWords: number, single = false): number {
+    this.vbufs.push({ name, rowWords, rows: single ? 1 : this.rows });
     return this.vbufs.length - 1;
   }
   param(name: string, words: number, source: ParamAlloc['source']): number {
@@ -102,7 +108,7 @@ function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinne
     // Free buffers whose last use is before this one's first (an instruction may read and write
     // different buffers; a buffer is reused only by a later instruction).
     for (let j = live.length - 1; j >= 0; j--) if (last[live[j]!.id]! < first[id]!) live.splice(j, 1);
-    const words = vbufs[id]!.words;
+    const words = vbufs[id]!.rowWords * vbufs[id]!.rows;
     // First fit in address order.
     const taken = [...live].sort((a, b) => a.base - b.base);
     let base = 0;
@@ -114,12 +120,12 @@ function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinne
     live.push({ id, base, words });
     top = Math.max(top, base + words);
   }
-  return { buffers: vbufs.map((v, id) => ({ kind: 'buffer', id, name: v.name, words: v.words, base: bases[id]! })), words: top };
+  return { buffers: vbufs.map((v, id) => ({ kind: 'buffer', id, name: v.name, rowWords: v.rowWords, rows: v.rows, words: v.rowWords * v.rows, base: bases[id]! })), words: top };
 }
 
 export function compileProgram(ir: ModelIR, arch: ArchSpec): Program {
   const m = machineOf(arch);
-  const B = new Builder(ir);
+  const B = new Builder(ir, m.prefillRows);
   const h = ir.hidden;
   const a0 = ir.layers[0]!.attention;
   const context = Math.min(m.context ?? ir.maxPositions, ir.maxPositions);
@@ -158,7 +164,7 @@ export function compileProgram(ir: ModelIR, arch: ArchSpec): Program {
   }
   B.layer = -1;
   const xf = B.norm(ir.finalNorm, 'final_norm', x);
-  const logits = B.buf('logits', ir.embedding.vocabSize);
+  const logits = B.buf('logits', ir.embedding.vocabSize, true);
   B.emit({ op: 'head', src: xf, dst: logits });
   B.emit({ op: 'argmax', src: logits, n: ir.embedding.vocabSize });
   B.emit({ op: 'end' });
@@ -176,6 +182,7 @@ export function compileProgram(ir: ModelIR, arch: ArchSpec): Program {
     hidden: h,
     vocab: ir.embedding.vocabSize,
     context,
+    rows: m.prefillRows,
     attention: { heads: a0.heads, kvHeads: a0.kvHeads, headDim: a0.headDim, ropeTheta: a0.rope ? a0.rope.theta : null },
     kvFormat: m.kvFormat,
     embeddingBits: ir.embedding.weight.dtype === 'f32' ? 32 : 16,

@@ -136,7 +136,7 @@ export function listing(p: Program): string {
   const lines = [
     `; bitnet-hw accelerator program v${p.version}: model ${p.model} on ${p.arch}`,
     `; hidden ${p.hidden}, vocab ${p.vocab}, context ${p.context}, ${p.attention.heads} heads (${p.attention.kvHeads} KV) of ${p.attention.headDim}, KV ${p.kvFormat}`,
-    `; scratchpad ${p.scratchpadWords} words, parameters ${p.paramWords} words, KV cache ${p.kvWords} words, ${p.instructions.length} instructions`,
+    `; row block ${p.rows} tokens, scratchpad ${p.scratchpadWords} words, parameters ${p.paramWords} words, KV cache ${p.kvWords} words, ${p.instructions.length} instructions`,
   ];
   p.instructions.forEach((ins, pc) => lines.push(`${String(pc).padStart(4, '0')}  ${ins.op.padEnd(7)} ${operands(p, ins)}  ; ${unitOf(ins)}`));
   return lines.join('\n') + '\n';
@@ -154,7 +154,8 @@ export function programManifest(p: Program): Record<string, unknown> {
     paramWords: p.paramWords,
     kv: { words: p.kvWords, rowWords: p.kvRowWords, context: p.context, format: p.kvFormat },
     attention: p.attention,
-    buffers: p.buffers.map((b) => ({ name: b.name, base: b.base, words: b.words })),
+    rows: p.rows,
+    buffers: p.buffers.map((b) => ({ name: b.name, base: b.base, rowWords: b.rowWords, rows: b.rows })),
     params: p.params.map((x) => ({ name: x.name, base: x.base, words: x.words, source: x.source })),
     engineLayers: p.engineLayers,
   };

@@ -12,6 +12,13 @@
  * and its position are machine registers, and so is the logits flag: when the host clears it (a
  * prompt token whose logits nobody reads) `head` and `argmax` retire without running.
  *
+ * Row blocks. A run processes `rows` tokens at once (1 <= rows <= the program's `rows`, a machine
+ * register the host sets): the prompt in blocks, decoding one token per run. Every buffer but the
+ * logits holds one row per token (row r at base + r * rowWords); every instruction except `head`
+ * and `argmax` does its work for each row (row r at position pos + r: `rope`, `kvw`, and `attn`,
+ * which reads positions 0..pos + r, causal within the block); `lin` streams all rows through each
+ * BitLinear in turn, so a weight is read once per block; `head` and `argmax` take the last row.
+ *
  * Instruction set (every value rule is in src/numerics; every timing rule in units.ts):
  *   embed  dst                       hidden-size row of the embedding for the token register
  *   lin    layer, src, dst, chain    one BitLinear on the engine; `chain`: streams right after the
@@ -33,11 +40,13 @@
 import type { FfnActivation } from './types.js';
 import { assertNever } from '../util/diagnostics.js';
 
-/** A scratchpad buffer: `words` fp32 words at `base`. */
+/** A scratchpad buffer: `rows` rows of `rowWords` fp32 words (`words` in all) at `base`. */
 export interface BufferAlloc {
   readonly kind: 'buffer';
   readonly id: number;
   readonly name: string;
+  readonly rowWords: number;
+  readonly rows: number;
   readonly words: number;
   readonly base: number;
 }
@@ -98,6 +107,8 @@ export interface Program {
   readonly vocab: number;
   /** Positions the KV cache holds (the architecture's context length). */
   readonly context: number;
+  /** Most tokens one run processes (the row block; buffers are sized for it). */
+  readonly rows: number;
   readonly attention: AttentionGeom;
   readonly kvFormat: 'fp32' | 'bf16' | 'fp16';
   /** Bits per stored embedding/head element (the model's stored precision, read as is). */

@@ -73,54 +73,63 @@ export function unitOf(i: Instr): UnitName {
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 
 /**
- * Cycles an instruction occupies its unit (engine instructions: from the engine's own timing,
- * not here). `pos` is the token's position (attention reads positions 0..pos).
+ * Cycles an instruction occupies its unit for a run of `rows` tokens at positions pos..pos+rows-1
+ * (engine instructions: from the engine's own timing, not here). Element-wise work streams every
+ * row through the lanes; one reduction per row, `lanes` of them side by side; the special
+ * functions one operation at a time; attention row r reads positions 0..pos + r; the head and
+ * argmax take the last row only.
  */
-export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number): number {
+export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows = 1): number {
   const V = u.vector;
   const La = V.addLatency;
   const Lm = V.mulLatency;
   const reduce = (n: number): number => n + 3 * La; // one element per cycle, then (p0+p1)+(p2+p3)
+  const reductions = (n: number): number => cdiv(rows, V.lanes) * reduce(n);
   switch (i.op) {
     case 'embed':
-      return cdiv(p.hidden, V.lanes) + 2;
+      return cdiv(rows * p.hidden, V.lanes) + 2;
     case 'vmul':
-      return cdiv(i.n, V.lanes) + Lm + 1;
+      return cdiv(rows * i.n, V.lanes) + Lm + 1;
     case 'vadd':
     case 'vsubs':
-      return cdiv(i.n, V.lanes) + La + 1;
+      return cdiv(rows * i.n, V.lanes) + La + 1;
     case 'vsumsq':
-      return reduce(i.n) + Lm + 1;
+      return reductions(i.n) + Lm + 1;
     case 'vmean':
-      return reduce(i.n) + 1 + u.sfu.divCycles;
+      return reductions(i.n) + 1 + rows * u.sfu.divCycles;
     case 'rsqrt':
-      return 2 * u.sfu.divCycles + La + u.sfu.sqrtCycles;
+      return rows * (2 * u.sfu.divCycles + La + u.sfu.sqrtCycles);
     case 'rope':
-      return 4 * cdiv((i.heads * i.headDim) / 2, V.lanes) + Lm + La + 1;
+      return 4 * cdiv((rows * i.heads * i.headDim) / 2, V.lanes) + Lm + La + 1;
     case 'kvw':
-      return cdiv(2 * p.kvRowWords, u.kv.wordsPerCycle) + 1;
+      return cdiv(rows * 2 * p.kvRowWords, u.kv.wordsPerCycle) + 1;
     case 'attn': {
       const { heads, headDim: hd } = p.attention;
-      const len = pos + 1;
       const A = u.attention.lanes;
-      const perHead =
-        cdiv(len, A) * (hd + Lm + 3 * La) + Lm + // scores, then the scale
-        len + // max
-        len + u.sfu.expLatency + // exp
-        reduce(len) + // denominator
-        u.sfu.divCycles + // 1 / den
-        cdiv(hd, A) * (len + Lm + 3 * La) + Lm; // value sums, then the scale
-      return heads * perHead;
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        const len = pos + r + 1;
+        const perHead =
+          cdiv(len, A) * (hd + Lm + 3 * La) + Lm + // scores, then the scale
+          len + // max
+          len + u.sfu.expLatency + // exp
+          reduce(len) + // denominator
+          u.sfu.divCycles + // 1 / den
+          cdiv(hd, A) * (len + Lm + 3 * La) + Lm; // value sums, then the scale
+        total += heads * perHead;
+      }
+      return total;
     }
     case 'act': {
-      const passes = cdiv(i.n, V.lanes);
+      const passes = cdiv(rows * i.n, V.lanes);
+      const n = rows * i.n;
       switch (i.kind) {
         case 'relu2-gated':
           return 2 * passes + 2 * Lm + 1;
         case 'swiglu':
-          return i.n * u.sfu.divCycles + u.sfu.expLatency + 2 * passes + 2 * Lm + La + 1;
+          return n * u.sfu.divCycles + u.sfu.expLatency + 2 * passes + 2 * Lm + La + 1;
         case 'gelu':
-          return i.n * (2 * u.sfu.divCycles) + u.sfu.expLatency + 8 * passes + 6 * Lm + 6 * La + 1;
+          return n * (2 * u.sfu.divCycles) + u.sfu.expLatency + 8 * passes + 6 * Lm + 6 * La + 1;
         default:
           return assertNever(i.kind, 'activation');
       }
@@ -136,4 +145,9 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number): num
     default:
       return assertNever(i, 'instruction');
   }
+}
+
+/** Whether an instruction's work (and its actions) repeats for every row of the block. */
+export function perRow(i: Instr): boolean {
+  return i.op !== 'head' && i.op !== 'argmax' && i.op !== 'end';
 }

@@ -17,6 +17,8 @@ export interface SegmentTiming {
   readonly actions: readonly ActionCount[];
   /** Last output beat of each streamed token, in stream order (short segments only). */
   readonly ends: readonly number[];
+  /** Last output beat of each shape's last token: when that BitLinear's block is complete. */
+  readonly layerEnds: readonly number[];
 }
 
 /**
@@ -42,7 +44,8 @@ export class EngineTimer {
       const a = this.simulate(shapes, 5);
       const b = this.simulate(shapes, 6);
       const c = this.simulate(shapes, 4);
-      if (b.cycles - a.cycles === a.cycles - c.cycles) {
+      const linear = shapes.every((_, j) => b.layerEnds[j]! - a.layerEnds[j]! === a.layerEnds[j]! - c.layerEnds[j]!);
+      if (linear && b.cycles - a.cycles === a.cycles - c.cycles) {
         const period = b.cycles - a.cycles;
         const scale = (x: number, y: number): number => x + (x - y) * (tokens - 6);
         r = {
@@ -54,6 +57,7 @@ export class EngineTimer {
             return { ...x, count: x.count + (x.count - (y?.count ?? 0)) * (tokens - 6) };
           }),
           ends: [],
+          layerEnds: b.layerEnds.map((e, j) => e + (e - a.layerEnds[j]!) * (tokens - 6)),
         };
       } else r = this.simulate(shapes, tokens);
     }
@@ -72,6 +76,7 @@ export class EngineTimer {
       weightBits: (wmem?.count ?? 0) * (wmem?.bits ?? 0),
       actions: res.actions,
       ends: res.tokens.map((t) => t[2]),
+      layerEnds: shapes.map((_, j) => res.tokens[(j + 1) * tokens - 1]![2]),
     };
   }
 }

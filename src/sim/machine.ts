@@ -1,6 +1,7 @@
 /**
- * The whole-model accelerator simulator: executes a program (src/ir/program.ts) one token at a
- * time, instruction by instruction, with the sequencer's issue rule and every unit's timing
+ * The whole-model accelerator simulator: executes a program (src/ir/program.ts) one run at a
+ * time (one decoded token, or a block of prompt tokens), instruction by instruction, with the
+ * sequencer's issue rule and every unit's timing
  * contract (src/ir/units.ts), the BitLinear engine's exact cycle-level timing (engine-timer.ts),
  * and, in functional mode, every value computed by a unit model of its own in the hw numerics
  * (src/numerics): scratchpad, parameter memory, KV cache and embedding memory are real arrays.
@@ -18,10 +19,10 @@
 import type { ArchSpec } from '../ir/arch.js';
 import { systemOf } from '../ir/arch.js';
 import { packingOf, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
-import { reads, writes, type Instr, type Program } from '../ir/program.js';
+import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir/program.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
-import { cycles as unitCycles, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
+import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
 import { argmax } from '../ref/model.js';
@@ -142,9 +143,9 @@ export class Machine {
     /** Engine instructions: the first instruction of their segment and their index in it. */
     readonly segHead: Int32Array;
     readonly segIndex: Int32Array;
-    /** Per segment head: the engine timing, its length with DRAM, and its action tally. */
-    readonly seg: Map<number, { readonly ends: readonly number[]; readonly length: number; readonly dramStall: number; readonly issue: number; readonly tally: readonly [number, number][] }>;
-    /** Per instruction: the actions that do not depend on the position. */
+    /** Per segment head: its BitLinears' engine layer ids. */
+    readonly segLayers: Map<number, readonly number[]>;
+    /** Per instruction and row: the actions that do not depend on the position. */
     readonly tally: readonly (readonly [number, number])[][];
   } | null = null;
 
@@ -199,7 +200,7 @@ export class Machine {
     }
     const segHead = new Int32Array(n).fill(-1);
     const segIndex = new Int32Array(n).fill(-1);
-    const seg: NonNullable<Machine['plan']>['seg'] = new Map();
+    const segLayers = new Map<number, number[]>();
     for (let pc = 0; pc < n; pc++) {
       const i = ins[pc]!;
       if (i.op !== 'lin') continue;
@@ -207,27 +208,12 @@ export class Machine {
       if (i.chain && prev?.op === 'lin') {
         segHead[pc] = segHead[pc - 1]!;
         segIndex[pc] = segIndex[pc - 1]! + 1;
+        segLayers.get(segHead[pc]!)!.push(i.layer);
         continue;
       }
       segHead[pc] = pc;
       segIndex[pc] = 0;
-      const layers = [i.layer];
-      for (let j = pc + 1; j < n && ins[j]!.op === 'lin' && (ins[j] as Extract<Instr, { op: 'lin' }>).chain; j++) layers.push((ins[j] as Extract<Instr, { op: 'lin' }>).layer);
-      const shapes = layers.map((l) => this.shapes[l]!);
-      const s = this.timer.segment(shapes, 1);
-      let length = s.cycles;
-      let dramStall = 0;
-      const tally: [number, number][] = s.actions.map((a) => [this.actionId(a.component, a.action, a.bits), a.count]);
-      if (!this.weightsOnChip) {
-        const bits = shapes.reduce((a, x) => a + x.n * x.out, 0) * this.wordBitsPerWeight;
-        const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
-        if (dram > length) {
-          dramStall = dram - length;
-          length = dram;
-        }
-        tally.push([this.actionId('dram', 'read', 1), bits]);
-      }
-      seg.set(pc, { ends: s.ends.map((e) => (e + 1) * (length / s.cycles)), length, dramStall, issue: s.issueCycles, tally });
+      segLayers.set(pc, [i.layer]);
     }
     const tally = ins.map((i, pc) => {
       const t: [number, number][] = [];
@@ -235,24 +221,62 @@ export class Machine {
         if (count > 0) t.push([this.actionId(component, action, bits), count]);
       };
       this.staticActions(i, add);
-      // Scratchpad traffic: every operand buffer read once, every result buffer written once.
-      add('scratchpad', 'read', 32, rd[pc]!.reduce((a, r) => a + r.hi - r.lo, 0));
-      add('scratchpad', 'write', 32, wr[pc]!.reduce((a, r) => a + r.hi - r.lo, 0));
+      // Scratchpad traffic, per row: every operand row read once, every result row written once
+      // (head and argmax read the last row and write the one-row logits).
+      const rowWords = (ids: readonly number[]): number => ids.reduce((a, id) => a + p.buffers[id]!.rowWords, 0);
+      add('scratchpad', 'read', 32, rowWords(reads(i)));
+      add('scratchpad', 'write', 32, rowWords(writes(i)));
       return t;
     });
-    return { rd, wr, afterFinish, afterReads, segHead, segIndex, seg, tally };
+    return { rd, wr, afterFinish, afterReads, segHead, segIndex, segLayers, tally };
+  }
+
+  /** An engine segment for a block of `rows` tokens: its timing with DRAM, and its actions. */
+  private readonly segMemo = new Map<string, { readonly ends: readonly number[]; readonly length: number; readonly dramStall: number; readonly issue: number; readonly tally: readonly [number, number][] }>();
+  private segment(layers: readonly number[], rows: number): NonNullable<ReturnType<Machine['segMemo']['get']>> {
+    const key = `${layers.join(',')}@${rows}`;
+    const hit = this.segMemo.get(key);
+    if (hit) return hit;
+    const shapes = layers.map((l) => this.shapes[l]!);
+    const s = this.timer.segment(shapes, rows);
+    let length = s.cycles;
+    let dramStall = 0;
+    const tally: [number, number][] = s.actions.map((a) => [this.actionId(a.component, a.action, a.bits), a.count]);
+    if (!this.weightsOnChip) {
+      // The block's weights stream from DRAM once, however many rows it has.
+      const bits = shapes.reduce((a, x) => a + x.n * x.out, 0) * this.wordBitsPerWeight;
+      const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
+      if (dram > length) {
+        dramStall = dram - length;
+        length = dram;
+      }
+      tally.push([this.actionId('dram', 'read', 1), bits]);
+    }
+    const r = { ends: s.layerEnds.map((e) => (e + 1) * (length / s.cycles)), length, dramStall, issue: s.issueCycles, tally };
+    this.segMemo.set(key, r);
+    return r;
+  }
+
+  /** Run the program for one token at the current position (see `run`). */
+  token(token: number, opts: { logits?: boolean } = {}): TokenResult {
+    return this.run([token], opts);
   }
 
   /**
-   * Run the program for one token at the current position. `logits: false` (a prompt token whose
-   * logits nobody reads) clears the machine's logits flag: `head` and `argmax` retire at once.
+   * Run the program once for a block of tokens at positions pos..pos+rows-1 (1 <= rows <= the
+   * program's row block). `logits: false` (prompt tokens whose logits nobody reads) clears the
+   * machine's logits flag: `head` and `argmax` retire at once. The logits are the last row's.
    */
-  token(token: number, opts: { logits?: boolean } = {}): TokenResult {
+  run(tokens: readonly number[], opts: { logits?: boolean } = {}): TokenResult {
     const wantLogits = opts.logits ?? true;
     const p = this.program;
     const pos = this.position;
-    if (pos >= p.context) fail('SIM001', 'position', `position ${pos} is past the ${p.context}-position KV cache`, 'start a new sequence or use an architecture with a longer context');
-    if (this.model && (token < 0 || token >= p.vocab)) fail('RUN003', 'token', `token id ${token} is outside the vocabulary`, 'use ids below the vocabulary size', `0 <= id < ${p.vocab}`);
+    const rows = tokens.length;
+    if (rows < 1 || rows > p.rows) fail('SIM002', 'tokens', `a run takes 1 to ${p.rows} tokens, not ${rows}`, 'split the tokens into blocks of at most the program\'s row block (machine.prefillRows)', `1..${p.rows}`);
+    if (pos + rows > p.context) fail('SIM001', 'position', `positions up to ${pos + rows - 1} are past the ${p.context}-position KV cache`, 'start a new sequence or use an architecture with a longer context');
+    if (this.model) tokens.forEach((token) => {
+      if (!Number.isInteger(token) || token < 0 || token >= p.vocab) fail('RUN003', 'token', `token id ${token} is outside the vocabulary`, 'use ids below the vocabulary size', `0 <= id < ${p.vocab}`);
+    });
     this.plan ??= this.buildPlan();
     const plan = this.plan;
     const ins = p.instructions;
@@ -279,7 +303,7 @@ export class Machine {
       let busy = 0;
       if (i.op === 'lin') {
         const head = plan.segHead[pc]!;
-        const sg = plan.seg.get(head)!;
+        const sg = this.segment(plan.segLayers.get(head)!, rows);
         if (head === pc) {
           t = Math.max(t, unitFree.engine);
           segStart = t;
@@ -293,16 +317,18 @@ export class Machine {
         finish = Math.ceil(segStart + sg.ends[plan.segIndex[pc]!]!);
         // The engine reads its input while it streams: held until the segment ends.
         readsUntil[pc] = unitFree.engine;
-        if (this.sp) this.linValues(i);
+        if (this.sp) this.linValues(i, rows);
       } else {
         const unit = unitOf(i);
         if (i.op === 'end') t = Math.max(t, lastFinish);
         else t = Math.max(t, unitFree[unit]);
         const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
-        let c = skipped ? 0 : unitCycles(i, p, this.u, pos);
+        let c = skipped ? 0 : unitCycles(i, p, this.u, pos, rows);
         if (i.op === 'attn' && !this.kvOnChip) {
           // K and V rows of positions 0..pos stream from DRAM (each K/V head's rows once per query head).
-          const bits = 2 * (pos + 1) * p.attention.headDim * p.attention.heads * (p.kvFormat === 'fp32' ? 32 : 16);
+          let positions = 0;
+          for (let r = 0; r < rows; r++) positions += pos + r + 1;
+          const bits = 2 * positions * p.attention.headDim * p.attention.heads * (p.kvFormat === 'fp32' ? 32 : 16);
           const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
           if (dram > c) {
             kvStall += dram - c;
@@ -322,13 +348,16 @@ export class Machine {
         unitFree[unit] = finish;
         this.busy[unit] += c;
         readsUntil[pc] = finish;
-        if (i.op === 'attn') this.attentionActions(pos);
+        if (i.op === 'attn') for (let r = 0; r < rows; r++) this.attentionActions(pos + r);
         if (this.sp && !skipped) {
-          const r = this.opValues(i, token, pos);
+          const r = this.opValues(i, tokens, pos);
           if (r !== null) argmaxOut = r;
         }
       }
-      if (!(!wantLogits && (i.op === 'head' || i.op === 'argmax'))) for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c;
+      if (!(!wantLogits && (i.op === 'head' || i.op === 'argmax'))) {
+        const times = perRow(i) ? rows : 1;
+        for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c * times;
+      }
       finishAt[pc] = finish;
       trace.push({ pc, issue: t, finish, busy });
       prevIssue = t;
@@ -339,17 +368,20 @@ export class Machine {
       const lb = p.buffers.find((b) => b.name === 'logits')!;
       logits = this.sp.slice(lb.base, lb.base + lb.words);
     }
-    this.position++;
+    this.position += rows;
     return { position: pos, cycles: lastFinish, argmax: argmaxOut, logits, trace, dramStall, kvDramStall: kvStall, headDramStall: headStall, engineIssueCycles: engineIssue };
   }
 
-  private linValues(i: Extract<Instr, { op: 'lin' }>): void {
+  private linValues(i: Extract<Instr, { op: 'lin' }>, rows: number): void {
     const bl = this.bls![i.layer]!;
-    const src = this.range(i.src);
-    const dst = this.range(i.dst);
+    const src = this.program.buffers[i.src]!;
+    const dst = this.program.buffers[i.dst]!;
     const y = new Float32Array(bl.outFeatures);
-    this.values!.run(bl, this.sp!.subarray(src.lo, src.lo + bl.inFeatures), y);
-    this.sp!.set(y, dst.lo);
+    for (let r = 0; r < rows; r++) {
+      const x = src.base + r * src.rowWords;
+      this.values!.run(bl, this.sp!.subarray(x, x + bl.inFeatures), y);
+      this.sp!.set(y, dst.base + r * dst.rowWords);
+    }
   }
 
   /** Primitive operations of an instruction that do not depend on the position (energy). */
@@ -428,103 +460,121 @@ export class Machine {
     this.bump(this.actionId('vector', 'fp32_add', 32), heads * len);
   }
 
-  /** The values of a non-engine instruction (returns the argmax for `argmax`). */
-  private opValues(i: Instr, token: number, pos: number): number | null {
+  /** The values of a non-engine instruction for every row (returns the argmax for `argmax`). */
+  private opValues(i: Instr, tokens: readonly number[], pos: number): number | null {
     const sp = this.sp!;
     const par = this.par!;
     const p = this.program;
-    const R = (id: number): number => p.buffers[id]!.base;
+    const rows = tokens.length;
+    const B = (id: number): BufferAlloc => p.buffers[id]!;
     const P = (id: number): number => p.params[id]!.base;
+    /** Base of row r of buffer id. */
+    const R = (id: number, r: number): number => B(id).base + r * B(id).rowWords;
     switch (i.op) {
       case 'embed': {
         const m = this.model!;
         const w = getF32(m.tensors, m.ir.embedding.weight);
-        sp.set(w.subarray(token * p.hidden, (token + 1) * p.hidden), R(i.dst));
+        tokens.forEach((t, r) => sp.set(w.subarray(t * p.hidden, (t + 1) * p.hidden), R(i.dst, r)));
         return null;
       }
-      case 'vmul': {
-        const d = R(i.dst);
-        const a = R(i.a);
-        const src = i.bParam ? par : sp;
-        const b = i.bParam ? P(i.b) : R(i.b);
-        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! * src[i.bcast ? b : b + k]!);
+      case 'vmul':
+        for (let r = 0; r < rows; r++) {
+          const d = R(i.dst, r);
+          const a = R(i.a, r);
+          const src = i.bParam ? par : sp;
+          const b = i.bParam ? P(i.b) : R(i.b, r);
+          for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! * src[i.bcast ? b : b + k]!);
+        }
         return null;
-      }
-      case 'vadd': {
-        const d = R(i.dst);
-        const a = R(i.a);
-        const src = i.bParam ? par : sp;
-        const b = i.bParam ? P(i.b) : R(i.b);
-        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! + src[b + k]!);
+      case 'vadd':
+        for (let r = 0; r < rows; r++) {
+          const d = R(i.dst, r);
+          const a = R(i.a, r);
+          const src = i.bParam ? par : sp;
+          const b = i.bParam ? P(i.b) : R(i.b, r);
+          for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! + src[b + k]!);
+        }
         return null;
-      }
-      case 'vsumsq': {
-        const a = R(i.a);
-        sp[R(i.dst)] = sumF32(i.n, (k) => f(sp[a + k]! * sp[a + k]!));
+      case 'vsumsq':
+        for (let r = 0; r < rows; r++) {
+          const a = R(i.a, r);
+          sp[R(i.dst, r)] = sumF32(i.n, (k) => f(sp[a + k]! * sp[a + k]!));
+        }
         return null;
-      }
-      case 'vmean': {
-        const a = R(i.a);
-        sp[R(i.dst)] = f(sumF32(i.n, (k) => sp[a + k]!) / i.n);
+      case 'vmean':
+        for (let r = 0; r < rows; r++) {
+          const a = R(i.a, r);
+          sp[R(i.dst, r)] = f(sumF32(i.n, (k) => sp[a + k]!) / i.n);
+        }
         return null;
-      }
-      case 'vsubs': {
-        const d = R(i.dst);
-        const a = R(i.a);
-        const s = sp[R(i.s)]!;
-        for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! - s);
+      case 'vsubs':
+        for (let r = 0; r < rows; r++) {
+          const d = R(i.dst, r);
+          const a = R(i.a, r);
+          const s = sp[R(i.s, r)]!;
+          for (let k = 0; k < i.n; k++) sp[d + k] = f(sp[a + k]! - s);
+        }
         return null;
-      }
       case 'rsqrt':
-        sp[R(i.dst)] = f(1 / f(Math.sqrt(f(f(sp[R(i.a)]! / i.n) + i.eps))));
+        for (let r = 0; r < rows; r++) sp[R(i.dst, r)] = f(1 / f(Math.sqrt(f(f(sp[R(i.a, r)]! / i.n) + i.eps))));
         return null;
       case 'rope': {
         const half = i.headDim / 2;
         const cos = new Float32Array(half);
         const sin = new Float32Array(half);
-        ropeRow(this.invFreq!, pos, cos, sin);
-        ropeHw(sp, R(i.buf), i.heads, i.headDim, cos, sin);
+        for (let r = 0; r < rows; r++) {
+          ropeRow(this.invFreq!, pos + r, cos, sin);
+          ropeHw(sp, R(i.buf, r), i.heads, i.headDim, cos, sin);
+        }
         return null;
       }
       case 'kvw': {
         const row = p.kvRowWords;
-        const k = R(i.k);
-        const v = R(i.v);
-        for (let j = 0; j < row; j++) {
-          this.kvK[i.layer]![pos * row + j] = kvStore(p.kvFormat, sp[k + j]!);
-          this.kvV[i.layer]![pos * row + j] = kvStore(p.kvFormat, sp[v + j]!);
+        for (let r = 0; r < rows; r++) {
+          const k = R(i.k, r);
+          const v = R(i.v, r);
+          const at = (pos + r) * row;
+          for (let j = 0; j < row; j++) {
+            this.kvK[i.layer]![at + j] = kvStore(p.kvFormat, sp[k + j]!);
+            this.kvV[i.layer]![at + j] = kvStore(p.kvFormat, sp[v + j]!);
+          }
         }
         return null;
       }
       case 'attn': {
         const { heads, kvHeads, headDim: hd } = p.attention;
         const group = heads / kvHeads;
-        const scores = new Float32Array(pos + 1);
+        const scores = new Float32Array(pos + rows);
         const scale = attentionScale(hd);
-        for (let hh = 0; hh < heads; hh++) {
-          const kvh = Math.floor(hh / group);
-          attendHw(sp, R(i.q) + hh * hd, this.kvK[i.layer]!, this.kvV[i.layer]!, p.kvRowWords, kvh * hd, pos + 1, hd, scale, scores, sp, R(i.dst) + hh * hd);
+        for (let r = 0; r < rows; r++) {
+          // Causal within the block: row r sees positions 0..pos + r.
+          for (let hh = 0; hh < heads; hh++) {
+            const kvh = Math.floor(hh / group);
+            attendHw(sp, R(i.q, r) + hh * hd, this.kvK[i.layer]!, this.kvV[i.layer]!, p.kvRowWords, kvh * hd, pos + r + 1, hd, scale, scores, sp, R(i.dst, r) + hh * hd);
+          }
         }
         return null;
       }
       case 'act': {
         const n = i.n;
-        const gate = i.gate >= 0 ? sp.slice(R(i.gate), R(i.gate) + n) : null;
-        const up = sp.slice(R(i.up), R(i.up) + n);
-        const out = ffnActHw(i.kind, gate, up, new Float32Array(n));
-        sp.set(out, R(i.dst));
+        for (let r = 0; r < rows; r++) {
+          const gate = i.gate >= 0 ? sp.slice(R(i.gate, r), R(i.gate, r) + n) : null;
+          const up = sp.slice(R(i.up, r), R(i.up, r) + n);
+          sp.set(ffnActHw(i.kind, gate, up, new Float32Array(n)), R(i.dst, r));
+        }
         return null;
       }
       case 'head': {
+        // The last row only: the logits the host reads.
         const m = this.model!;
         const w = getF32(m.tensors, m.ir.head.weight);
-        const x = sp.slice(R(i.src), R(i.src) + p.hidden);
-        const d = R(i.dst);
+        const x = sp.slice(R(i.src, rows - 1), R(i.src, rows - 1) + p.hidden);
+        const d = R(i.dst, 0);
         for (let v = 0; v < p.vocab; v++) sp[d + v] = dotF32(x, 0, w, v * p.hidden, p.hidden);
         return null;
       }
       case 'argmax':
-        return argmax(sp.subarray(R(i.src), R(i.src) + i.n));
+        return argmax(sp.subarray(R(i.src, 0), R(i.src, 0) + i.n));
       case 'lin':
       case 'end':
         return null;

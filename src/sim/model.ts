@@ -91,18 +91,25 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
   let kvStall = 0;
   let headStall = 0;
   let perLayer: LayerTiming[] = [];
-  for (let t = 0; t < opts.prefill + opts.tokens; t++) {
-    // Prompt tokens before the last need no logits (the host reads the last one's).
-    const r = machine.token(0, { logits: t >= opts.prefill - 1 });
+  // The prompt in row blocks (the logits of its last token only), then one token per run.
+  const R = program.rows;
+  for (let t = 0; t < opts.prefill; t += R) {
+    const rows = Math.min(R, opts.prefill - t);
+    const r = machine.run(new Array<number>(rows).fill(0), { logits: t + rows === opts.prefill });
     engineIssue += r.engineIssueCycles;
     dramStall += r.dramStall;
     kvStall += r.kvDramStall;
     headStall += r.headDramStall;
-    if (t < opts.prefill) prefillCycles += r.cycles;
-    else {
-      decodeCycles += r.cycles;
-      if (t === opts.prefill) perLayer = layerTimings(program.layerOf, r.trace, program.instructions.map(unitOf));
-    }
+    prefillCycles += r.cycles;
+  }
+  for (let t = 0; t < opts.tokens; t++) {
+    const r = machine.token(0);
+    engineIssue += r.engineIssueCycles;
+    dramStall += r.dramStall;
+    kvStall += r.kvDramStall;
+    headStall += r.headDramStall;
+    decodeCycles += r.cycles;
+    if (t === 0) perLayer = layerTimings(program.layerOf, r.trace, program.instructions.map(unitOf));
   }
   const total = prefillCycles + decodeCycles;
   const perToken = opts.tokens > 0 ? decodeCycles / opts.tokens : 0;
