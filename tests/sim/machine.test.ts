@@ -15,7 +15,7 @@ import { createKvCache, forward, generateGreedy } from '../../src/ref/model.js';
 import { createMachine } from '../../src/sim/model.js';
 import { heldoutTextPath, packageRoot } from '../../src/util/paths.js';
 import { FIDELITY_PROMPTS } from '../../src/verify/fidelity.js';
-import { fixture } from '../helpers.js';
+import { codesOf, fixture } from '../helpers.js';
 
 const text = [...fs.readFileSync(heldoutTextPath())];
 const b158 = loadModel(path.join(packageRoot(), 'models', 'bitnet-b158'));
@@ -69,6 +69,43 @@ describe('sim backend equals the hw reference bit for bit', () => {
     expect(firstDiff(sim.logits, ref)).toBe(-1);
     const fp32 = forward(b158, seq, createKvCache(b158, 64), { numerics: 'hw', logits: 'all' });
     expect(firstDiff(sim.logits, fp32)).toBeGreaterThanOrEqual(0); // the format matters
+  });
+});
+
+describe('row blocks', () => {
+  it('a prompt in blocks of machine.prefillRows gives the last logits and the KV cache of one token at a time', () => {
+    const prompt = text.slice(0, 45); // 16 + 16 + 13 rows
+    const block = createMachine(b158.ir, ARCH_PRESETS['tiny']!, 100, b158);
+    expect(block.program.rows).toBe(16);
+    let last = null as Float32Array | null;
+    for (let t = 0; t < prompt.length; t += 16) {
+      const rows = prompt.slice(t, t + 16);
+      const r = block.run(rows, { logits: t + rows.length === prompt.length });
+      if (r.logits) last = r.logits;
+      expect(r.position).toBe(t);
+    }
+    const single = createMachine(b158.ir, ARCH_PRESETS['tiny']!, 100, b158);
+    let want = null as Float32Array | null;
+    for (const t of prompt) want = single.token(t).logits;
+    expect(firstDiff(last!, want!)).toBe(-1);
+    // Decoding continues identically from both.
+    expect(firstDiff(block.token(65).logits!, single.token(65).logits!)).toBe(-1);
+    // Weights streamed from DRAM are read once per block, not once per token.
+    const dramArch = parseArch({ ...ARCH_PRESETS['tiny']!, system: { onChipWeightBits: 0 } }, 't');
+    const dram = (m: ReturnType<typeof createMachine>): number => [...m.actions.values()].find((a) => a.component === 'dram' && a.action === 'read')!.count;
+    const b2 = createMachine(b158.ir, dramArch, 100);
+    for (let t = 0; t < 48; t += 16) b2.run(new Array(16).fill(0), { logits: false });
+    const s2 = createMachine(b158.ir, dramArch, 100);
+    for (let t = 0; t < 48; t++) s2.token(0, { logits: false });
+    expect(dram(b2) * 16).toBe(dram(s2));
+  });
+  it('refuses an empty block, one larger than the program\'s, and positions past the KV cache', () => {
+    const m = createMachine(b158.ir, ARCH_PRESETS['tiny']!, 100);
+    expect(codesOf(() => m.run([]))).toEqual(['SIM002']);
+    expect(codesOf(() => m.run(new Array(17).fill(0)))).toEqual(['SIM002']);
+    const short = createMachine(b158.ir, parseArch({ ...ARCH_PRESETS['tiny']!, machine: { context: 20 } }, 't'), 100);
+    short.run(new Array(16).fill(0));
+    expect(codesOf(() => short.run(new Array(5).fill(0)))).toEqual(['SIM001']);
   });
 });
 
