@@ -101,7 +101,7 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     const doc = JSON.parse(r.stdout) as { steps: { step: string; summary: Record<string, unknown> }[] };
     expect(doc.steps.map((s) => s.step)).toEqual([
       'import', 'validate', 'reference-float', 'reference-hw', 'bitlinear-kernels', 'generate',
-      'rtl-generate', 'rtl-verify', 'simulate', 'energy-report',
+      'accelerator-program', 'rtl-generate', 'rtl-verify', 'simulate', 'energy-report',
     ]);
     expect(doc.steps.find((s) => s.step === 'bitlinear-kernels')!.summary['mismatches']).toBe(0);
     expect(doc.steps.find((s) => s.step === 'rtl-verify')!.summary['mismatches']).toBe(0);
