@@ -22,7 +22,7 @@ import { loadArch } from './ir/arch.js';
 import { verifyModel, type VerifyResult } from './verify/index.js';
 import { EngineTimer, simulateModel, type SimReport } from './sim/model.js';
 import { geometryOf } from './ir/engine-plan.js';
-import { clockFor } from './verify/impl.js';
+import { clockFor, implementationFor } from './verify/impl.js';
 import { shapeOfModel } from './ir/presets.js';
 import { loadEnergyTable } from './energy/tables.js';
 import { activityEnergy } from './energy/activity.js';
@@ -136,11 +136,11 @@ const STEPS_HW: readonly Step[] = [
       const sim = need(ctx.simReport, 'simulation');
       const activity = activityEnergy(sim, shape, table, need(ctx.summary, 'summary').zeroWeightFraction ?? 0);
       const paper = paperEnergy(shape, table, 512);
-      const data = { title: `bitnet-hw demo: ${path.basename(path.resolve(ctx.modelPath))} on ${ctx.archName}`, sim, activity, paper };
-      const files = { markdown: path.join(ctx.outDir, 'report.md'), html: path.join(ctx.outDir, 'report.html') };
+      const data = { title: `${path.basename(path.resolve(ctx.modelPath))} on ${ctx.archName}`, sim, activity, paper, impl: implementationFor(ctx.modelPath, loadArch(ctx.archName)) };
+      const files = { markdown: path.join(ctx.outDir, 'report.md'), html: path.join(ctx.outDir, 'report.html'), trace: path.join(ctx.outDir, 'timeline.json') };
       for (const [name, content] of renderReport(data)) writeFileAtomic(path.join(ctx.outDir, name), content);
       const by = Object.fromEntries(paper.results.map((r) => [r.arch, r.total_J]));
-      return { perTokenJ: activity.per_token_J, overFloor: Number(activity.design_over_floor.toFixed(2)), paperBitnetJ: by['bitnet'], paperFp16J: by['fp16'], report: files.html };
+      return { perDecodedTokenJ: activity.per_decoded_token_J, overFloor: activity.design_over_floor === null ? null : Number(activity.design_over_floor.toFixed(2)), paperBitnetJ: by['bitnet'], paperFp16J: by['fp16'], report: files.html, timeline: files.trace };
     },
   },
 ];
@@ -222,10 +222,13 @@ export const STEPS: readonly Step[] = [
 
 STEPS_HW.forEach((s) => (STEPS as Step[]).push(s));
 
-export function runPipeline(ctx: PipelineContext, steps: readonly Step[] = STEPS): StepReport[] {
-  return steps.map((s) => {
+/** Run the steps in order; `onStep` hears of each as it finishes (progress for the CLI). */
+export function runPipeline(ctx: PipelineContext, steps: readonly Step[] = STEPS, onStep?: (r: StepReport, index: number, total: number) => void): StepReport[] {
+  return steps.map((s, i) => {
     const t0 = performance.now();
     const summary = s.run(ctx);
-    return { step: s.name, ms: performance.now() - t0, summary };
+    const r = { step: s.name, ms: performance.now() - t0, summary };
+    onStep?.(r, i, steps.length);
+    return r;
   });
 }

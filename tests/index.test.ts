@@ -32,8 +32,8 @@ describe('the npm package (needs `npm run build`)', () => {
     const pkg = path.join(app, 'node_modules', 'bitnet-hw');
     // A read-only package: caches must go elsewhere.
     const cache = path.join(work, 'xdg-cache');
-    const env = { ...process.env, XDG_CACHE_HOME: cache, BITNET_HW_CACHE_DIR: '' };
-    delete env['BITNET_HW_CACHE_DIR'];
+    const { BITNET_HW_CACHE_DIR: _ignored, ...inherited } = process.env;
+    const env = { ...inherited, XDG_CACHE_HOME: cache };
     spawnSync('chmod', ['-R', 'a-w', pkg]);
     try {
       const bin = path.join(app, 'node_modules', '.bin', 'bitnet-hw');

@@ -7,6 +7,7 @@
 //          [--trace F --trace-from C --trace-to C (builds with -DBNHW_TRACE)]
 // Prints one JSON document on stdout. A mismatch names the token (index in the vector file), its
 // layer, the output row, the cycle of the output beat and of the token's first input beat.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -107,6 +108,28 @@ struct Options {
   const char* trace = nullptr;
   uint64_t traceFrom = 0, traceTo = 0;
   uint64_t report = 8;
+  uint64_t progress = 0;  // > 0: draw vectors done/total with an ETA on stderr (a terminal)
+};
+
+// Progress on stderr at most four times a second: vectors done of the total, rate and ETA.
+class Progress {
+ public:
+  explicit Progress(uint64_t total) : total_(total), t0_(std::chrono::steady_clock::now()), last_(t0_) {}
+  void update(uint64_t done) {
+    if (!total_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total_ && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double s = std::chrono::duration<double>(now - t0_).count();
+    const double eta = done ? s * static_cast<double>(total_ - done) / static_cast<double>(done) : 0.0;
+    std::fprintf(stderr, "\rverilator: %llu/%llu token vectors (%3.0f%%), %.0f s elapsed, ETA %.0f s   ", (unsigned long long)done,
+                 (unsigned long long)total_, 100.0 * static_cast<double>(done) / static_cast<double>(total_), s, eta);
+    if (done >= total_) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+ private:
+  uint64_t total_;
+  std::chrono::steady_clock::time_point t0_, last_;
 };
 
 bool parse(int argc, char** argv, Options& o) {
@@ -127,6 +150,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--trace-from") o.traceFrom = std::strtoull(v, nullptr, 10);
     else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
     else if (a == "--report") o.report = std::strtoull(v, nullptr, 10);
+    else if (a == "--progress") o.progress = std::strtoull(v, nullptr, 10);
     else return false;
   }
   return o.vectors != nullptr;
@@ -137,7 +161,7 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--max-tokens N] [--first-token N] [--serial] [--weights F] [--trace F --trace-from C --trace-to C] [--report K]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--max-tokens N] [--first-token N] [--serial] [--weights F] [--trace F --trace-from C --trace-to C] [--report K] [--progress TOTAL]\n", argv[0]);
     return 2;
   }
   VectorReader inFile(o.vectors), outFile(o.vectors);
@@ -220,6 +244,7 @@ int main(int argc, char** argv) {
   const uint64_t logLimit = 4096;
   // Cycles count from the end of reset (and of the weight load), as the simulator's do.
   cycle = 0;
+  Progress progress(o.progress);
   while (outHave) {
     const bool offer = inHave && (!o.serial || inTok == outTok) && !rng.percent(o.inStall);
     top->s_valid = offer ? 1 : 0;
@@ -258,6 +283,7 @@ int main(int argc, char** argv) {
         if (!starts.empty()) starts.erase(starts.begin());
         outIdx = 0;
         outTok++;
+        progress.update(outTok);
         outHave = outTok < o.maxTokens && outFile.next(outT);
       }
       lastProgress = cycle;

@@ -19,21 +19,23 @@ import type { Numerics } from '../numerics/index.js';
 import { accumulatorBits } from '../numerics/index.js';
 import { generateGreedyWithReason, runSequence } from '../ref/model.js';
 import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
-import { loadArch } from '../ir/arch.js';
+import { ARCH_PRESETS, loadArch, machineOf, systemOf } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { MODEL_PRESETS, shapeIR, shapeOfModel, type ModelShape } from '../ir/presets.js';
-import { simulateModel } from '../sim/model.js';
+import { simulateModel, type SimReport } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
 import { paperEnergy } from '../energy/paper.js';
-import { activityEnergy } from '../energy/activity.js';
+import { activityEnergy, type ActivityEnergy } from '../energy/activity.js';
+import { si } from '../util/si.js';
+import { progressBar } from '../util/progress.js';
 import { writeReport } from '../report/index.js';
 import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
-import { clockFor, implement } from '../verify/impl.js';
+import { clockFor, implement, implementationFor } from '../verify/impl.js';
 import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
 
@@ -280,9 +282,12 @@ export function simCommand(modelSpec: string, archSpec: string | undefined, toke
   const text = [
     `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}), weights ${r.weights_on_chip ? 'on chip' : 'streamed from DRAM'}`,
     `clock ${r.clock.mhz} MHz: ${r.clock.note}`,
-    `decode: ${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles/token = ${r.tokens_per_second.toFixed(2)} tokens/s${prefill ? `; prefill of ${prefill}: ${r.prefill_cycles.toLocaleString('en-US')} cycles` : ''}`,
-    `MAC array utilisation ${(r.utilization.mac_array * 100).toFixed(1)}%; stalls: ${Object.entries(r.stalls).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
-    `cycles by unit: ${Object.entries(r.per_unit).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
+    `run: ${prefill} prompt tokens then ${tokens} decoded`,
+    `decode: ${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles per decoded token = ${r.tokens_per_second.toPrecision(4)} tokens/s (${si(1 / r.tokens_per_second, 's')} per token)`,
+    ...(prefill ? [`prompt: ${r.prefill_cycles.toLocaleString('en-US')} cycles in total over ${prefill} tokens = ${r.prompt_tokens_per_second.toPrecision(4)} prompt tokens/s`] : []),
+    `MAC array utilisation ${(r.utilization.mac_array * 100).toFixed(1)}% over the run; stall cycles over the run: ${Object.entries(r.stalls).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
+    `busy cycles by unit, total over the run: ${Object.entries(r.per_unit).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`,
+    `busy share of the decode cycles: ${Object.entries(r.per_unit_decode).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((100 * v) / Math.max(r.decode_cycles, 1)).toFixed(1)}%`).join(', ')}`,
   ].join('\n');
   return { json: r, text };
 }
@@ -292,7 +297,10 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
   const { shape, zeroFraction, ir } = resolveShape(modelSpec);
   if (method === 'paper') {
     const r = paperEnergy(shape, table, opts.seq);
-    const text = [`paper method, ${r.model}, ${r.node}, seq ${r.seq} (arithmetic of the linear and attention matmuls only)`, ...r.results.map((x) => `  ${x.arch.padEnd(7)} MUL ${x.mul_J.toExponential(3)} J  ADD ${x.add_J.toExponential(3)} J  total ${x.total_J.toExponential(3)} J`)].join('\n');
+    const text = [
+      `paper method, ${r.model}, ${r.node}: the arithmetic of the linear and attention matmuls only, totals over one sequence of ${r.seq} tokens`,
+      ...r.results.map((x) => `  ${x.arch.padEnd(7)} MUL ${si(x.mul_J, 'J').padStart(9)}  ADD ${si(x.add_J, 'J').padStart(9)}  total ${si(x.total_J, 'J').padStart(9)} over ${r.seq} tokens (${si(x.total_J / r.seq, 'J')} per token)`),
+    ].join('\n');
     return { json: r, text };
   }
   if (method !== 'activity') fail('CLI006', '--method', `unknown method ${method}`, 'use --method paper or --method activity', 'paper | activity');
@@ -301,13 +309,23 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
   checkSimCounts(shape, opts.prefill, opts.tokens);
   const sim = simulateModel(shape, arch, { prefill: opts.prefill, tokens: opts.tokens, clock: clockFor(modelSpec, arch), ir });
   const r = activityEnergy(sim, shape, table, zeroFraction);
-  const top = Object.entries(r.per_component).sort((a, b) => b[1] - a[1]);
-  const text = [
-    `activity method, ${r.model} on ${r.arch}, ${r.node} (${r.table})`,
-    `per token ${r.per_token_J.toExponential(3)} J; BitLinear part ${r.bitlinear_per_token_J.toExponential(3)} J = ${r.design_over_floor.toFixed(2)}x the floor ${r.floor_per_token_J.toExponential(3)} J`,
-    ...top.map(([k, v]) => `  ${k.padEnd(12)} ${v.toExponential(3)} J`),
+  return { json: r, text: activityText(r, sim) };
+}
+
+/** The activity method's figures in text, every figure saying what it is over. */
+export function activityText(r: ActivityEnergy, sim: SimReport): string {
+  const clock = `${r.clock.mhz} MHz ${r.clock.source === 'achieved' ? 'clock achieved by place and route' : 'target clock (not met or not checked by place and route)'}`;
+  const parts = Object.entries(r.per_part_per_decoded_token_J).sort((a, b) => b[1] - a[1]);
+  const comps = Object.entries(r.per_component_per_decoded_token_J).sort((a, b) => b[1] - a[1]);
+  return [
+    `activity method, ${r.model} on ${r.arch}, ${r.node} (energy table ${r.table}); run: ${r.prefill_tokens} prompt tokens then ${r.decoded_tokens} decoded`,
+    `per decoded token ${si(r.per_decoded_token_J, 'J')}; per prompt token ${si(r.per_prompt_token_J, 'J')}; total ${si(r.total_J, 'J')} over ${r.total_tokens} tokens`,
+    `decoding at the ${clock}: ${sim.tokens_per_second.toPrecision(4)} tokens/s, ${si(sim.tokens_per_second > 0 ? 1 / sim.tokens_per_second : null, 's')} per token, ${si(r.decode_power_W, 'W')}, ${r.tokens_per_second_per_W === null ? 'n/a' : r.tokens_per_second_per_W.toPrecision(3)} tokens/s/W`,
+    `BitLinear part ${si(r.bitlinear_per_decoded_token_J, 'J')} per decoded token = ${r.design_over_floor === null ? 'n/a' : `${r.design_over_floor.toFixed(2)}x`} its floor ${si(r.floor_per_decoded_token_J, 'J')}`,
+    `per decoded token by part: ${parts.map(([k, v]) => `${k} ${si(v, 'J')}`).join(', ')}`,
+    'per decoded token by component:',
+    ...comps.map(([k, v]) => `  ${k.padEnd(12)} ${si(v, 'J')}`),
   ].join('\n');
-  return { json: r, text };
 }
 
 export function reportCommand(modelSpec: string, archSpec: string | undefined, node: string, out: string, tokens: number, prefill: number, force = false): CommandResult {
@@ -318,9 +336,36 @@ export function reportCommand(modelSpec: string, archSpec: string | undefined, n
   checkArchKind(shape, arch, archSpec ?? arch.name);
   checkSimCounts(shape, prefill, tokens);
   const sim = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch), ir });
-  const data = { title: `bitnet-hw report: ${shape.name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512) };
+  const name = MODEL_PRESETS[modelSpec] ? modelSpec : path.basename(path.resolve(modelSpec));
+  const data = { title: `${name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512), impl: implementationFor(modelSpec, arch) };
   const files = writeReport(data, out);
-  return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_token_J: data.activity.per_token_J }, text: `wrote ${files.markdown} and ${files.html}` };
+  return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_decoded_token_J: data.activity.per_decoded_token_J, per_prompt_token_J: data.activity.per_prompt_token_J, prefill_tokens: prefill, decoded_tokens: tokens }, text: `wrote ${files.markdown}, ${files.html} and ${files.trace}` };
+}
+
+/** `arch --list`: the presets in one line each. */
+export function archListCommand(): CommandResult {
+  const rows = Object.values(ARCH_PRESETS).map((a) => ({
+    name: a.name,
+    lanes: a.lanes,
+    simd: a.simd,
+    weight_kind: a.weightKind,
+    weight_packing: a.weightKind === 'binary' ? 'sign' : (a.weightPacking ?? '2bit'),
+    weight_memory: a.weightMemory,
+    target_clock_mhz: a.clockMHz,
+  }));
+  const text = [
+    'architecture presets (print one with `bitnet-hw arch --print NAME > my-arch.json`, edit it, pass --arch my-arch.json):',
+    ...rows.map((r) => `  ${r.name.padEnd(15)} ${`${r.lanes} lanes x ${r.simd}`.padEnd(16)} ${r.weight_kind.padEnd(8)} ${r.weight_packing.padEnd(6)} ${r.weight_memory.padEnd(9)} target ${r.target_clock_mhz} MHz`),
+  ].join('\n');
+  return { json: { presets: rows }, text };
+}
+
+/** `arch --print NAME`: a preset with every default written out, valid input for --arch FILE. */
+export function archPrintCommand(name: string): CommandResult {
+  const a = ARCH_PRESETS[name];
+  if (!a) fail('CLI050', name, `unknown architecture preset ${JSON.stringify(name)}`, `use one of ${Object.keys(ARCH_PRESETS).join(', ')} (see \`bitnet-hw arch --list\`)`);
+  const full = { ...a, ...(a.weightKind === 'ternary' ? { weightPacking: a.weightPacking ?? '2bit' } : {}), system: systemOf(a), machine: machineOf(a) };
+  return { json: full, text: JSON.stringify(full, null, 2) };
 }
 
 /** Byte-level prompts: the models trained here use token id = byte value (0-255) plus BOS/EOS. */
@@ -364,7 +409,10 @@ export function evalCommand(modelPath: string, textPath: string, spec: BackendSp
   let agree = 0;
   let count = 0;
   const V = model.ir.embedding.vocabSize;
+  const windows = Math.floor((data.length - 1) / window);
+  const bar = progressBar(`eval (${backendLabel(backend)})`, windows, 'windows', 2);
   for (let w = 0; w + window + 1 <= data.length; w += window) {
+    bar.update(w / window);
     const seq = data.slice(w, w + window + 1);
     const r = runTokens(model, seq.slice(0, window), backend);
     for (let t = 0; t < window; t++) {
@@ -378,6 +426,8 @@ export function evalCommand(modelPath: string, textPath: string, spec: BackendSp
       count++;
     }
   }
+  bar.update(windows);
+  bar.stop();
   const bpb = nats / count / Math.LN2;
   const numerics = backend.kind === 'ref' ? backend.numerics : 'hw';
   return {

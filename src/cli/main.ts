@@ -10,7 +10,7 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { BitnetError, fail, formatDiagnostics } from '../util/diagnostics.js';
 import { defaultModelDir, heldoutTextPath } from '../util/paths.js';
-import { setProgressEnabled } from '../util/progress.js';
+import { progressEnabled, setProgressEnabled } from '../util/progress.js';
 import { checkOutputDir, writeFileAtomic } from '../util/fsout.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import { checkArgs } from './strict.js';
@@ -33,6 +33,8 @@ import {
   encodePrompt,
   makeModelCommand,
   implCommand,
+  archListCommand,
+  archPrintCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -69,8 +71,9 @@ function backendSpec(args: { backend?: string; numerics?: string; arch?: string 
   const numerics = args.numerics === undefined ? (b === 'sim' ? 'hw' : 'float') : parseNumerics(args.numerics);
   return { backend: b, numerics, ...(args.arch !== undefined ? { arch: args.arch } : {}) };
 }
-const decodeArg = { type: 'string', description: 'decoded tokens to simulate', default: '1', valueHint: 'N' } as const;
-const prefillArg = { type: 'string', description: 'prompt tokens processed before decoding', default: '0', valueHint: 'N' } as const;
+// One run shape for sim, energy and report, so their per-token figures are the same figures.
+const decodeArg = { type: 'string', description: 'decoded tokens to simulate', default: '4', valueHint: 'N' } as const;
+const prefillArg = { type: 'string', description: 'prompt tokens processed before decoding', default: '16', valueHint: 'N' } as const;
 
 const inspect = defineCommand({
   meta: { name: 'inspect', description: 'Format, config, parameter counts, tensors and weight kind of a model' },
@@ -265,7 +268,7 @@ const sim = defineCommand({
     const r = simCommand(
       args.model,
       args.arch,
-      parsePositiveInt(args.decode, '--decode', 1, LIMITS.decode),
+      parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode),
       parseCount(args.prefill, '--prefill', LIMITS.prefill),
       args.functional ? inputTokens(args.model, args.tokens, args.prompt) : undefined,
     );
@@ -294,7 +297,7 @@ const energy = defineCommand({
     emit(energyCommand(args.method, spec, args.node, {
       ...(args.arch !== undefined ? { arch: args.arch } : {}),
       seq: parsePositiveInt(args.seq, '--seq', 512, LIMITS.seq),
-      tokens: parsePositiveInt(args.decode, '--decode', 1, LIMITS.decode),
+      tokens: parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode),
       prefill: parseCount(args.prefill, '--prefill', LIMITS.prefill),
     }));
   },
@@ -307,12 +310,27 @@ const report = defineCommand({
     arch: archArg,
     node: { type: 'string', default: '7nm' },
     out: { type: 'string', description: 'output folder', required: true },
-    decode: { ...decodeArg, default: '4' },
-    prefill: { ...prefillArg, default: '16' },
+    decode: decodeArg,
+    prefill: prefillArg,
     force: forceArg,
     json: jsonArg,
   },
   run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode), parseCount(args.prefill, '--prefill', LIMITS.prefill), args.force === true)),
+});
+
+const archCmd = defineCommand({
+  meta: { name: 'arch', description: 'List the architecture presets, or print one (every default written out) to start a custom architecture' },
+  args: {
+    list: { type: 'boolean', description: 'list the presets' },
+    print: { type: 'string', description: 'print this preset as JSON (valid input for --arch FILE)', valueHint: 'NAME' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    if (args.list && args.print !== undefined) fail('CLI051', '--list/--print', 'both --list and --print given', 'pass one of them');
+    if (args.print !== undefined) emit(archPrintCommand(args.print));
+    else if (args.list) emit(archListCommand());
+    else fail('CLI052', 'arch', 'nothing to do', 'pass --list, or --print NAME');
+  },
 });
 
 const demo = defineCommand({
@@ -351,6 +369,8 @@ const demo = defineCommand({
       tokens,
       maxNew: parsePositiveInt(args['max-tokens'], '--max-tokens', 24, LIMITS.maxTokens),
       failures,
+    }, STEPS, (r, i, n) => {
+      if (progressEnabled()) process.stderr.write(`demo [${i + 1}/${n}] ${r.step}: done in ${(r.ms / 1000).toFixed(1)} s${failures.length ? ` (${failures.length} failed checks so far)` : ''}\n`);
     });
     const text = [
       `bitnet-hw demo on ${modelPath}`,
@@ -365,7 +385,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {

@@ -19,6 +19,7 @@ import { writeOutputDir } from '../util/fsout.js';
 import { buildView, DQ_STAGES, FIFO_DEPTH, macRegisters, memoryDepths, QELEM_STAGES, type EngineView } from './view.js';
 import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
+import { flowFiles } from './flow-files.js';
 export const GENERATOR_VERSION = '0.1.0';
 
 export interface RtlDesign {
@@ -165,6 +166,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDe
     },
   };
   files.set('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+  for (const [name, content] of flowFiles(view.top, sources, arch.clockMHz)) files.set(name, content);
   files.set(HOST_DRIVER_FILE, generateHostDriver({ plan, view, files, manifest, weights }));
   return { plan, view, files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), manifest, weights };
 }

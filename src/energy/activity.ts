@@ -4,7 +4,7 @@
  * an action it does not know is an error, so a new simulator component cannot go unpriced.
  */
 import type { ActionCount } from '../sim/engine.js';
-import type { SimReport } from '../sim/model.js';
+import type { SimClock, SimReport } from '../sim/model.js';
 import type { ModelShape } from '../ir/presets.js';
 import { fail } from '../util/diagnostics.js';
 import { floorBitsPerWeight } from '../ir/engine-plan.js';
@@ -32,6 +32,7 @@ const PRICES: Readonly<Record<string, Price>> = {
   'output.beat': () => 0, // a wire to the next unit; its storage is counted where it lands
   'dram.read': perBit('dram_bit'),
   'dram.read_head': perBit('dram_bit'),
+  'dram.read_embedding': perBit('dram_bit'),
   'kv_cache.read': perBit('sram_1mb_bit'),
   'kv_cache.write': perBit('sram_1mb_bit'),
   'kv_dram.read': perBit('dram_bit'),
@@ -52,6 +53,8 @@ const PRICES: Readonly<Record<string, Price>> = {
   'attention.fp32_mac': op('fp32_mul', 'fp32_add'),
   'head.fp32_mac': op('fp32_mul', 'fp32_add'),
   'head.compare': op('fp32_add'),
+  // The tied embedding table read by the head, where it sits with the weights on chip.
+  'head.table_read': perBit('sram_1mb_bit'),
 };
 
 export interface EnergyLine {
@@ -63,24 +66,73 @@ export interface EnergyLine {
   readonly J: number;
 }
 
+/**
+ * Energy of one simulated run. "Per decoded token" is the decode part of the run over its decoded
+ * tokens; "per prompt token" the prefill part over its prompt tokens; totals say over how many
+ * tokens they are. Power needs a clock: it is the decode energy rate at the run's clock, whose
+ * source (achieved by place and route, or only a target) is carried along.
+ */
 export interface ActivityEnergy {
   readonly method: 'activity';
   readonly node: string;
   readonly table: string;
   readonly model: string;
   readonly arch: string;
-  readonly tokens: number;
-  readonly prefill: number;
+  readonly clock: SimClock;
+  readonly prefill_tokens: number;
+  readonly decoded_tokens: number;
+  /** Over all `total_tokens` (prompt and decoded). */
   readonly total_J: number;
-  readonly per_token_J: number;
+  readonly total_tokens: number;
+  readonly prefill_J: number;
+  readonly decode_J: number;
+  readonly per_decoded_token_J: number | null;
+  readonly per_prompt_token_J: number | null;
+  /** Decode energy rate at the clock, and decoded tokens per second per watt (= 1 / J per decoded token). */
+  readonly decode_power_W: number | null;
+  readonly tokens_per_second_per_W: number | null;
+  /** Every priced action over the whole run. */
   readonly per_op: readonly EnergyLine[];
-  readonly per_component: Readonly<Record<string, number>>;
-  /** Decode energy of one layer (all layers of these models share one shape). */
-  readonly per_layer_J: number;
-  /** Weight bits moved (log2 3 per ternary weight, 1 per binary) x per-bit energy + one int8 add per nonzero weight, per token. */
-  readonly floor_per_token_J: number;
-  readonly design_over_floor: number;
-  readonly bitlinear_per_token_J: number;
+  readonly per_component_total_J: Readonly<Record<string, number>>;
+  readonly per_component_per_decoded_token_J: Readonly<Record<string, number>>;
+  /** Per decoded token by part of the model: the BitLinears, attention (scores, softmax, values, KV cache), norms and other vector work, the head, the embedding. */
+  readonly per_part_per_decoded_token_J: Readonly<Record<EnergyPart, number>>;
+  /** Per decoded token of one layer (all layers of these models share one shape): everything but the head and the embedding, over the layers. */
+  readonly per_layer_per_decoded_token_J: number | null;
+  /** Weight bits moved (log2 3 per ternary weight, 1 per binary) x per-bit energy + one int8 add per nonzero weight: the least one decoded token can cost. */
+  readonly floor_per_decoded_token_J: number;
+  readonly bitlinear_per_decoded_token_J: number | null;
+  /** The decode BitLinear energy over its floor. */
+  readonly design_over_floor: number | null;
+}
+
+export const ENERGY_PARTS = ['bitlinear', 'attention', 'vector', 'head', 'embedding'] as const;
+export type EnergyPart = (typeof ENERGY_PARTS)[number];
+
+const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
+
+/** Which part of the model an action belongs to (every component the simulator emits has one). */
+export function partOf(component: string, action: string): EnergyPart {
+  if (BITLINEAR_COMPONENTS.has(component)) return 'bitlinear';
+  switch (component) {
+    case 'dram':
+      return action === 'read_head' ? 'head' : action === 'read_embedding' ? 'embedding' : 'bitlinear';
+    case 'attention':
+    case 'kv_cache':
+    case 'kv_dram':
+      return 'attention';
+    case 'vector':
+    case 'sfu':
+    case 'scratchpad':
+    case 'rope_table':
+      return 'vector';
+    case 'head':
+      return 'head';
+    case 'embedding':
+      return 'embedding';
+    default:
+      return fail('EN011', `${component}.${action}`, 'the simulator emitted a component no part of the model owns', 'add it to partOf in src/energy/activity.ts');
+  }
 }
 
 export function priceActions(actions: readonly ActionCount[], table: EnergyTable): EnergyLine[] {
@@ -92,36 +144,56 @@ export function priceActions(actions: readonly ActionCount[], table: EnergyTable
   });
 }
 
-const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
+const sumJ = (lines: readonly EnergyLine[]): number => lines.reduce((a, l) => a + l.J, 0);
+
+function byKey(lines: readonly EnergyLine[], key: (l: EnergyLine) => string, over = 1): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const l of lines) m[key(l)] = (m[key(l)] ?? 0) + l.J / over;
+  return m;
+}
 
 export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyTable, zeroFraction: number): ActivityEnergy {
   const lines = priceActions(sim.actions, table);
-  const total = lines.reduce((a, l) => a + l.J, 0);
-  const perComponent: Record<string, number> = {};
-  for (const l of lines) perComponent[l.component] = (perComponent[l.component] ?? 0) + l.J;
-  const tokens = sim.tokens + sim.prefill;
-  const perToken = tokens ? total / tokens : 0;
+  const prefillLines = priceActions(sim.prefill_actions, table);
+  const decodeLines = priceActions(sim.decode_actions, table);
+  const total = sumJ(lines);
+  const prefillJ = sumJ(prefillLines);
+  const decodeJ = sumJ(decodeLines);
+  const D = sim.tokens;
+  const perDecoded = D > 0 ? decodeJ / D : null;
   const linearWeights = shape.layers * shape.perLayer.reduce((a, p) => a + p.n * p.out, 0);
   // The floor moves as few bits as the information allows: log2(3) per ternary weight.
   const bitsPerWeight = floorBitsPerWeight(shape.weightKind);
   const moveBit = sim.weights_on_chip ? table.memory.sram_1mb_bit : table.memory.dram_bit;
   const floor = (linearWeights * bitsPerWeight * moveBit + linearWeights * (1 - zeroFraction) * table.ops.int8_add) / 1e12;
-  const bitlinear = lines.filter((l) => BITLINEAR_COMPONENTS.has(l.component) || (l.component === 'dram' && l.action === 'read')).reduce((a, l) => a + l.J, 0);
+  const parts = Object.fromEntries(ENERGY_PARTS.map((p) => [p, 0])) as Record<EnergyPart, number>;
+  if (D > 0) for (const l of decodeLines) parts[partOf(l.component, l.action)] += l.J / D;
+  const bitlinear = D > 0 ? parts.bitlinear : null;
+  const power = perDecoded !== null && sim.tokens_per_second > 0 ? perDecoded * sim.tokens_per_second : null;
   return {
     method: 'activity',
     node: table.node,
     table: table.version,
     model: sim.model,
     arch: sim.arch,
-    tokens: sim.tokens,
-    prefill: sim.prefill,
+    clock: sim.clock,
+    prefill_tokens: sim.prefill,
+    decoded_tokens: D,
     total_J: total,
-    per_token_J: perToken,
+    total_tokens: sim.prefill + D,
+    prefill_J: prefillJ,
+    decode_J: decodeJ,
+    per_decoded_token_J: perDecoded,
+    per_prompt_token_J: sim.prefill > 0 ? prefillJ / sim.prefill : null,
+    decode_power_W: power,
+    tokens_per_second_per_W: perDecoded ? 1 / perDecoded : null,
     per_op: lines,
-    per_component: perComponent,
-    per_layer_J: shape.layers ? (perToken - (perComponent['head'] ?? 0) / Math.max(tokens, 1)) / shape.layers : 0,
-    floor_per_token_J: floor,
-    design_over_floor: floor > 0 ? (tokens ? bitlinear / tokens : 0) / floor : 0,
-    bitlinear_per_token_J: tokens ? bitlinear / tokens : 0,
+    per_component_total_J: byKey(lines, (l) => l.component),
+    per_component_per_decoded_token_J: D > 0 ? byKey(decodeLines, (l) => l.component, D) : {},
+    per_part_per_decoded_token_J: parts,
+    per_layer_per_decoded_token_J: D > 0 && shape.layers ? (perDecoded! - parts.head - parts.embedding) / shape.layers : null,
+    floor_per_decoded_token_J: floor,
+    bitlinear_per_decoded_token_J: bitlinear,
+    design_over_floor: bitlinear !== null && floor > 0 ? bitlinear / floor : null,
   };
 }

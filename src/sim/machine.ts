@@ -391,7 +391,7 @@ export class Machine {
     switch (i.op) {
       case 'embed':
         if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.hidden);
-        else act('dram', 'read_head', 1, p.hidden * p.embeddingBits);
+        else act('dram', 'read_embedding', 1, p.hidden * p.embeddingBits);
         break;
       case 'vmul':
         act('vector', 'fp32_mul', 32, i.n);
@@ -431,7 +431,7 @@ export class Machine {
       case 'head':
         act('head', 'fp32_mac', 32, p.vocab * p.hidden);
         // The tied embedding/head table: on chip with the weights, else streamed from DRAM.
-        if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.vocab * p.hidden);
+        if (this.weightsOnChip) act('head', 'table_read', p.embeddingBits, p.vocab * p.hidden);
         else act('dram', 'read_head', 1, p.vocab * p.hidden * p.embeddingBits);
         break;
       case 'argmax':

@@ -22,6 +22,15 @@ import { unitOf, type UnitName } from '../ir/units.js';
 
 export { EngineTimer, type SegmentTiming } from './engine-timer.js';
 
+export interface TimelineEntry {
+  readonly pc: number;
+  readonly op: string;
+  readonly unit: UnitName;
+  readonly layer: number;
+  readonly issue: number;
+  readonly finish: number;
+}
+
 export interface LayerTiming {
   readonly layer: number;
   readonly cycles: number;
@@ -50,18 +59,31 @@ export interface SimReport {
   readonly tokens: number;
   readonly prefill_cycles: number;
   readonly decode_cycles: number;
+  /** Cycles per decoded token (the decode part of the run over its decoded tokens). */
   readonly cycles_per_token: number;
+  /** Decoded tokens per second at the clock. */
   readonly tokens_per_second: number;
+  /** Prompt tokens per second at the clock (0 without a prompt). */
+  readonly prompt_tokens_per_second: number;
   /** The first decoded token, layer by layer. */
   readonly per_layer: readonly LayerTiming[];
   /** Busy cycles of each unit over the whole run. */
   readonly per_unit: Readonly<Record<string, number>>;
-  readonly utilization: { readonly mac_array: number };
+  /** Busy cycles of each unit while decoding. */
+  readonly per_unit_decode: Readonly<Record<string, number>>;
+  /** The first decoded token's instructions: unit, layer (-1 outside the layers) and cycles from the token's start. */
+  readonly timeline: readonly TimelineEntry[];
+  /** Busy fraction over the whole run: the MAC array (issue cycles) and every unit (busy cycles). */
+  readonly utilization: { readonly mac_array: number; readonly per_unit: Readonly<Record<string, number>> };
   readonly stalls: Readonly<Record<string, number>>;
   readonly weights_on_chip: boolean;
   readonly kv_on_chip: boolean;
   readonly program_instructions: number;
+  /** Every action over the whole run (prompt and decoded tokens). */
   readonly actions: readonly ActionCount[];
+  /** The actions of the prompt (prefill) part and of the decode part; together they are `actions`. */
+  readonly prefill_actions: readonly ActionCount[];
+  readonly decode_actions: readonly ActionCount[];
 }
 
 /**
@@ -91,6 +113,7 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
   let kvStall = 0;
   let headStall = 0;
   let perLayer: LayerTiming[] = [];
+  let timeline: TimelineEntry[] = [];
   // The prompt in row blocks (the logits of its last token only), then one token per run.
   const R = program.rows;
   for (let t = 0; t < opts.prefill; t += R) {
@@ -102,6 +125,8 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     headStall += r.headDramStall;
     prefillCycles += r.cycles;
   }
+  const prefillActions = sortedActions(machine.actions);
+  const prefillBusy = { ...machine.busy };
   for (let t = 0; t < opts.tokens; t++) {
     const r = machine.token(0);
     engineIssue += r.engineIssueCycles;
@@ -109,10 +134,16 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     kvStall += r.kvDramStall;
     headStall += r.headDramStall;
     decodeCycles += r.cycles;
-    if (t === 0) perLayer = layerTimings(program.layerOf, r.trace, program.instructions.map(unitOf));
+    if (t === 0) {
+      const units = program.instructions.map(unitOf);
+      perLayer = layerTimings(program.layerOf, r.trace, units);
+      timeline = r.trace.map((e) => ({ pc: e.pc, op: program.instructions[e.pc]!.op, unit: units[e.pc]!, layer: program.layerOf[e.pc]!, issue: e.issue, finish: e.finish }));
+    }
   }
   const total = prefillCycles + decodeCycles;
   const perToken = opts.tokens > 0 ? decodeCycles / opts.tokens : 0;
+  const actions = sortedActions(machine.actions);
+  const perUnit = Object.fromEntries(Object.entries(machine.busy).map(([k, v]) => [k, total > 0 ? v / total : 0]));
   return {
     model: shape.name,
     arch: arch.name,
@@ -124,15 +155,27 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     decode_cycles: decodeCycles,
     cycles_per_token: perToken,
     tokens_per_second: perToken > 0 ? (clock.mhz * 1e6) / perToken : 0,
+    prompt_tokens_per_second: prefillCycles > 0 ? (opts.prefill * clock.mhz * 1e6) / prefillCycles : 0,
     per_layer: perLayer,
     per_unit: { ...machine.busy },
-    utilization: { mac_array: total > 0 ? engineIssue / total : 0 },
+    per_unit_decode: Object.fromEntries(Object.entries(machine.busy).map(([k, v]) => [k, v - prefillBusy[k as UnitName]])),
+    timeline,
+    utilization: { mac_array: total > 0 ? engineIssue / total : 0, per_unit: perUnit },
     stalls: { dram_bandwidth: dramStall, kv_dram_bandwidth: kvStall, head_dram_bandwidth: headStall, engine_idle: total - machine.busy.engine },
     weights_on_chip: onChip,
     kv_on_chip: machine.kvOnChip,
     program_instructions: program.instructions.length,
-    actions: sortedActions(machine.actions),
+    actions,
+    prefill_actions: prefillActions,
+    decode_actions: subtractActions(actions, prefillActions),
   };
+}
+
+/** `all` minus `part`, keyed by (component, action, bits); both sorted the same way. */
+function subtractActions(all: readonly ActionCount[], part: readonly ActionCount[]): ActionCount[] {
+  const key = (a: ActionCount): string => `${a.component}\u0000${a.action}\u0000${a.bits}`;
+  const before = new Map(part.map((a) => [key(a), a.count]));
+  return all.map((a) => ({ ...a, count: a.count - (before.get(key(a)) ?? 0) })).filter((a) => a.count > 0);
 }
 
 function layerTimings(layerOf: readonly number[], trace: readonly TraceEntry[], unitAt: readonly UnitName[]): LayerTiming[] {

@@ -22,6 +22,7 @@ import { loadModel } from '../ir/load.js';
 import { allBitLinears } from '../ir/types.js';
 import { targetClock, type SimClock } from '../sim/model.js';
 import { rtlFiles, writeFiles } from './rtlfiles.js';
+import { yosysSynthScript } from '../codegen/flow-files.js';
 import { cacheDir, requireTool, run, venvBin } from './tools.js';
 
 export interface ImplTarget {
@@ -194,7 +195,7 @@ function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files
     const ylog = path.join(tmp, 'yosys.log');
     let done = progressLine(`yosys: synth_ecp5 of ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
     let t0 = performance.now();
-    const y = run('yosys', ['-q', '-l', ylog, '-p', `${sources.map((s) => `read_verilog ${s}`).join('; ')}; synth_ecp5 -top ${design.manifest.top} -json ${json}`], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
+    const y = run('yosys', ['-q', '-l', ylog, '-p', yosysSynthScript(sources, design.manifest.top, json).join('; ')], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
     const yosysS = (performance.now() - t0) / 1000;
     done();
     const ytext = fs.existsSync(ylog) ? fs.readFileSync(ylog, 'utf8') : '';
@@ -275,19 +276,24 @@ export function cachedImplementation(configHash: string, target = 'ecp5-85k'): I
  * The clock that turns cycles into time: the achieved Fmax of this model's design when `impl` has
  * run on it (cached), else the architecture's target clock, marked as such.
  */
-export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
-  if (MODEL_PRESETS[modelSpec]) return targetClock(arch);
+/** The cached implementation of a model folder's design on an architecture, if `impl` has run it. */
+export function implementationFor(modelSpec: string, arch: ArchSpec): ImplResult | null {
+  if (MODEL_PRESETS[modelSpec]) return null;
   try {
     const model = loadModel(modelSpec);
     const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
-    if (weights > 64e6) return targetClock(arch);
-    const r = cachedImplementation(generateRtl(model, arch).manifest.configHash);
-    if (!r) return targetClock(arch);
-    const f = Math.min(...Object.values(r.fmax_mhz));
-    return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of this design on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}` };
+    if (weights > 64e6) return null;
+    return cachedImplementation(generateRtl(model, arch).manifest.configHash);
   } catch (e) {
-    if (e instanceof BitnetError) return targetClock(arch);
+    if (e instanceof BitnetError) return null;
     throw e;
   }
+}
+
+export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
+  const r = implementationFor(modelSpec, arch);
+  if (!r) return targetClock(arch);
+  const f = Math.min(...Object.values(r.fmax_mhz));
+  return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of this design on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}` };
 }
 

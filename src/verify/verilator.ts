@@ -12,7 +12,7 @@ import type { RtlDesign } from '../codegen/verilog.js';
 import { fail } from '../util/diagnostics.js';
 import { dropTemp, keepTemp, tempSibling } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
-import { progressLine } from '../util/progress.js';
+import { progressEnabled, progressLine } from '../util/progress.js';
 import { rtlFiles, writeFiles } from './rtlfiles.js';
 import { cacheDir, requireTool, run } from './tools.js';
 
@@ -122,6 +122,8 @@ export interface HarnessOptions {
   readonly trace?: { readonly file: string; readonly from: number; readonly to: number };
   /** How many mismatches to describe (default 8). */
   readonly report?: number;
+  /** Draw vectors done of this total on stderr while it runs (when progress output is on). */
+  readonly progressTotal?: number;
 }
 
 export function runHarness(design: RtlDesign, vectorsFile: string, opts: HarnessOptions): HarnessResult {
@@ -132,13 +134,15 @@ export function runHarness(design: RtlDesign, vectorsFile: string, opts: Harness
   if (opts.serial) args.push('--serial');
   if (design.view.loadPort) args.push('--weights', path.join(rtlDir, 'bnhw_weights.hex'));
   if (opts.trace) args.push('--trace', path.resolve(opts.trace.file), '--trace-from', String(opts.trace.from), '--trace-to', String(opts.trace.to));
-  const r = run(exe, args, { cwd: rtlDir });
+  const progress = opts.progressTotal !== undefined && opts.progressTotal >= 1000 && progressEnabled();
+  if (progress) args.push('--progress', String(opts.progressTotal));
+  const r = run(exe, args, { cwd: rtlDir, ...(progress ? { stderr: 'inherit' as const } : {}) });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let doc: HarnessResult & { error?: string };
   try {
     doc = JSON.parse(line) as HarnessResult & { error?: string };
   } catch {
-    fail('VER003', exe, `the harness produced no result (exit ${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`, 'this is a bug of bitnet-hw; report it with the command line');
+    fail('VER003', exe, `the harness produced no result (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-2000)}`, 'this is a bug of bitnet-hw; report it with the command line');
   }
   if (doc.error && doc.vectors === undefined) {
     if (/deadlock/.test(doc.error)) return { vectors: 0, mismatches: 0, cycles: 0, c_error: 0, first_mismatches: [], per_layer_mismatches: [], tokens: [], error: doc.error };

@@ -110,10 +110,27 @@ describe('sim and energy commands', () => {
     const r = cli('energy', '--method', 'activity', syntheticModelDir(), '--arch', 'tiny', '--node', '45nm', '--json');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.per_token_J).toBeGreaterThan(0);
+    expect(doc.per_decoded_token_J).toBeGreaterThan(0);
     expect(doc.design_over_floor).toBeGreaterThanOrEqual(1);
     const sum = doc.per_op.reduce((a: number, l: { J: number }) => a + l.J, 0);
     expect(sum).toBeCloseTo(doc.total_J, 15);
+    // One meaning of per token: the parts add up, per decoded token and per prompt token are the
+    // decode and prompt energies over their own token counts, and report says the same figure.
+    expect(doc.prefill_tokens).toBe(16);
+    expect(doc.decoded_tokens).toBe(4);
+    expect(doc.total_tokens).toBe(20);
+    expect(doc.prefill_J + doc.decode_J).toBeCloseTo(doc.total_J, 15);
+    expect(doc.per_decoded_token_J).toBeCloseTo(doc.decode_J / 4, 15);
+    expect(doc.per_prompt_token_J).toBeCloseTo(doc.prefill_J / 16, 15);
+    const parts = Object.values(doc.per_part_per_decoded_token_J as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(parts).toBeCloseTo(doc.per_decoded_token_J, 15);
+    const comps = Object.values(doc.per_component_per_decoded_token_J as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(comps).toBeCloseTo(doc.per_decoded_token_J, 15);
+    expect(doc.tokens_per_second_per_W).toBeCloseTo(1 / doc.per_decoded_token_J, 9);
+    const out = path.join(tmpDir('bnhw-rep-'), 'r');
+    const rep = JSON.parse(cli('report', syntheticModelDir(), '--arch', 'tiny', '--node', '45nm', '--out', out, '--json').stdout);
+    expect(rep.per_decoded_token_J).toBe(doc.per_decoded_token_J);
+    expect(rep.per_prompt_token_J).toBe(doc.per_prompt_token_J);
     expect(cli('energy', '--method', 'paper', '--model', 'nope', '--json').status).toBe(2);
   });
 });
