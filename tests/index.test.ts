@@ -42,7 +42,7 @@ describe('the npm package (needs `npm run build`)', () => {
       expect(run('--version').stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')).version);
       const inspect = run('inspect', model, '--json');
       expect(inspect.status, inspect.stderr).toBe(0);
-      expect(JSON.parse(inspect.stdout).weightKind).toBe('ternary');
+      expect(JSON.parse(inspect.stdout).weight_kind).toBe('ternary');
       const gen = run('gen', model, '--arch', 'tiny', '--out', 'rtl');
       expect(gen.status, gen.stderr).toBe(0);
       expect(fs.existsSync(path.join(app, 'rtl', 'bnhw_engine.v'))).toBe(true);

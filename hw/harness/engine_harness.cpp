@@ -109,6 +109,7 @@ struct Options {
   uint64_t traceFrom = 0, traceTo = 0;
   uint64_t report = 8;
   uint64_t progress = 0;  // > 0: draw vectors done/total with an ETA on stderr (a terminal)
+  const char* dump = nullptr;  // write every output beat (u32 little-endian, in order) to this file
 };
 
 // Progress on stderr at most four times a second: vectors done of the total, rate and ETA.
@@ -151,6 +152,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
     else if (a == "--report") o.report = std::strtoull(v, nullptr, 10);
     else if (a == "--progress") o.progress = std::strtoull(v, nullptr, 10);
+    else if (a == "--dump") o.dump = v;
     else return false;
   }
   return o.vectors != nullptr;
@@ -161,7 +163,7 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--max-tokens N] [--first-token N] [--serial] [--weights F] [--trace F --trace-from C --trace-to C] [--report K] [--progress TOTAL]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--max-tokens N] [--first-token N] [--serial] [--weights F] [--trace F --trace-from C --trace-to C] [--report K] [--progress TOTAL] [--dump F]\n", argv[0]);
     return 2;
   }
   VectorReader inFile(o.vectors), outFile(o.vectors);
@@ -245,6 +247,7 @@ int main(int argc, char** argv) {
   // Cycles count from the end of reset (and of the weight load), as the simulator's do.
   cycle = 0;
   Progress progress(o.progress);
+  std::vector<uint32_t> dumped;
   while (outHave) {
     const bool offer = inHave && (!o.serial || inTok == outTok) && !rng.percent(o.inStall);
     top->s_valid = offer ? 1 : 0;
@@ -258,6 +261,7 @@ int main(int argc, char** argv) {
     const bool outFire = top->m_valid && top->m_ready;
     if (outFire) {
       const uint32_t got = top->m_data;
+      if (o.dump) dumped.push_back(got);
       const uint32_t want = outT.y[outIdx];
       const bool lastWant = outIdx + 1 == outT.y.size();
       if (got != want || (top->m_last != 0) != lastWant) {
@@ -303,6 +307,17 @@ int main(int argc, char** argv) {
       std::printf("{\"error\": \"deadlock: no input or output beat for 2,000,000 cycles\", \"cycle\": %llu, \"tokens_in\": %llu, \"tokens_out\": %llu}\n",
                   (unsigned long long)cycle, (unsigned long long)inTok, (unsigned long long)outTok);
       return 1;
+    }
+  }
+  if (o.dump) {
+    std::ofstream df(o.dump, std::ios::binary);
+    for (const uint32_t w : dumped) {
+      const unsigned char b[4] = {static_cast<unsigned char>(w), static_cast<unsigned char>(w >> 8), static_cast<unsigned char>(w >> 16), static_cast<unsigned char>(w >> 24)};
+      df.write(reinterpret_cast<const char*>(b), 4);
+    }
+    if (!df) {
+      std::printf("{\"error\": \"cannot write the output dump\"}\n");
+      return 2;
     }
   }
   std::string perLayerJson;

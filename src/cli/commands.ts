@@ -17,11 +17,13 @@ import { validateModel } from '../ir/validate.js';
 import { allBitLinears, type Model } from '../ir/types.js';
 import type { Numerics } from '../numerics/index.js';
 import { accumulatorBits } from '../numerics/index.js';
-import { generateGreedyWithReason, runSequence } from '../ref/model.js';
+import { checkContext, generateGreedyWithReason, runSequence } from '../ref/model.js';
 import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
 import { ARCH_PRESETS, loadArch, machineOf, systemOf } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
+import { crosscheck, type Against } from '../verify/crosscheck.js';
+import { rtlFiles } from '../verify/rtlfiles.js';
 import { MODEL_PRESETS, shapeIR, shapeOfModel, type ModelShape } from '../ir/presets.js';
 import { simulateModel, type SimReport } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
@@ -40,8 +42,11 @@ import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
 
 export interface CommandResult {
+  /** The --json document's body (the CLI adds `schema` and converts keys to snake_case). */
   readonly json: unknown;
   readonly text: string;
+  /** The document is an input format of its own (printed as it is, no schema, no key conversion). */
+  readonly inputFormat?: boolean;
 }
 
 function fmtInt(n: number): string {
@@ -342,6 +347,27 @@ export function reportCommand(modelSpec: string, archSpec: string | undefined, n
   return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_decoded_token_J: data.activity.per_decoded_token_J, per_prompt_token_J: data.activity.per_prompt_token_J, prefill_tokens: prefill, decoded_tokens: tokens }, text: `wrote ${files.markdown}, ${files.html} and ${files.trace}` };
 }
 
+/** `crosscheck`: a prompt with every BitLinear on the Verilated RTL, logits against a reference. */
+export function crosscheckCommand(modelPath: string, archSpec: string | undefined, tokens: readonly number[], opts: { against: Against; seed: number; rtlDir?: string }): CommandResult {
+  const model = loadModel(modelPath);
+  if (tokens.length === 0) fail('XC001', '--prompt', 'no input tokens', 'pass --prompt TEXT or --tokens 1,2,3');
+  checkContext(model, tokens.length);
+  const arch = archFor(archSpec, modelWeightKind(model));
+  const design = generateRtl(model, arch);
+  rtlFiles(design, opts.rtlDir); // a foreign or broken folder fails before any work
+  const r = crosscheck(model, modelPath, design, tokens, opts);
+  const d = r.first_diverging_layer;
+  const text = [
+    `${r.passed ? 'PASS' : 'FAIL'}: ${r.positions} positions, ${r.bitlinear_calls} BitLinear calls on the ${r.rtl === 'generated' ? 'freshly generated' : r.rtl} RTL (Verilator, seed ${r.seed}, random stalls), ${r.rtl_cycles.toLocaleString('en-US')} RTL cycles`,
+    `exactness (RTL vs the hw law, bit for bit): ${r.exact ? 'every BitLinear output equal' : d ? `first diverging layer ${d.layer} (call ${d.call}, position ${d.position}, row ${d.row}: got ${d.got}, want ${d.want})` : 'the RTL did not complete'}`,
+    `against ${r.against}: max |logit difference| ${r.max_abs_logit_diff.toPrecision(4)} over a logit range of ${r.reference_logit_range.toPrecision(4)} (${(100 * r.max_abs_logit_diff_over_range).toPrecision(3)}%); argmax agreement ${(100 * r.argmax_agreement).toFixed(1)}% of positions`,
+    'per layer (RTL outputs differing from the law; max |difference| from the reference run\'s own output over its range):',
+    ...r.per_layer.map((l) => `  ${l.name.padEnd(22)} ${String(l.mismatches_vs_law).padStart(6)} of ${String(l.outputs).padStart(7)}   ${l.max_diff_over_range_vs_reference === null ? 'n/a' : `${(100 * l.max_diff_over_range_vs_reference).toPrecision(3)}%`}`),
+    ...r.failures.map((f) => `FAILED: ${f}`),
+  ].join('\n');
+  return { json: r, text };
+}
+
 /** `arch --list`: the presets in one line each. */
 export function archListCommand(): CommandResult {
   const rows = Object.values(ARCH_PRESETS).map((a) => ({
@@ -365,7 +391,7 @@ export function archPrintCommand(name: string): CommandResult {
   const a = ARCH_PRESETS[name];
   if (!a) fail('CLI050', name, `unknown architecture preset ${JSON.stringify(name)}`, `use one of ${Object.keys(ARCH_PRESETS).join(', ')} (see \`bitnet-hw arch --list\`)`);
   const full = { ...a, ...(a.weightKind === 'ternary' ? { weightPacking: a.weightPacking ?? '2bit' } : {}), system: systemOf(a), machine: machineOf(a) };
-  return { json: full, text: JSON.stringify(full, null, 2) };
+  return { json: full, text: JSON.stringify(full, null, 2), inputFormat: true };
 }
 
 /** Byte-level prompts: the models trained here use token id = byte value (0-255) plus BOS/EOS. */

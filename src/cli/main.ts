@@ -14,6 +14,7 @@ import { progressEnabled, setProgressEnabled } from '../util/progress.js';
 import { checkOutputDir, writeFileAtomic } from '../util/fsout.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import { checkArgs } from './strict.js';
+import { jsonDocument } from './json.js';
 import {
   type BackendSpec,
   compileCommand,
@@ -34,6 +35,7 @@ import {
   makeModelCommand,
   implCommand,
   archListCommand,
+  crosscheckCommand,
   archPrintCommand,
   type CommandResult,
 } from './commands.js';
@@ -49,12 +51,16 @@ export const VERSION = '0.1.0';
 export const LIMITS = { vectors: 100_000_000, decode: 1_000_000, prefill: 1_000_000, seq: 1_000_000, maxTokens: 1_000_000, seed: 2 ** 32 - 1 } as const;
 
 let jsonMode = false;
+/** The running subcommand, for the JSON documents' schema. */
+let commandName = 'bitnet-hw';
 
 /** A check ran and failed: its result was printed; exit 1. */
 class CheckFailed extends Error {}
 
 function emit(r: CommandResult): void {
-  process.stdout.write(jsonMode ? JSON.stringify(r.json) + '\n' : r.text + '\n');
+  // An input format in its own right (arch --print) is printed as it is, so it can be read back.
+  const doc = r.inputFormat ? r.json : jsonDocument(commandName, r.json);
+  process.stdout.write(jsonMode ? JSON.stringify(doc) + '\n' : r.text + '\n');
 }
 
 const modelArg = { type: 'positional', description: 'checkpoint folder, IR folder or IR .safetensors file', required: true } as const;
@@ -318,6 +324,32 @@ const report = defineCommand({
   run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode), parseCount(args.prefill, '--prefill', LIMITS.prefill), args.force === true)),
 });
 
+const crosscheckCmd = defineCommand({
+  meta: { name: 'crosscheck', description: 'A prompt end to end with every BitLinear on the Verilated RTL: exactness per layer, logits against a reference (exit 1 if the RTL is not exact)' },
+  args: {
+    model: modelArg,
+    prompt: { type: 'string', description: 'text prompt (byte-level models)' },
+    tokens: { type: 'string', description: 'comma-separated token ids instead of --prompt', valueHint: '1,2,3' },
+    arch: archArg,
+    rtl: { type: 'string', description: 'the RTL folder to run (written by `gen`; default: freshly generated)' },
+    against: { type: 'string', description: 'reference for the logits', default: 'float', valueHint: 'float|hw|torch' },
+    seed: { type: 'string', description: 'stall seed', default: '1' },
+    json: jsonArg,
+  },
+  run: ({ args }) => {
+    const against = args.against;
+    if (against !== 'float' && against !== 'hw' && against !== 'torch') fail('CLI053', '--against', `unknown reference ${JSON.stringify(against)}`, 'use --against float, hw or torch', 'float | hw | torch');
+    if (args.tokens === undefined && args.prompt === undefined) fail('XC001', '--prompt', 'no input given', 'pass --prompt TEXT or --tokens 1,2,3');
+    const r = crosscheckCommand(args.model, args.arch, inputTokens(args.model, args.tokens, args.prompt), {
+      against,
+      seed: parseCount(args.seed, '--seed', LIMITS.seed),
+      ...(args.rtl !== undefined ? { rtlDir: args.rtl } : {}),
+    });
+    emit(r);
+    if (!(r.json as { passed: boolean }).passed) throw new CheckFailed();
+  },
+});
+
 const archCmd = defineCommand({
   meta: { name: 'arch', description: 'List the architecture presets, or print one (every default written out) to start a custom architecture' },
   args: {
@@ -385,7 +417,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, crosscheck: crosscheckCmd, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {
@@ -403,7 +435,7 @@ async function usageFor(rawArgs: readonly string[]): Promise<string> {
 
 function usageError(code: string, message: string, hint: string): number {
   process.stderr.write(`error ${code}: ${message}\n  fix: ${hint}\n`);
-  if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: [{ code, severity: 'error', path: 'argv', message, hint }] } }) + '\n');
+  if (jsonMode) process.stdout.write(JSON.stringify(jsonDocument('error', { error: { diagnostics: [{ code, severity: 'error', path: 'argv', message, hint }] } })) + '\n');
   return 2;
 }
 
@@ -418,7 +450,7 @@ export async function cli(rawArgs: string[]): Promise<number> {
   if (first === '--version' || first === '-v') {
     const rest = rawArgs.slice(1).filter((a) => a !== '--json');
     if (rest.length) return usageError('CLI030', `unexpected argument ${JSON.stringify(rest[0])} after --version`, 'run `bitnet-hw --version [--json]`');
-    process.stdout.write(jsonMode ? JSON.stringify({ version: VERSION }) + '\n' : VERSION + '\n');
+    process.stdout.write(jsonMode ? JSON.stringify(jsonDocument('version', { version: VERSION })) + '\n' : VERSION + '\n');
     return 0;
   }
   if (first === '--help' || first === '-h') {
@@ -429,6 +461,7 @@ export async function cli(rawArgs: string[]): Promise<number> {
   if (!sub) {
     return usageError('CLI032', first.startsWith('-') ? `unknown flag ${first} (a command comes first)` : `unknown command ${JSON.stringify(first)}`, `run \`bitnet-hw --help\` for the commands: ${Object.keys(main.subCommands ?? {}).join(', ')}`);
   }
+  commandName = sub.name;
   const rest = rawArgs.slice(1);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write((await usageFor(rawArgs)) + '\n');
@@ -442,7 +475,7 @@ export async function cli(rawArgs: string[]): Promise<number> {
     if (e instanceof CheckFailed) return 1;
     if (e instanceof BitnetError) {
       process.stderr.write(formatDiagnostics(e.diagnostics) + '\n');
-      if (jsonMode) process.stdout.write(JSON.stringify({ error: { diagnostics: e.diagnostics } }) + '\n');
+      if (jsonMode) process.stdout.write(JSON.stringify(jsonDocument('error', { error: { diagnostics: e.diagnostics } })) + '\n');
       return 2;
     }
     if (e instanceof Error && e.name === 'CLIError') {
@@ -450,7 +483,7 @@ export async function cli(rawArgs: string[]): Promise<number> {
       return usageError('CLI000', e.message.replace(/\u001b\[[0-9;]*m/g, ''), 'see the usage above');
     }
     process.stderr.write(`internal error (a bug of bitnet-hw; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    if (jsonMode) process.stdout.write(JSON.stringify({ error: { internal: e instanceof Error ? e.message : String(e) } }) + '\n');
+    if (jsonMode) process.stdout.write(JSON.stringify(jsonDocument('error', { error: { internal: e instanceof Error ? e.message : String(e) } })) + '\n');
     return 3;
   }
 }

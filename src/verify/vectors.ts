@@ -87,6 +87,24 @@ export function edgeCaseActivations(n: number, rng: Rng, N = 127): Float32Array[
   ];
 }
 
+/** The file's magic; then records of u32 layer, u32 n, u32 out, n x f32 input, out x f32 expected output. */
+export const VECTOR_MAGIC = 'BNHWVEC1';
+
+export function encodeVectorRecord(layer: number, x: Float32Array, y: Float32Array): Buffer {
+  const rec = new Uint32Array(3 + x.length + y.length);
+  rec[0] = layer;
+  rec[1] = x.length;
+  rec[2] = y.length;
+  rec.set(new Uint32Array(x.buffer, x.byteOffset, x.length), 3);
+  rec.set(new Uint32Array(y.buffer, y.byteOffset, y.length), 3 + x.length);
+  return Buffer.from(rec.buffer);
+}
+
+/** A vector file of the given tokens (layer id, input, expected output), written whole. */
+export function writeVectorFile(file: string, tokens: readonly { readonly layer: number; readonly x: Float32Array; readonly y: Float32Array }[]): void {
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(VECTOR_MAGIC, 'ascii'), ...tokens.map((t) => encodeVectorRecord(t.layer, t.x, t.y))]));
+}
+
 /**
  * Generate `count` tokens round-robin over the plan's layers, streaming them to `file`: first the
  * edge cases and captured activations of each layer, then fresh variations of the captured ones
@@ -101,7 +119,7 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
   const perLayer = plan.layers.map(() => 0);
   const bar = progressBar('vectors: reference outputs', count, 'token vectors', 5000);
   try {
-    fs.writeSync(fd, Buffer.from('BNHWVEC1', 'ascii'));
+    fs.writeSync(fd, Buffer.from(VECTOR_MAGIC, 'ascii'));
     const pending: Buffer[] = [];
     let pendingBytes = 0;
     for (let i = 0; i < count; i++) {
@@ -117,13 +135,8 @@ export function writeVectorsForPlan(model: Model, plan: EnginePlan, count: numbe
         x = Float32Array.from(base, (val) => (rng.float() < 0.05 ? -val : val) * scale + (rng.float() < 0.1 ? rng.normal() * scale * 0.1 : 0));
       }
       const y = applyBitLinear('hw', bls.get(l.name)! as BitLinearIR, model.tensors, x, 1);
-      const rec = new Uint32Array(3 + x.length + y.length);
-      rec[0] = li;
-      rec[1] = x.length;
-      rec[2] = y.length;
-      rec.set(new Uint32Array(x.buffer, x.byteOffset, x.length), 3);
-      rec.set(new Uint32Array(y.buffer, y.byteOffset, y.length), 3 + x.length);
-      pending.push(Buffer.from(rec.buffer));
+      const rec = encodeVectorRecord(li, x, y);
+      pending.push(rec);
       pendingBytes += rec.byteLength;
       perLayer[li]!++;
       if ((i & 255) === 255) bar.update(i + 1);

@@ -124,6 +124,8 @@ export interface HarnessOptions {
   readonly report?: number;
   /** Draw vectors done of this total on stderr while it runs (when progress output is on). */
   readonly progressTotal?: number;
+  /** Write every output beat the RTL produced (u32 little-endian, in order) to this file. */
+  readonly dump?: string;
 }
 
 export function runHarness(design: RtlDesign, vectorsFile: string, opts: HarnessOptions): HarnessResult {
@@ -136,6 +138,7 @@ export function runHarness(design: RtlDesign, vectorsFile: string, opts: Harness
   if (opts.trace) args.push('--trace', path.resolve(opts.trace.file), '--trace-from', String(opts.trace.from), '--trace-to', String(opts.trace.to));
   const progress = opts.progressTotal !== undefined && opts.progressTotal >= 1000 && progressEnabled();
   if (progress) args.push('--progress', String(opts.progressTotal));
+  if (opts.dump) args.push('--dump', path.resolve(opts.dump));
   const r = run(exe, args, { cwd: rtlDir, ...(progress ? { stderr: 'inherit' as const } : {}) });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let doc: HarnessResult & { error?: string };

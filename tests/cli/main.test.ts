@@ -16,8 +16,8 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.source).toBe('hf-packed');
-    expect(doc.weightKind).toBe('ternary');
-    expect(doc.config.kvHeads).toBe(2);
+    expect(doc.weight_kind).toBe('ternary');
+    expect(doc.config.kv_heads).toBe(2);
     expect(doc.parameters.total).toBeGreaterThan(doc.parameters.linear);
     expect(doc.tensors.find((t: { name: string }) => t.name === 'model.embed_tokens.weight').dtype).toBe('bf16');
   });
@@ -26,7 +26,7 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
       const r = cli('run', model, '--tokens', '1,2,3', '--numerics', numerics, '--json');
       expect(r.status).toBe(0);
       const doc = JSON.parse(r.stdout) as { tokens: number[]; logits: number[][]; argmax: number[] };
-      expect(Object.keys(doc).sort()).toEqual(['argmax', 'backend', 'logits', 'numerics', 'tokens']);
+      expect(Object.keys(doc).sort()).toEqual(['argmax', 'backend', 'logits', 'numerics', 'schema', 'tokens']);
       expect(doc.tokens).toEqual([1, 2, 3]);
       expect(doc.logits.length).toBe(3);
       expect(doc.logits[0]!.length).toBe(40);
@@ -80,7 +80,7 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     const e = cli('eval', path.join(repoRoot(), 'models', 'bitnet-b158'), '--json');
     expect(e.status).toBe(0);
     const doc = JSON.parse(e.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['backend', 'bits_per_byte', 'next_byte_accuracy', 'numerics', 'perplexity', 'tokens']);
+    expect(Object.keys(doc).sort()).toEqual(['backend', 'bits_per_byte', 'next_byte_accuracy', 'numerics', 'perplexity', 'schema', 'tokens']);
     expect(doc.tokens).toBeGreaterThan(1000);
     expect(doc.bits_per_byte).toBeGreaterThan(0);
     expect(doc.bits_per_byte).toBeLessThan(8); // better than a uniform byte model
@@ -105,7 +105,7 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     ]);
     expect(doc.steps.find((s) => s.step === 'bitlinear-kernels')!.summary['mismatches']).toBe(0);
     expect(doc.steps.find((s) => s.step === 'rtl-verify')!.summary['mismatches']).toBe(0);
-    expect(doc.steps.find((s) => s.step === 'simulate')!.summary['layersCycleExactWithRtl']).toMatch(/^(\d+)\/\1$/);
+    expect(doc.steps.find((s) => s.step === 'simulate')!.summary['layers_cycle_exact_with_rtl']).toMatch(/^(\d+)\/\1$/);
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 });

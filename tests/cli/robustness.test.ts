@@ -226,7 +226,7 @@ describe('results that used to be wrong', () => {
 describe('usage hygiene', () => {
   it('--version [--json], --seed 0, energy --model=NAME, plain help when piped', () => {
     expect(cli(['--version']).stdout.trim()).toBe('0.1.0');
-    expect(JSON.parse(cli(['--version', '--json']).stdout)).toEqual({ version: '0.1.0' });
+    expect(JSON.parse(cli(['--version', '--json']).stdout)).toEqual({ schema: 'bitnet-hw/version/1', version: '0.1.0' });
     const e = cli(['energy', '--model=2b4t', '--json']);
     expect(e.status).toBe(0);
     expect(JSON.parse(e.stdout).model).toBe('2b4t');

@@ -99,7 +99,8 @@ describe('sim and energy commands', () => {
     const r = cli('energy', '--method', 'paper', '--model', '2b4t', '--node', '7nm', '--seq', '512', '--json');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['method', 'model', 'node', 'results', 'seq']);
+    expect(Object.keys(doc).sort()).toEqual(['method', 'model', 'node', 'results', 'schema', 'seq']);
+    expect(doc.schema).toBe('bitnet-hw/energy/1');
     const by = Object.fromEntries(doc.results.map((x: { arch: string; total_J: number }) => [x.arch, x]));
     expect(by.bitnet.total_J).toBeCloseTo(0.028, 3);
     expect(by.fp16.total_J).toBeGreaterThan(10 * by.bitnet.total_J);
