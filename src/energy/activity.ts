@@ -106,13 +106,19 @@ export interface ActivityEnergy {
   readonly design_over_floor: number | null;
 }
 
-export const ENERGY_PARTS = ['bitlinear', 'attention', 'vector', 'head', 'embedding'] as const;
+/**
+ * Parts of the model: the attention and the FFN BitLinears (engine and weight traffic), attention
+ * itself (scores, softmax, value sums, KV cache), norms, residuals, RoPE and the FFN activation
+ * on the vector unit and SFU, the head, the embedding lookup.
+ */
+export const ENERGY_PARTS = ['attention_bitlinears', 'ffn_bitlinears', 'attention_core', 'norms_vector', 'head', 'embedding'] as const;
 export type EnergyPart = (typeof ENERGY_PARTS)[number];
+type ActionPart = 'bitlinear' | Exclude<EnergyPart, 'attention_bitlinears' | 'ffn_bitlinears'>;
 
 const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
 
 /** Which part of the model an action belongs to (every component the simulator emits has one). */
-export function partOf(component: string, action: string): EnergyPart {
+export function partOf(component: string, action: string): ActionPart {
   if (BITLINEAR_COMPONENTS.has(component)) return 'bitlinear';
   switch (component) {
     case 'dram':
@@ -120,12 +126,12 @@ export function partOf(component: string, action: string): EnergyPart {
     case 'attention':
     case 'kv_cache':
     case 'kv_dram':
-      return 'attention';
+      return 'attention_core';
     case 'vector':
     case 'sfu':
     case 'scratchpad':
     case 'rope_table':
-      return 'vector';
+      return 'norms_vector';
     case 'head':
       return 'head';
     case 'embedding':
@@ -167,8 +173,17 @@ export function activityEnergy(sim: SimReport, shape: ModelShape, table: EnergyT
   const moveBit = sim.weights_on_chip ? table.memory.sram_1mb_bit : table.memory.dram_bit;
   const floor = (linearWeights * bitsPerWeight * moveBit + linearWeights * (1 - zeroFraction) * table.ops.int8_add) / 1e12;
   const parts = Object.fromEntries(ENERGY_PARTS.map((p) => [p, 0])) as Record<EnergyPart, number>;
-  if (D > 0) for (const l of decodeLines) parts[partOf(l.component, l.action)] += l.J / D;
-  const bitlinear = D > 0 ? parts.bitlinear : null;
+  let bitlinearJ = 0;
+  if (D > 0) {
+    for (const l of decodeLines) {
+      const part = partOf(l.component, l.action);
+      if (part === 'bitlinear') bitlinearJ += l.J / D;
+      else parts[part] += l.J / D;
+    }
+    parts.ffn_bitlinears = sumJ(priceActions(sim.decode_ffn_bitlinear_actions, table)) / D;
+    parts.attention_bitlinears = bitlinearJ - parts.ffn_bitlinears;
+  }
+  const bitlinear = D > 0 ? bitlinearJ : null;
   const power = perDecoded !== null && sim.tokens_per_second > 0 ? perDecoded * sim.tokens_per_second : null;
   return {
     method: 'activity',

@@ -145,6 +145,8 @@ export class Machine {
     readonly segIndex: Int32Array;
     /** Per segment head: its BitLinears' engine layer ids. */
     readonly segLayers: Map<number, readonly number[]>;
+    /** Whether the segment a lin heads is made of FFN BitLinears. */
+    readonly segFfn: Uint8Array;
     /** Per instruction and row: the actions that do not depend on the position. */
     readonly tally: readonly (readonly [number, number])[][];
   } | null = null;
@@ -153,6 +155,8 @@ export class Machine {
   private readonly actionIds = new Map<string, number>();
   private readonly actionKeys: { component: string; action: string; bits: number }[] = [];
   private readonly counts: number[] = [];
+  /** The part of `counts` spent by engine segments of FFN BitLinears (the rest of the engine's is attention's). */
+  private readonly ffnCounts: number[] = [];
 
   private actionId(component: string, action: string, bits: number): number {
     const key = `${component}\u0000${action}\u0000${bits}`;
@@ -162,6 +166,7 @@ export class Machine {
       this.actionIds.set(key, id);
       this.actionKeys.push({ component, action, bits });
       this.counts.push(0);
+      this.ffnCounts.push(0);
     }
     return id;
   }
@@ -172,9 +177,18 @@ export class Machine {
 
   /** Every action counted so far, as (component, action, bits, count). */
   get actions(): Map<string, ActionCount> {
+    return this.tallyMap(this.counts);
+  }
+
+  /** The actions of the FFN BitLinears' engine segments (and their weights' DRAM reads) so far. */
+  get ffnBitLinearActions(): Map<string, ActionCount> {
+    return this.tallyMap(this.ffnCounts);
+  }
+
+  private tallyMap(counts: readonly number[]): Map<string, ActionCount> {
     const m = new Map<string, ActionCount>();
     this.actionKeys.forEach((k, id) => {
-      if (this.counts[id]! > 0) m.set(`${k.component}\u0000${k.action}\u0000${k.bits}`, { ...k, count: this.counts[id]! });
+      if (counts[id]! > 0) m.set(`${k.component}\u0000${k.action}\u0000${k.bits}`, { ...k, count: counts[id]! });
     });
     return m;
   }
@@ -228,7 +242,9 @@ export class Machine {
       add('scratchpad', 'write', 32, rowWords(writes(i)));
       return t;
     });
-    return { rd, wr, afterFinish, afterReads, segHead, segIndex, segLayers, tally };
+    const segFfn = new Uint8Array(n);
+    for (const [head, layers] of segLayers) segFfn[head] = /\.ffn\./.test(p.engineLayers[layers[0]!] ?? '') ? 1 : 0;
+    return { rd, wr, afterFinish, afterReads, segHead, segIndex, segLayers, segFfn, tally };
   }
 
   /** An engine segment for a block of `rows` tokens: its timing with DRAM, and its actions. */
@@ -313,6 +329,7 @@ export class Machine {
           dramStall += sg.dramStall;
           engineIssue += sg.issue;
           for (const [id, c] of sg.tally) counts[id] = counts[id]! + c;
+          if (plan.segFfn[pc]) for (const [id, c] of sg.tally) this.ffnCounts[id] = this.ffnCounts[id]! + c;
         } else t = Math.max(t, segStart);
         finish = Math.ceil(segStart + sg.ends[plan.segIndex[pc]!]!);
         // The engine reads its input while it streams: held until the segment ends.

@@ -84,6 +84,8 @@ export interface SimReport {
   /** The actions of the prompt (prefill) part and of the decode part; together they are `actions`. */
   readonly prefill_actions: readonly ActionCount[];
   readonly decode_actions: readonly ActionCount[];
+  /** The part of `decode_actions` spent on the FFN BitLinears (their engine segments and weight reads). */
+  readonly decode_ffn_bitlinear_actions: readonly ActionCount[];
 }
 
 /**
@@ -126,6 +128,7 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     prefillCycles += r.cycles;
   }
   const prefillActions = sortedActions(machine.actions);
+  const prefillFfn = sortedActions(machine.ffnBitLinearActions);
   const prefillBusy = { ...machine.busy };
   for (let t = 0; t < opts.tokens; t++) {
     const r = machine.token(0);
@@ -168,6 +171,7 @@ export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill
     actions,
     prefill_actions: prefillActions,
     decode_actions: subtractActions(actions, prefillActions),
+    decode_ffn_bitlinear_actions: subtractActions(sortedActions(machine.ffnBitLinearActions), prefillFfn),
   };
 }
 
