@@ -10,6 +10,7 @@ import gzip
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -77,7 +78,9 @@ def train(mode, train_data, steps, device, seed, log):
         sched.step()
         losses.append(loss.item())
         if step % 100 == 0 or step == steps - 1:
-            log(f"[{mode}] step {step} loss {loss.item():.4f} ({time.time() - t0:.0f}s)")
+            el = time.time() - t0
+            eta = el / (step + 1) * (steps - step - 1)
+            log(f"[{mode}] step {step + 1}/{steps} loss {loss.item():.4f} ({el:.0f} s elapsed, ETA {eta:.0f} s)")
     return model, losses, steps * 32 * CFG["seq"]
 
 
@@ -155,7 +158,8 @@ def main():
     results = {}
     for mode in a.modes.split(","):
         t0 = time.time()
-        model, losses, tokens = train(mode, train_data, a.steps, device, a.seed, print)
+        # Progress to stderr, so stdout stays the JSON results.
+        model, losses, tokens = train(mode, train_data, a.steps, device, a.seed, lambda m: print(m, file=sys.stderr, flush=True))
         bpb, ppl, n = bits_per_byte(model, held, CFG["seq"], device)
         name = {"ternary": "bitnet-b158", "binary": "bitnet-binary", "fp": "fp-baseline"}[mode]
         export(model, mode, os.path.join(a.out, name))

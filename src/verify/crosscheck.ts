@@ -130,7 +130,6 @@ export function crosscheck(model: Model, modelDir: string, design: RtlDesign, to
         return got;
       },
     });
-    bar.stop();
     const V = rtlRun.vocab;
     // The reference run, capturing its own BitLinear outputs (float and hw) for the per-layer view.
     const refOuts = new Map<string, Float32Array[]>();
