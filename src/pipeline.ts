@@ -100,7 +100,7 @@ const STEPS_HW: readonly Step[] = [
       const dir = path.join(ctx.outDir, 'rtl');
       writeRtl(ctx.design, dir);
       const m = ctx.design.manifest;
-      return { out: dir, files: m.sources.length + 3, configHash: m.configHash, lanes: m.arch.lanes, simd: m.arch.simd, accumulatorBits: m.parameters['ACC_BITS'] };
+      return { out: dir, files: ctx.design.files.size, configHash: m.configHash, lanes: m.arch.lanes, simd: m.arch.simd, accumulatorBits: m.parameters['ACC_BITS'] };
     },
   },
   {
@@ -140,7 +140,7 @@ const STEPS_HW: readonly Step[] = [
       const files = { markdown: path.join(ctx.outDir, 'report.md'), html: path.join(ctx.outDir, 'report.html'), trace: path.join(ctx.outDir, 'timeline.json') };
       for (const [name, content] of renderReport(data)) writeFileAtomic(path.join(ctx.outDir, name), content);
       const by = Object.fromEntries(paper.results.map((r) => [r.arch, r.total_J]));
-      return { perDecodedTokenJ: activity.per_decoded_token_J, overFloor: activity.design_over_floor === null ? null : Number(activity.design_over_floor.toFixed(2)), paperBitnetJ: by['bitnet'], paperFp16J: by['fp16'], report: files.html, timeline: files.trace };
+      return { per_decoded_token_J: activity.per_decoded_token_J, overFloor: activity.design_over_floor === null ? null : Number(activity.design_over_floor.toFixed(2)), paper_bitnet_total_J: by['bitnet'], paper_fp16_total_J: by['fp16'], report: files.html, timeline: files.trace };
     },
   },
 ];

@@ -14,7 +14,8 @@ import { progressEnabled, setProgressEnabled } from '../util/progress.js';
 import { checkOutputDir, writeFileAtomic } from '../util/fsout.js';
 import { parseCount, parseNumerics, parsePositiveInt, parseSim, parseTokens } from './args.js';
 import { checkArgs } from './strict.js';
-import { jsonDocument } from './json.js';
+import { jsonDocument, snakeKey } from './json.js';
+import { si } from '../util/si.js';
 import {
   type BackendSpec,
   compileCommand,
@@ -350,6 +351,13 @@ const crosscheckCmd = defineCommand({
   },
 });
 
+/** A demo summary value for people: energies in engineering units, counts with separators. */
+function summaryValue(key: string, v: unknown): string {
+  if (typeof v !== 'number') return JSON.stringify(v);
+  if (/J$/.test(key)) return si(v, 'J');
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(4)));
+}
+
 const archCmd = defineCommand({
   meta: { name: 'arch', description: 'List the architecture presets, or print one (every default written out) to start a custom architecture' },
   args: {
@@ -407,7 +415,7 @@ const demo = defineCommand({
     const text = [
       `bitnet-hw demo on ${modelPath}`,
       `pipeline: ${STEPS.map((s) => s.name).join(' -> ')}`,
-      ...reports.map((r) => `[${r.step}] ${r.ms.toFixed(1)} ms\n${Object.entries(r.summary).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`).join('\n')}`),
+      ...reports.map((r) => `[${r.step}] ${(r.ms / 1000).toFixed(2)} s\n${Object.entries(r.summary).map(([k, v]) => `    ${snakeKey(k)}: ${summaryValue(k, v)}`).join('\n')}`),
       failures.length ? `FAILED checks:\n${failures.map((f) => `  ${f}`).join('\n')}` : 'all checks passed',
     ].join('\n');
     emit({ json: { model: modelPath, passed: failures.length === 0, failures, steps: reports }, text });
