@@ -65,6 +65,7 @@ function emit(r: CommandResult): void {
 }
 
 const modelArg = { type: 'positional', description: 'checkpoint folder, IR folder or IR .safetensors file', required: true } as const;
+const modelOrPresetArg = { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true } as const;
 const jsonArg = { type: 'boolean', description: 'print exactly one JSON document on stdout' } as const;
 const forceArg = { type: 'boolean', description: 'replace a non-empty output that bitnet-hw did not write' } as const;
 const archArg = { type: 'string', description: 'architecture preset or JSON file (default: default, or default-binary for binary models)' } as const;
@@ -194,7 +195,7 @@ const gen = defineCommand({
 const compile = defineCommand({
   meta: { name: 'compile', description: 'Compile a model to the whole-model accelerator program: summary, listing, binary image' },
   args: {
-    model: { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true },
+    model: modelOrPresetArg,
     arch: archArg,
     listing: { type: 'boolean', description: 'print the human-readable listing' },
     out: { type: 'string', description: 'write program.bin, program.json and program.lst to this folder' },
@@ -261,7 +262,7 @@ const impl = defineCommand({
 const sim = defineCommand({
   meta: { name: 'sim', description: 'Cycle-level simulation of a model (folder or preset) on an architecture' },
   args: {
-    model: { type: 'positional', description: 'model folder or preset (paper-125m ... paper-30b, 2b4t)', required: true },
+    model: modelOrPresetArg,
     arch: archArg,
     decode: decodeArg,
     prefill: prefillArg,
@@ -285,9 +286,9 @@ const sim = defineCommand({
 });
 
 const energy = defineCommand({
-  meta: { name: 'energy', description: 'Energy per token: the papers\' arithmetic method or activity-based from the simulator' },
+  meta: { name: 'energy', description: 'Energy: the papers\' arithmetic method (totals over one sequence), or the simulator\'s actions priced (per decoded and per prompt token, power)' },
   args: {
-    model: { type: 'positional', description: 'model folder or preset', required: false },
+    model: { ...modelOrPresetArg, required: false },
     method: { type: 'string', description: 'paper | activity', default: 'paper' },
     'model-spec': { type: 'string', description: 'model folder or preset (alias of the positional)', alias: ['m', 'model'] },
     node: { type: 'string', description: '45nm | 7nm | table.json', default: '7nm' },
@@ -311,11 +312,11 @@ const energy = defineCommand({
 });
 
 const report = defineCommand({
-  meta: { name: 'report', description: 'Markdown and self-contained HTML report with charts (energy, cycles, BitNet vs FP16)' },
+  meta: { name: 'report', description: 'Report of a simulated run: Markdown, a self-contained HTML page (KPIs, tables, charts) and the first decoded token\'s timeline as a Chrome trace' },
   args: {
-    model: { type: 'positional', description: 'model folder or preset', required: true },
+    model: modelOrPresetArg,
     arch: archArg,
-    node: { type: 'string', default: '7nm' },
+    node: { type: 'string', description: '45nm | 7nm | table.json', default: '7nm' },
     out: { type: 'string', description: 'output folder', required: true },
     decode: decodeArg,
     prefill: prefillArg,
