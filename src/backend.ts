@@ -8,7 +8,7 @@
  * Guarantees: the same argmax, stop and context rules for both backends.
  */
 import type { ArchSpec } from './ir/arch.js';
-import type { Model } from './ir/types.js';
+import { allBitLinears, type Model } from './ir/types.js';
 import { argmax, checkContext, createKvCache, forward, type KvCache, type StopReason } from './ref/model.js';
 import type { Numerics } from './numerics/index.js';
 import { createMachine } from './sim/model.js';
@@ -51,8 +51,9 @@ class SimSession implements Session {
     arch: ArchSpec,
     capacity: number,
   ) {
-    if (arch.weightKind !== (model.ir.layers[0]?.attention.q.weight.weightKind ?? arch.weightKind)) {
-      fail('AR010', `--arch ${arch.name}`, `the model has ${model.ir.layers[0]!.attention.q.weight.weightKind} weights but the architecture is built for ${arch.weightKind}`, 'use an architecture of the model\'s weight kind');
+    const kind = allBitLinears(model.ir)[0]?.weight.weightKind ?? arch.weightKind;
+    if (arch.weightKind !== kind) {
+      fail('AR010', `--arch ${arch.name}`, `the model has ${kind} weights but the architecture is built for ${arch.weightKind}`, 'use an architecture of the model\'s weight kind');
     }
     this.machine = createMachine(model.ir, arch, arch.clockMHz, model);
     this.capacity = Math.min(capacity, this.machine.program.context);

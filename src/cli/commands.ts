@@ -59,7 +59,7 @@ export function renderSummary(s: ModelSummary, withTensors: boolean): string {
     `model       ${s.name} (format ${s.source})`,
     `shape       hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} KV) of ${c.headDim}, FFN ${c.ffnHidden} ${c.ffnActivation}`,
     `            vocab ${c.vocab}, context ${c.maxPositions}, ${c.norm}, RoPE theta ${c.ropeTheta ?? 'none'}, head ${c.tiedHead ? 'tied' : 'untied'}`,
-    `weights     ${s.weightKind}${s.zeroWeightFraction !== null ? ` (${(s.zeroWeightFraction * 100).toFixed(1)}% zeros)` : ''}, ${fmtInt(s.linearWeightBits / 8)} bytes packed`,
+    `weights     ${s.weightKind}${s.zeroWeightFraction !== null ? ` (${(s.zeroWeightFraction * 100).toFixed(1)}% zeros)` : ''}, ${fmtInt(s.linearWeightBits / 8)} bytes stored`,
     `parameters  ${fmtInt(s.parameters.total)} total: ${fmtInt(s.parameters.linear)} linear, ${fmtInt(s.parameters.embedding)} embedding, ${fmtInt(s.parameters.head)} head, ${fmtInt(s.parameters.norms)} norm`,
   ];
   if (withTensors) {

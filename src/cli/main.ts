@@ -42,6 +42,7 @@ import {
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
 import { loadModel } from '../ir/load.js';
+import { allBitLinears } from '../ir/types.js';
 import type { SyntheticFormat } from '../ir/export/synthetic.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -392,7 +393,7 @@ const demo = defineCommand({
     const modelPath = args.model ?? args['model-path'] ?? defaultModelDir();
     const out = checkOutputDir(args.out, { inputs: [modelPath], force: args.force === true });
     const model = loadModel(modelPath);
-    const kind = model.ir.layers[0]!.attention.q.weight.weightKind;
+    const kind = allBitLinears(model.ir)[0]!.weight.weightKind;
     const tokens = args.tokens !== undefined ? inputTokens(modelPath, args.tokens, args.prompt) : encodePrompt(model, args.prompt ?? 'The hacker ');
     const archName = args.arch ?? (kind === 'binary' ? 'default-binary' : 'default');
     try {

@@ -13,7 +13,7 @@
  */
 import type { ArchSpec } from './arch.js';
 import { machineOf } from './arch.js';
-import type { BitLinearIR, ModelIR, NormIR } from './types.js';
+import type { LinearIR, ModelIR, NormIR } from './types.js';
 import { allBitLinears } from './types.js';
 import { PROGRAM_FORMAT_VERSION, reads, writes, type BufferAlloc, type Instr, type ParamAlloc, type Program } from './program.js';
 import { fail } from '../util/diagnostics.js';
@@ -56,7 +56,7 @@ class Builder {
     this.code.push(i);
     this.layerOf.push(this.layer);
   }
-  lin(bl: BitLinearIR, src: number, chain: boolean): number {
+  lin(bl: LinearIR, src: number, chain: boolean): number {
     const dst = this.buf(bl.name, bl.outFeatures);
     this.emit({ op: 'lin', layer: this.engineIds.get(bl.name)!, src, dst, chain });
     return dst;

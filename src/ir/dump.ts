@@ -4,8 +4,8 @@
  * Also the parameter accounting behind `bitnet-hw inspect`.
  */
 import { createHash } from 'node:crypto';
-import type { BitLinearIR, Model, NormIR, TensorRef } from './types.js';
-import { allBitLinears, allNorms, layerBitLinears } from './types.js';
+import type { BitLinearIR, LinearIR, Model, NormIR, TensorRef } from './types.js';
+import { allLinears, allNorms, DTYPE_BYTES, layerLinears } from './types.js';
 
 function hashOf(model: Model, ref: TensorRef): string {
   const t = model.tensors.get(ref.name);
@@ -21,7 +21,8 @@ function normText(model: Model, n: NormIR): string {
   return `norm ${n.type} dim=${n.dim} eps=${n.eps} weight=${tensorText(model, n.weight)}${n.bias ? ` bias=${tensorText(model, n.bias)}` : ''}`;
 }
 
-function blText(model: Model, b: BitLinearIR): string {
+function blText(model: Model, b: LinearIR): string {
+  if (b.kind === 'dense-linear') return `dense ${b.name} ${b.outFeatures}x${b.inFeatures} weight=${tensorText(model, b.weight)}${b.bias ? ` bias=${tensorText(model, b.bias)}` : ''}`;
   const a = b.actQuant;
   return (
     `bitlinear ${b.name} ${b.outFeatures}x${b.inFeatures} ${b.weight.weightKind} ${b.weight.packing} ` +
@@ -47,7 +48,7 @@ export function dumpModel(model: Model): string {
     L.push(`    ${blText(model, a.o)}`);
     L.push(`  ffn_norm ${normText(model, l.ffnNorm)}`);
     L.push(`  ffn ${l.ffn.activation} hidden=${l.ffn.hidden}`);
-    for (const b of layerBitLinears(l).slice(4, l.ffn.gate ? 6 : 5)) L.push(`    ${blText(model, b)}`);
+    for (const b of layerLinears(l).slice(4, l.ffn.gate ? 6 : 5)) L.push(`    ${blText(model, b)}`);
     if (l.ffn.subNorm) L.push(`    sub_norm ${normText(model, l.ffn.subNorm)}`);
     L.push(`    ${blText(model, l.ffn.down)}`);
   }
@@ -75,7 +76,7 @@ export interface ModelSummary {
   };
   readonly weightKind: string;
   readonly parameters: { total: number; linear: number; embedding: number; head: number; norms: number };
-  /** Bits of BitLinear weights as stored by the IR (2 per ternary, 1 per binary weight). */
+  /** Bits of linear weights as stored by the IR (2 per ternary, 1 per binary weight, the dtype's width for dense). */
   readonly linearWeightBits: number;
   readonly zeroWeightFraction: number | null;
   readonly tensors: { name: string; dtype: string; shape: number[] }[];
@@ -84,12 +85,13 @@ export interface ModelSummary {
 export function summarizeModel(model: Model): ModelSummary {
   const ir = model.ir;
   const l0 = ir.layers[0]!;
-  const bls = allBitLinears(ir);
-  const linear = bls.reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
+  const lins = allLinears(ir);
+  const bls = lins.filter((b): b is BitLinearIR => b.kind === 'bitlinear');
+  const linear = lins.reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
   const emb = ir.embedding.vocabSize * ir.hidden;
   const head = ir.head.tied ? 0 : ir.embedding.vocabSize * ir.hidden;
   const norms = allNorms(ir).reduce((a, n) => a + n.dim * (n.bias ? 2 : 1), 0);
-  const kinds = [...new Set(bls.map((b) => b.weight.weightKind))].sort();
+  const kinds = [...new Set(lins.map((b) => (b.kind === 'bitlinear' ? b.weight.weightKind : 'full-precision')))].sort();
   let zeros = 0;
   let ternaryCount = 0;
   for (const b of bls) {
@@ -124,7 +126,7 @@ export function summarizeModel(model: Model): ModelSummary {
     },
     weightKind: kinds.join('+'),
     parameters: { total: emb + head + linear + norms, linear, embedding: emb, head, norms },
-    linearWeightBits: bls.reduce((a, b) => a + b.inFeatures * b.outFeatures * (b.weight.weightKind === 'ternary' ? 2 : 1), 0),
+    linearWeightBits: lins.reduce((a, b) => a + b.inFeatures * b.outFeatures * (b.kind === 'dense-linear' ? 8 * DTYPE_BYTES[b.weight.dtype] : b.weight.weightKind === 'ternary' ? 2 : 1), 0),
     zeroWeightFraction: ternaryCount ? zeros / ternaryCount : null,
     tensors,
   };

@@ -64,7 +64,7 @@ export function shapeOfModel(model: Model): ModelShape {
     ffnHidden: l0.ffn.hidden,
     activation: l0.ffn.activation,
     vocab: ir.embedding.vocabSize,
-    weightKind: l0.attention.q.weight.weightKind,
+    weightKind: bls[0]!.weight.weightKind,
     context: ir.maxPositions,
     perLayer: bls.slice(0, perLayerCount).map((b) => ({ kind: b.name.split('.').slice(2).join('.'), n: b.inFeatures, out: b.outFeatures })),
   };

@@ -44,6 +44,15 @@ const BitLinear = z.object({
   }),
   bias: Tensor.nullable(),
 });
+const Dense = z.object({
+  kind: z.literal('dense-linear'),
+  name: z.string(),
+  inFeatures: int,
+  outFeatures: int,
+  weight: Tensor,
+  bias: Tensor.nullable(),
+});
+const Linear = z.discriminatedUnion('kind', [BitLinear, Dense]);
 const Layer = z.object({
   kind: z.literal('decoder-layer'),
   index: int,
@@ -54,10 +63,10 @@ const Layer = z.object({
     kvHeads: int,
     headDim: int,
     rope: z.object({ kind: z.literal('rope'), theta: num, style: z.literal('rotate-half') }).nullable(),
-    q: BitLinear,
-    k: BitLinear,
-    v: BitLinear,
-    o: BitLinear,
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    o: Linear,
     subNorm: Norm.nullable(),
   }),
   ffnNorm: Norm,
@@ -65,9 +74,9 @@ const Layer = z.object({
     kind: z.literal('ffn'),
     activation: z.enum(['relu2-gated', 'swiglu', 'gelu']),
     hidden: int,
-    gate: BitLinear.nullable(),
-    up: BitLinear,
-    down: BitLinear,
+    gate: Linear.nullable(),
+    up: Linear,
+    down: Linear,
     subNorm: Norm.nullable(),
   }),
 });
@@ -75,7 +84,7 @@ export const ModelSchema = z.object({
   kind: z.literal('model'),
   irVersion: z.literal(1),
   name: z.string(),
-  source: z.enum(['hf-packed', 'hf-master', 'llama-1bitllm', 'paper-binary', 'synthetic']),
+  source: z.enum(['hf-packed', 'hf-master', 'llama-1bitllm', 'paper-binary', 'hf-dense', 'synthetic']),
   hidden: int,
   maxPositions: int,
   bosToken: int.nullable(),

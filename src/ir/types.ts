@@ -14,6 +14,8 @@
  * Padding weights past `in` are zero codes (ternary 0b01, binary bit 0) and never used.
  */
 
+import { fail } from '../util/diagnostics.js';
+
 export const IR_VERSION = 1 as const;
 
 /** Element types of stored tensors. */
@@ -93,6 +95,24 @@ export interface BitLinearIR {
   readonly bias: TensorRef | null;
 }
 
+/**
+ * A full-precision linear layer `y = W x (+ b)`: the dense baseline a BitNet is compared against.
+ * Only the float reference runs it; the hardware numerics and every hardware command refuse it.
+ */
+export interface DenseLinearIR {
+  readonly kind: 'dense-linear';
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** [out, in], f32, bf16 or f16. */
+  readonly weight: TensorRef;
+  /** f32 [out] or null. */
+  readonly bias: TensorRef | null;
+}
+
+/** A linear layer of attention or the FFN. */
+export type LinearIR = BitLinearIR | DenseLinearIR;
+
 export interface RopeIR {
   readonly kind: 'rope';
   readonly theta: number;
@@ -106,10 +126,10 @@ export interface AttentionIR {
   readonly kvHeads: number;
   readonly headDim: number;
   readonly rope: RopeIR | null;
-  readonly q: BitLinearIR;
-  readonly k: BitLinearIR;
-  readonly v: BitLinearIR;
-  readonly o: BitLinearIR;
+  readonly q: LinearIR;
+  readonly k: LinearIR;
+  readonly v: LinearIR;
+  readonly o: LinearIR;
   /** SubLN before o_proj (`attn_sub_norm`, `inner_attn_ln`), or null. */
   readonly subNorm: NormIR | null;
 }
@@ -121,9 +141,9 @@ export interface FfnIR {
   readonly activation: FfnActivation;
   readonly hidden: number;
   /** Present for gated kinds (relu2-gated, swiglu), null for gelu. */
-  readonly gate: BitLinearIR | null;
-  readonly up: BitLinearIR;
-  readonly down: BitLinearIR;
+  readonly gate: LinearIR | null;
+  readonly up: LinearIR;
+  readonly down: LinearIR;
   /** SubLN before down_proj (`ffn_sub_norm`, `ffn_layernorm`), or null. */
   readonly subNorm: NormIR | null;
 }
@@ -154,7 +174,7 @@ export interface HeadIR {
   readonly weight: TensorRef;
 }
 
-export type SourceFormat = 'hf-packed' | 'hf-master' | 'llama-1bitllm' | 'paper-binary' | 'synthetic';
+export type SourceFormat = 'hf-packed' | 'hf-master' | 'llama-1bitllm' | 'paper-binary' | 'hf-dense' | 'synthetic';
 
 export interface ModelIR {
   readonly kind: 'model';
@@ -194,14 +214,34 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   i32: 4,
 };
 
-/** All BitLinears of a layer in execution order. */
-export function layerBitLinears(layer: DecoderLayerIR): BitLinearIR[] {
+/** All linear layers of a layer in execution order. */
+export function layerLinears(layer: DecoderLayerIR): LinearIR[] {
   const a = layer.attention;
   const f = layer.ffn;
   const out = [a.q, a.k, a.v, a.o];
   if (f.gate) out.push(f.gate);
   out.push(f.up, f.down);
   return out;
+}
+
+export function allLinears(ir: ModelIR): LinearIR[] {
+  return ir.layers.flatMap(layerLinears);
+}
+
+/** Whether every linear layer is a BitLinear (what the hardware numerics and commands need). */
+export function isBitNet(ir: ModelIR): boolean {
+  return allLinears(ir).every((l) => l.kind === 'bitlinear');
+}
+
+/** A linear layer as a BitLinear; a dense one is a coded error (hardware paths need a BitNet). */
+export function asBitLinear(l: LinearIR): BitLinearIR {
+  if (l.kind === 'bitlinear') return l;
+  return fail('IR080', l.name, 'a full-precision (dense) linear layer: the hardware numerics and every hardware command need a BitNet', 'use a ternary or binary BitNet checkpoint; a full-precision baseline runs on the float reference only (inspect, validate, run, generate, eval with --numerics float)');
+}
+
+/** All BitLinears of a layer in execution order (a dense layer is error IR030). */
+export function layerBitLinears(layer: DecoderLayerIR): BitLinearIR[] {
+  return layerLinears(layer).map(asBitLinear);
 }
 
 export function allBitLinears(ir: ModelIR): BitLinearIR[] {

@@ -6,7 +6,7 @@
  * simulator and the generator rely on holds, every referenced tensor exists with the declared
  * dtype and shape, scales are finite and nonzero, and ternary weights contain no 0b11 code.
  */
-import type { BitLinearIR, Model, ModelIR, NormIR, TensorRef, TensorStore } from './types.js';
+import type { DenseLinearIR, LinearIR, Model, ModelIR, NormIR, TensorRef, TensorStore } from './types.js';
 import { packedBytesPerRow } from './types.js';
 import { diag, type Diagnostic } from '../util/diagnostics.js';
 import { maxExactInputs } from '../numerics/index.js';
@@ -72,9 +72,25 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
   };
 
   const names = new Set<string>();
-  const checkBitLinear = (path: string, bl: BitLinearIR, inF: number, outF: number): void => {
-    if (names.has(bl.name)) err('IR030', path, `BitLinear name ${bl.name} is used twice`, 'give every BitLinear a unique name');
-    names.add(bl.name);
+  const checkDense = (path: string, d: DenseLinearIR, inF: number, outF: number): void => {
+    if (d.inFeatures !== inF || d.outFeatures !== outF) {
+      err('IR031', path, `linear ${d.name} is ${d.outFeatures}x${d.inFeatures}`, 'the projection sizes disagree with the config (hidden, heads, head_dim, kv heads, intermediate size)', `${outF}x${inF}`);
+    }
+    checkRef(`${path}.weight`, d.weight, ['f32', 'bf16', 'f16'], [d.outFeatures, d.inFeatures]);
+    checkFinite(`${path}.weight`, d.weight);
+    if (d.bias) {
+      checkRef(`${path}.bias`, d.bias, ['f32'], [d.outFeatures]);
+      checkFinite(`${path}.bias`, d.bias);
+    }
+  };
+  const checkBitLinear = (path: string, lin: LinearIR, inF: number, outF: number): void => {
+    if (names.has(lin.name)) err('IR030', path, `linear layer name ${lin.name} is used twice`, 'give every linear layer a unique name');
+    names.add(lin.name);
+    if (lin.kind === 'dense-linear') {
+      checkDense(path, lin, inF, outF);
+      return;
+    }
+    const bl = lin;
     if (bl.inFeatures !== inF || bl.outFeatures !== outF) {
       err('IR031', path, `BitLinear ${bl.name} is ${bl.outFeatures}x${bl.inFeatures}`, 'the projection sizes disagree with the config (hidden, heads, head_dim, kv heads, intermediate size)', `${outF}x${inF}`);
     }

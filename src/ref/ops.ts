@@ -3,9 +3,27 @@
  * softmax attention. Intermediate sums are float64; every stored activation is rounded to f32,
  * matching a PyTorch fp32 model to within summation-order differences.
  */
-import type { FfnActivation, NormIR, RopeIR, TensorStore } from '../ir/types.js';
+import type { DenseLinearIR, FfnActivation, NormIR, RopeIR, TensorStore } from '../ir/types.js';
 import { assertNever } from '../util/diagnostics.js';
 import { getF32 } from './tensors.js';
+
+/** A full-precision linear layer over `rows` rows: each output a float64 dot product rounded to f32. */
+export function applyDense(d: DenseLinearIR, tensors: TensorStore, x: Float32Array, rows: number): Float32Array {
+  const w = getF32(tensors, d.weight);
+  const b = d.bias ? getF32(tensors, d.bias) : null;
+  const n = d.inFeatures;
+  const out = new Float32Array(rows * d.outFeatures);
+  for (let t = 0; t < rows; t++) {
+    const xo = t * n;
+    for (let r = 0; r < d.outFeatures; r++) {
+      const wo = r * n;
+      let acc = b ? b[r]! : 0;
+      for (let c = 0; c < n; c++) acc += w[wo + c]! * x[xo + c]!;
+      out[t * d.outFeatures + r] = acc;
+    }
+  }
+  return out;
+}
 
 /** Normalize each of `rows` rows of x in place into `out`. */
 export function applyNorm(norm: NormIR, tensors: TensorStore, x: Float32Array, rows: number, out: Float32Array): Float32Array {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { generateRtl, writeRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch, type ArchSpec } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
+import { asBitLinear } from '../../src/ir/types.js';
 import { planEngine, signedBits } from '../../src/ir/engine-plan.js';
 import { accumulatorBits } from '../../src/numerics/index.js';
 import { syntheticModelDir } from '../../src/util/paths.js';
@@ -75,7 +76,7 @@ describe('RTL generation', () => {
     expect(codesOf(() => generateRtl(model, ARCH_PRESETS['tiny-binary']!))).toContain('AR010');
     expect(codesOf(() => generateRtl(model, ARCH_PRESETS['tiny']!, 'layers.9.attn.q'))).toEqual(['CG010']);
     expect(codesOf(() => parseArch({ name: 'x', lanes: 0, simd: 4, weightKind: 'ternary', treePipeline: 1, weightMemory: 'rom', clockMHz: 1 }, 'f'))).toEqual(['AR003']);
-    const tensorModel = { ...model, ir: { ...model.ir, layers: model.ir.layers.map((l) => ({ ...l, attention: { ...l.attention, q: { ...l.attention.q, actQuant: { ...l.attention.q.actQuant, granularity: 'per-tensor' as const } } } })) } };
+    const tensorModel = { ...model, ir: { ...model.ir, layers: model.ir.layers.map((l) => ({ ...l, attention: { ...l.attention, q: { ...asBitLinear(l.attention.q), actQuant: { ...asBitLinear(l.attention.q).actQuant, granularity: 'per-tensor' as const } } } })) } };
     expect(codesOf(() => generateRtl(tensorModel, ARCH_PRESETS['tiny']!))).toContain('CG001');
   });
   it('writeRtl replaces the output folder atomically', () => {

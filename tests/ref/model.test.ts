@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/ir/load.js';
 import { createKvCache, forward, generateGreedy, runSequence, argmax } from '../../src/ref/model.js';
-import type { BitLinearIR, Model, NormIR } from '../../src/ir/types.js';
+import { asBitLinear, type LinearIR, type Model, type NormIR } from '../../src/ir/types.js';
 import { unpackBinaryRowMajor, unpackTernaryRowMajor } from '../../src/ir/pack.js';
 import { getF32 } from '../../src/ref/tensors.js';
 import { codesOf, fixture } from '../helpers.js';
@@ -17,7 +17,8 @@ function denseForward(m: Model, tokens: number[]): Float64Array[] {
   const t = m.tensors;
   const h = ir.hidden;
   const f32 = (ref: { name: string }) => getF32(t, ref as never);
-  const lin = (bl: BitLinearIR, x: Float64Array): Float64Array => {
+  const lin = (l: LinearIR, x: Float64Array): Float64Array => {
+    const bl = asBitLinear(l);
     const w = t.get(bl.weight.tensor.name)!.data as Uint8Array;
     const W = bl.weight.weightKind === 'ternary' ? unpackTernaryRowMajor(w, bl.outFeatures, bl.inFeatures) : unpackBinaryRowMajor(w, bl.outFeatures, bl.inFeatures);
     const ws = f32(bl.scale.tensor);

@@ -10,7 +10,7 @@ import { Project } from 'ts-morph';
 import { generateRtl, writeRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch, type ArchSpec } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
-import type { Model } from '../../src/ir/types.js';
+import { allBitLinears, type Model } from '../../src/ir/types.js';
 import { syntheticModelDir } from '../../src/util/paths.js';
 import { writeVectorsForPlan } from '../../src/verify/vectors.js';
 import { runHarness } from '../../src/verify/verilator.js';
@@ -75,7 +75,7 @@ describe('generated host driver', () => {
     // packWeights reproduces the RTL weight image from plain weight matrices.
     const weights: Record<string, Int8Array> = {};
     for (const l of drv.LAYERS) {
-      const bl = [...model.ir.layers.flatMap((x) => [x.attention.q, x.attention.k, x.attention.v, x.attention.o, x.ffn.gate!, x.ffn.up, x.ffn.down])].find((b) => b.name === l.name)!;
+      const bl = allBitLinears(model.ir).find((b) => b.name === l.name)!;
       const packed = model.tensors.get(bl.weight.tensor.name)!.data as Uint8Array;
       const bpr = Math.ceil(l.n / 4);
       weights[l.name] = Int8Array.from({ length: l.out * l.n }, (_, i) => ((packed[Math.floor(i / l.n) * bpr + ((i % l.n) >> 2)]! >> (((i % l.n) & 3) * 2)) & 3) - 1);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { generateTokens, runTokens } from '../../src/backend.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
+import { allBitLinears } from '../../src/ir/types.js';
 import { reads, writes } from '../../src/ir/program.js';
 import { unitOf } from '../../src/ir/units.js';
 import { createKvCache, forward, generateGreedy } from '../../src/ref/model.js';
@@ -54,7 +55,7 @@ describe('sim backend equals the hw reference bit for bit', () => {
   it('a grouped-query (4 heads, 2 KV heads) LayerNorm GeLU fixture and a SwiGLU one', () => {
     for (const spec of [{ format: 'paper-binary' as const, groups: 2 }, { format: 'hf-packed' as const }, { format: 'llama-1bitllm' as const }]) {
       const m = loadModel(fixture(spec));
-      const kind = m.ir.layers[0]!.attention.q.weight.weightKind;
+      const kind = allBitLinears(m.ir)[0]!.weight.weightKind;
       const toks = [1, 5, 9, 3, 30, 2, 7];
       const sim = runTokens(m, toks, { kind: 'sim', arch: ARCH_PRESETS[kind === 'binary' ? 'tiny-binary' : 'tiny']! });
       const ref = forward(m, toks, createKvCache(m, toks.length), { numerics: 'hw', logits: 'all' });

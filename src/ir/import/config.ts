@@ -120,8 +120,11 @@ export function resolveConfig(raw: Record<string, unknown>, where: string): Reso
     format = 'hf-packed';
   } else if (c.model_type === 'llama') {
     format = 'llama-1bitllm';
+  } else if (c.model_type === 'bitnet-fp-baseline') {
+    // The full-precision baseline of the same architecture (python/bitnet_train): dense linears.
+    format = 'hf-dense';
   } else {
-    ds.push(diag('CK013', `${where}:model_type`, `cannot tell the checkpoint format (model_type ${String(c.model_type)}, no quantization_config)`, 'add quantization_config {quant_method: "bitnet", ...} or use a llama-type 1bitLLM checkpoint'));
+    ds.push(diag('CK013', `${where}:model_type`, `cannot tell the checkpoint format (model_type ${String(c.model_type)}, no quantization_config)`, 'add quantization_config {quant_method: "bitnet", ...}, use a llama-type 1bitLLM checkpoint, or model_type "bitnet-fp-baseline" for a full-precision baseline'));
     format = 'hf-packed';
   }
   const heads = c.num_attention_heads;

@@ -20,6 +20,8 @@ import { readTensorBytes, type StDType, type StTensorInfo } from '../safetensors
 import type {
   ActQuantIR,
   BitLinearIR,
+  DenseLinearIR,
+  LinearIR,
   DType,
   DecoderLayerIR,
   Model,
@@ -216,6 +218,12 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
     epsilon: 1e-5,
   };
   const weightKind = cfg.format === 'paper-binary' ? 'binary' : 'ternary';
+  const dense = (pl: ProjPlan): DenseLinearIR => {
+    const w = loadFloat(pl.weightName);
+    const bad = countNonFinite(w.dtype, store.get(pl.weightName)!.data);
+    if (bad.count > 0) throw new BitnetError([diag('WT010', where(pl.weightName), `${bad.count} weights are NaN or infinite (first at flat index ${bad.first})`, 'the checkpoint is corrupt; re-export it', 'finite weights')]);
+    return { kind: 'dense-linear', name: pl.name, inFeatures: pl.inF, outFeatures: pl.outF, weight: w, bias: null };
+  };
   const bitlinear = (pl: ProjPlan): BitLinearIR => {
     const t = ck.tensors.get(pl.weightName)!;
     const raw = readTensorBytes(t);
@@ -274,7 +282,7 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const pls = byLayer.get(i)!;
-    const get = (k: ProjKind): BitLinearIR => bitlinear(pls.get(k)!);
+    const get = (k: ProjKind): LinearIR => (cfg.format === 'hf-dense' ? dense(pls.get(k)!) : bitlinear(pls.get(k)!));
     const attnNorm = norm(`${p}.input_layernorm.weight`, h);
     const q = get('q');
     const k = get('k');
