@@ -37,6 +37,7 @@ import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
+import { PTQ_METHODS, writePtqCheckpoint, type PtqMethod } from '../ir/export/ptq.js';
 import { clockFor, implement, implementationFor } from '../verify/impl.js';
 import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
@@ -459,6 +460,22 @@ export function evalCommand(modelPath: string, textPath: string, spec: BackendSp
   return {
     json: { bits_per_byte: bpb, perplexity: Math.exp(nats / count), next_byte_accuracy: agree / count, tokens: count, backend: backend.kind, numerics },
     text: `held-out ${count} bytes (${backendLabel(backend)}): ${bpb.toFixed(4)} bits/byte, perplexity ${Math.exp(nats / count).toFixed(3)}, next-byte accuracy ${((100 * agree) / count).toFixed(2)}%`,
+  };
+}
+
+/** `ptq`: post-training quantization of a full-precision baseline into a BitNet checkpoint folder. */
+export function ptqCommand(modelPath: string, method: string, out: string, force = false): CommandResult {
+  if (!(PTQ_METHODS as readonly string[]).includes(method)) fail('CLI054', '--method', `unknown method ${JSON.stringify(method)}`, `use one of ${PTQ_METHODS.join(', ')}`, PTQ_METHODS.join(' | '));
+  checkOutputDir(out, { inputs: [modelPath], force, flag: '--out' });
+  const model = loadModel(modelPath);
+  let r: ReturnType<typeof writePtqCheckpoint> | undefined;
+  replaceDir(out, 'model', (tmp) => {
+    r = writePtqCheckpoint(model, modelPath, method as PtqMethod, tmp);
+  });
+  const res = r!;
+  return {
+    json: { out, ...res },
+    text: `wrote ${out}: ${res.layers} linear layers (${res.weights.toLocaleString('en-US')} weights) quantized after training, ${method}${res.zeroFraction !== null ? ` (${(100 * res.zeroFraction).toFixed(1)}% zeros)` : ''}; evaluate it with \`bitnet-hw eval ${out}\``,
   };
 }
 

@@ -37,6 +37,7 @@ import {
   implCommand,
   archListCommand,
   crosscheckCommand,
+  ptqCommand,
   archPrintCommand,
   type CommandResult,
 } from './commands.js';
@@ -327,6 +328,18 @@ const report = defineCommand({
   run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode), parseCount(args.prefill, '--prefill', LIMITS.prefill), args.force === true)),
 });
 
+const ptq = defineCommand({
+  meta: { name: 'ptq', description: 'Post-training quantization of a full-precision baseline into a BitNet checkpoint (W1.58A8 absmean ternary, or the paper\'s binary W1A8)' },
+  args: {
+    model: modelArg,
+    method: { type: 'string', description: 'absmean-ternary | binary', required: true, valueHint: 'METHOD' },
+    out: { type: 'string', description: 'output checkpoint folder', required: true },
+    force: forceArg,
+    json: jsonArg,
+  },
+  run: ({ args }) => emit(ptqCommand(args.model, args.method, args.out, args.force === true)),
+});
+
 const crosscheckCmd = defineCommand({
   meta: { name: 'crosscheck', description: 'A prompt end to end with every BitLinear on the Verilated RTL: exactness per layer, logits against a reference (exit 1 if the RTL is not exact)' },
   args: {
@@ -427,7 +440,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, crosscheck: crosscheckCmd, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, crosscheck: crosscheckCmd, ptq, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {
