@@ -329,10 +329,10 @@ const report = defineCommand({
 });
 
 const ptq = defineCommand({
-  meta: { name: 'ptq', description: 'Post-training quantization of a full-precision baseline into a BitNet checkpoint (W1.58A8 absmean ternary, or the paper\'s binary W1A8)' },
+  meta: { name: 'ptq', description: 'Post-training quantization of a full-precision baseline: W1.58A8 absmean ternary or the paper\'s binary W1A8 (BitNet checkpoints), or W8A8 int8 (float reference only)' },
   args: {
     model: modelArg,
-    method: { type: 'string', description: 'absmean-ternary | binary', required: true, valueHint: 'METHOD' },
+    method: { type: 'string', description: 'absmean-ternary | binary | int8', required: true, valueHint: 'METHOD' },
     out: { type: 'string', description: 'output checkpoint folder', required: true },
     force: forceArg,
     json: jsonArg,

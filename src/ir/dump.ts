@@ -22,6 +22,7 @@ function normText(model: Model, n: NormIR): string {
 }
 
 function blText(model: Model, b: LinearIR): string {
+  if (b.kind === 'int8-linear') return `int8 ${b.name} ${b.outFeatures}x${b.inFeatures} weight=${tensorText(model, b.weight)} scale=${tensorText(model, b.scale)} act=int${b.actQuant.bits} ${b.actQuant.granularity} ${b.actQuant.scaleNumerator} ${b.actQuant.rounding}`;
   if (b.kind === 'dense-linear') return `dense ${b.name} ${b.outFeatures}x${b.inFeatures} weight=${tensorText(model, b.weight)}${b.bias ? ` bias=${tensorText(model, b.bias)}` : ''}`;
   const a = b.actQuant;
   return (
@@ -91,7 +92,7 @@ export function summarizeModel(model: Model): ModelSummary {
   const emb = ir.embedding.vocabSize * ir.hidden;
   const head = ir.head.tied ? 0 : ir.embedding.vocabSize * ir.hidden;
   const norms = allNorms(ir).reduce((a, n) => a + n.dim * (n.bias ? 2 : 1), 0);
-  const kinds = [...new Set(lins.map((b) => (b.kind === 'bitlinear' ? b.weight.weightKind : 'full-precision')))].sort();
+  const kinds = [...new Set(lins.map((b) => (b.kind === 'bitlinear' ? b.weight.weightKind : b.kind === 'int8-linear' ? 'int8' : 'full-precision')))].sort();
   let zeros = 0;
   let ternaryCount = 0;
   for (const b of bls) {
@@ -126,7 +127,7 @@ export function summarizeModel(model: Model): ModelSummary {
     },
     weightKind: kinds.join('+'),
     parameters: { total: emb + head + linear + norms, linear, embedding: emb, head, norms },
-    linearWeightBits: lins.reduce((a, b) => a + b.inFeatures * b.outFeatures * (b.kind === 'dense-linear' ? 8 * DTYPE_BYTES[b.weight.dtype] : b.weight.weightKind === 'ternary' ? 2 : 1), 0),
+    linearWeightBits: lins.reduce((a, b) => a + b.inFeatures * b.outFeatures * (b.kind === 'dense-linear' ? 8 * DTYPE_BYTES[b.weight.dtype] : b.kind === 'int8-linear' ? 8 : b.weight.weightKind === 'ternary' ? 2 : 1), 0),
     zeroWeightFraction: ternaryCount ? zeros / ternaryCount : null,
     tensors,
   };

@@ -52,7 +52,17 @@ const Dense = z.object({
   weight: Tensor,
   bias: Tensor.nullable(),
 });
-const Linear = z.discriminatedUnion('kind', [BitLinear, Dense]);
+const Int8 = z.object({
+  kind: z.literal('int8-linear'),
+  name: z.string(),
+  inFeatures: int,
+  outFeatures: int,
+  weight: Tensor,
+  scale: Tensor,
+  actQuant: BitLinear.shape.actQuant,
+  bias: Tensor.nullable(),
+});
+const Linear = z.discriminatedUnion('kind', [BitLinear, Dense, Int8]);
 const Layer = z.object({
   kind: z.literal('decoder-layer'),
   index: int,
@@ -84,7 +94,7 @@ export const ModelSchema = z.object({
   kind: z.literal('model'),
   irVersion: z.literal(1),
   name: z.string(),
-  source: z.enum(['hf-packed', 'hf-master', 'llama-1bitllm', 'paper-binary', 'hf-dense', 'synthetic']),
+  source: z.enum(['hf-packed', 'hf-master', 'llama-1bitllm', 'paper-binary', 'hf-dense', 'hf-int8', 'synthetic']),
   hidden: int,
   maxPositions: int,
   bosToken: int.nullable(),

@@ -110,8 +110,27 @@ export interface DenseLinearIR {
   readonly bias: TensorRef | null;
 }
 
+/**
+ * An int8 linear layer (W8A8): `y = (Wq . xq) / s * w_scale`, weights int8 per tensor
+ * (`w_scale = absmax / 127`), activations quantized per token like a BitLinear's. The float
+ * reference runs it (the comparison point of the papers); the hardware is adder trees and
+ * refuses it.
+ */
+export interface Int8LinearIR {
+  readonly kind: 'int8-linear';
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** i8 [out, in]. */
+  readonly weight: TensorRef;
+  /** f32 [1]: real W = scale * Wq. */
+  readonly scale: TensorRef;
+  readonly actQuant: ActQuantIR;
+  readonly bias: TensorRef | null;
+}
+
 /** A linear layer of attention or the FFN. */
-export type LinearIR = BitLinearIR | DenseLinearIR;
+export type LinearIR = BitLinearIR | DenseLinearIR | Int8LinearIR;
 
 export interface RopeIR {
   readonly kind: 'rope';
@@ -174,7 +193,7 @@ export interface HeadIR {
   readonly weight: TensorRef;
 }
 
-export type SourceFormat = 'hf-packed' | 'hf-master' | 'llama-1bitllm' | 'paper-binary' | 'hf-dense' | 'synthetic';
+export type SourceFormat = 'hf-packed' | 'hf-master' | 'llama-1bitllm' | 'paper-binary' | 'hf-dense' | 'hf-int8' | 'synthetic';
 
 export interface ModelIR {
   readonly kind: 'model';
@@ -236,7 +255,7 @@ export function isBitNet(ir: ModelIR): boolean {
 /** A linear layer as a BitLinear; a dense one is a coded error (hardware paths need a BitNet). */
 export function asBitLinear(l: LinearIR): BitLinearIR {
   if (l.kind === 'bitlinear') return l;
-  return fail('IR080', l.name, 'a full-precision (dense) linear layer: the hardware numerics and every hardware command need a BitNet', 'use a ternary or binary BitNet checkpoint; a full-precision baseline runs on the float reference only (inspect, validate, run, generate, eval with --numerics float)');
+  return fail('IR080', l.name, `${l.kind === 'dense-linear' ? 'a full-precision (dense)' : 'an int8 (W8A8)'} linear layer: the hardware numerics and every hardware command need a BitNet`, 'use a ternary or binary BitNet checkpoint; full-precision and int8 models run on the float reference only (inspect, validate, run, generate, eval with --numerics float)');
 }
 
 /** All BitLinears of a layer in execution order (a dense layer is error IR030). */

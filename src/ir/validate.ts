@@ -6,7 +6,7 @@
  * simulator and the generator rely on holds, every referenced tensor exists with the declared
  * dtype and shape, scales are finite and nonzero, and ternary weights contain no 0b11 code.
  */
-import type { DenseLinearIR, LinearIR, Model, ModelIR, NormIR, TensorRef, TensorStore } from './types.js';
+import type { DenseLinearIR, Int8LinearIR, LinearIR, Model, ModelIR, NormIR, TensorRef, TensorStore } from './types.js';
 import { packedBytesPerRow } from './types.js';
 import { diag, type Diagnostic } from '../util/diagnostics.js';
 import { maxExactInputs } from '../numerics/index.js';
@@ -83,11 +83,27 @@ export function validateIR(ir: ModelIR, tensors?: TensorStore): Diagnostic[] {
       checkFinite(`${path}.bias`, d.bias);
     }
   };
+  const checkInt8 = (path: string, l: Int8LinearIR, inF: number, outF: number): void => {
+    if (l.inFeatures !== inF || l.outFeatures !== outF) {
+      err('IR031', path, `linear ${l.name} is ${l.outFeatures}x${l.inFeatures}`, 'the projection sizes disagree with the config (hidden, heads, head_dim, kv heads, intermediate size)', `${outF}x${inF}`);
+    }
+    checkRef(`${path}.weight`, l.weight, ['i8'], [l.outFeatures, l.inFeatures]);
+    checkRef(`${path}.scale`, l.scale, ['f32'], [1]);
+    const st = tensors?.get(l.scale.name);
+    if (st && st.data instanceof Float32Array && !(Number.isFinite(st.data[0]!) && st.data[0]! > 0)) {
+      err('IR040', `${path}.scale`, `weight scale ${l.scale.name} is ${st.data[0]}`, 'an int8 weight scale is absmax / 127, always positive; re-export the checkpoint', 'a finite scale > 0');
+    }
+    if (l.actQuant.bits !== 8) err('IR036', `${path}.actQuant.bits`, `activation bits ${l.actQuant.bits} for an int8 layer`, 'W8A8 quantizes activations to 8 bits', '8');
+  };
   const checkBitLinear = (path: string, lin: LinearIR, inF: number, outF: number): void => {
     if (names.has(lin.name)) err('IR030', path, `linear layer name ${lin.name} is used twice`, 'give every linear layer a unique name');
     names.add(lin.name);
     if (lin.kind === 'dense-linear') {
       checkDense(path, lin, inF, outF);
+      return;
+    }
+    if (lin.kind === 'int8-linear') {
+      checkInt8(path, lin, inF, outF);
       return;
     }
     const bl = lin;

@@ -10,7 +10,7 @@
  * sum for all 256 byte values once per token, so every output row costs one lookup and one add per
  * byte instead of 4 (or 8) decodes and multiply-adds. Tables are shared by all output rows.
  */
-import { packedBytesPerRow, type BitLinearIR, type TensorStore } from '../ir/types.js';
+import { packedBytesPerRow, type BitLinearIR, type Int8LinearIR, type TensorStore } from '../ir/types.js';
 import {
   actGroups,
   floatDequant,
@@ -158,6 +158,32 @@ export function bitlinearAccumulators(bl: BitLinearIR, tensors: TensorStore, qa:
  * y = BitLinear(x) for a [rows, in] matrix under the chosen numerics. Returns [rows, out] f32.
  * `onAcc` exposes the exact accumulators and quantized inputs (used by tests and vector capture).
  */
+/**
+ * An int8 (W8A8) linear in float numerics: activations quantized per token exactly as a
+ * BitLinear's, the exact integer product with the int8 weights, then `acc / s * w_scale`.
+ */
+export function applyInt8Linear(l: Int8LinearIR, tensors: TensorStore, x: Float32Array, rows: number): Float32Array {
+  const n = l.inFeatures;
+  const out = l.outFeatures;
+  const qa = quantize('float', x, rows, n, l.actQuant, l.name);
+  const w = tensors.get(l.weight.name)!.data as Int8Array;
+  const ws = getF32(tensors, l.scale)[0]!;
+  const bias = l.bias ? getF32(tensors, l.bias) : null;
+  const y = new Float32Array(rows * out);
+  for (let t = 0; t < rows; t++) {
+    const xo = t * n;
+    for (let o = 0; o < out; o++) {
+      const wo = o * n;
+      let acc = 0; // |acc| <= 127 * 128 * n: exact in an int32 for any n the validator accepts
+      for (let c = 0; c < n; c++) acc += w[wo + c]! * qa.q[xo + c]!;
+      let v = floatDequant(acc, qa.s[t]!, ws, 'multiply');
+      if (bias) v += bias[o]!;
+      y[t * out + o] = v;
+    }
+  }
+  return y;
+}
+
 export function applyBitLinear(
   numerics: Numerics,
   bl: BitLinearIR,

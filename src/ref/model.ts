@@ -10,7 +10,7 @@
 import { isBitNet, type BitLinearIR, type DecoderLayerIR, type LinearIR, type Model } from '../ir/types.js';
 import type { Numerics } from '../numerics/index.js';
 import { fail } from '../util/diagnostics.js';
-import { applyBitLinear, type Kernel } from './bitlinear.js';
+import { applyBitLinear, applyInt8Linear, type Kernel } from './bitlinear.js';
 import { applyDense, applyNorm, applyRope, ffnActivation, ropeTables } from './ops.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, layerNormHw, rmsNormHw, ropeHw, ropeInvFreq, ropeRow, type KvFormat } from '../numerics/model.js';
 import type { NormIR, TensorStore } from '../ir/types.js';
@@ -70,6 +70,7 @@ function layerForward(model: Model, layer: DecoderLayerIR, li: number, x: Float3
   const lin = (l: LinearIR, inp: Float32Array): Float32Array => {
     // A dense layer only reaches here in float numerics (forward refuses hw numerics for it).
     if (l.kind === 'dense-linear') return applyDense(l, tensors, inp, T);
+    if (l.kind === 'int8-linear') return applyInt8Linear(l, tensors, inp, T);
     return opts.bitlinear ? opts.bitlinear(l, inp, T) : applyBitLinear(opts.numerics, l, tensors, inp, T, opts.kernel ?? 'lut', opts.onBitLinear ? (qa, acc) => opts.onBitLinear!(l.name, inp, T, qa, acc) : undefined);
   };
 
@@ -176,7 +177,7 @@ export function forward(model: Model, tokens: readonly number[], cache: KvCache,
   const V = ir.embedding.vocabSize;
   if (T === 0) fail('RUN001', 'tokens', 'no tokens given', 'pass at least one token id, e.g. --tokens 1,2,3');
   if ((opts.numerics === 'hw' || opts.bitlinear) && !isBitNet(ir)) {
-    fail('RUN010', '--numerics', 'the model has full-precision (dense) linear layers; the hw numerics and the hardware define BitLinears only', 'run it with --numerics float (the default); quantize it into a BitNet for hardware');
+    fail('RUN010', '--numerics', 'the model has full-precision or int8 linear layers; the hw numerics and the hardware define BitLinears only', 'run it with --numerics float (the default); quantize it into a BitNet for hardware');
   }
   if (cache.length + T > cache.capacity) {
     fail('RUN002', 'tokens', `${cache.length + T} positions exceed the context of ${cache.capacity}`, 'use a shorter sequence', `<= ${cache.capacity} positions`);

@@ -9,21 +9,37 @@
  *   tensor with the importer's own `ternarizeAbsmean`, `weight_scale = mean|W|` (autobitlinear);
  * - `binary` (W1A8): the paper's binary BitNet, latent weights kept and read online, so the
  *   importer applies `Sign(W - alpha)` and `beta = mean|W|` per tensor, activations scaled by
- *   2^(b-1) as the paper's Qb.
+ *   2^(b-1) as the paper's Qb;
+ * - `int8` (W8A8): `Wq = clamp(round_half_even(W / s), -127, 127)` with `s = absmax(W) / 127` per
+ *   tensor, activations per token (the float reference runs it; the hardware refuses it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../../util/diagnostics.js';
+import { roundHalfEven } from '../../util/float.js';
 import { readJsonInput } from '../../util/jsonfile.js';
 import { canonicalToHfPacked, packTernaryRowMajor, ternarizeAbsmean } from '../pack.js';
 import { writeSafetensors, type StDType, type StTensorOut } from '../safetensors.js';
 import { getF32 } from '../../ref/tensors.js';
 import { allLinears, type Model } from '../types.js';
 
-export const PTQ_METHODS = ['absmean-ternary', 'binary'] as const;
+export const PTQ_METHODS = ['absmean-ternary', 'binary', 'int8'] as const;
 export type PtqMethod = (typeof PTQ_METHODS)[number];
 
 const ST: Readonly<Record<string, StDType>> = { f32: 'F32', bf16: 'BF16', f16: 'F16', u8: 'U8', i8: 'I8', i32: 'I32' };
+
+/** Per-tensor absmax int8: s = fp32(absmax / 127), q = clamp(round_half_even(W / s), -127, 127). */
+export function int8Absmax(w: Float32Array): { q: Int8Array; scale: number } {
+  let amax = 0;
+  for (const v of w) amax = Math.max(amax, Math.abs(v));
+  const scale = Math.fround(Math.max(amax, 1e-8) / 127);
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const r = roundHalfEven(w[i]! / scale);
+    q[i] = r > 127 ? 127 : r < -127 ? -127 : r;
+  }
+  return { q, scale };
+}
 
 export interface PtqResult {
   readonly method: PtqMethod;
@@ -61,6 +77,10 @@ export function writePtqCheckpoint(model: Model, srcDir: string, method: PtqMeth
       count += codes.length;
       tensors.push({ name: l.weight.name, dtype: 'U8', shape: [out / 4, inF], data: canonicalToHfPacked(packTernaryRowMajor(codes, out, inF), out, inF) });
       tensors.push({ name: l.weight.name.replace(/weight$/, 'weight_scale'), dtype: 'F32', shape: [1], data: Float32Array.of(scale) });
+    } else if (method === 'int8') {
+      const { q, scale } = int8Absmax(w);
+      tensors.push({ name: l.weight.name, dtype: 'I8', shape: [out, inF], data: q });
+      tensors.push({ name: l.weight.name.replace(/weight$/, 'weight_scale'), dtype: 'F32', shape: [1], data: Float32Array.of(scale) });
     } else {
       tensors.push({ name: l.weight.name, dtype: 'F32', shape: [out, inF], data: w });
     }
@@ -68,7 +88,9 @@ export function writePtqCheckpoint(model: Model, srcDir: string, method: PtqMeth
   const quantization =
     method === 'absmean-ternary'
       ? { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'offline' }
-      : { quant_method: 'bitnet', weight_kind: 'binary', quantization_mode: 'online', groups: 1, activation_scale: 'pow2' };
+      : method === 'int8'
+        ? { quant_method: 'int8', weight_granularity: 'per-tensor', activation_granularity: 'per-token' }
+        : { quant_method: 'bitnet', weight_kind: 'binary', quantization_mode: 'online', groups: 1, activation_scale: 'pow2' };
   const outConfig = { ...config, model_type: 'bitnet', quantization_config: quantization, bitnet_hw_ptq: { method, source: path.basename(path.resolve(srcDir)) } };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(outConfig, null, 2) + '\n');
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors);

@@ -115,8 +115,11 @@ export function resolveConfig(raw: Record<string, unknown>, where: string): Reso
         ds.push(diag('CK011', `${where}:quantization_config.quantization_mode`, 'binary weights are read from full-precision (online) checkpoints only', 'store latent full-precision weights and set quantization_mode to online', 'online'));
       }
     } else format = qc.quantization_mode === 'online' ? 'hf-master' : 'hf-packed';
+  } else if (qc && qc.quant_method === 'int8') {
+    // W8A8: int8 weights per tensor, int8 activations per token (bitnet-hw ptq --method int8).
+    format = 'hf-int8';
   } else if (qc) {
-    ds.push(diag('CK012', `${where}:quantization_config.quant_method`, `quant_method ${qc.quant_method} is not a BitNet`, 'only quant_method "bitnet" checkpoints are supported', 'bitnet'));
+    ds.push(diag('CK012', `${where}:quantization_config.quant_method`, `quant_method ${qc.quant_method} is not supported`, 'use quant_method "bitnet" (or "int8" for a W8A8 model written by `bitnet-hw ptq`)', 'bitnet | int8'));
     format = 'hf-packed';
   } else if (c.model_type === 'llama') {
     format = 'llama-1bitllm';

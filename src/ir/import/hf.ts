@@ -21,6 +21,7 @@ import type {
   ActQuantIR,
   BitLinearIR,
   DenseLinearIR,
+  Int8LinearIR,
   LinearIR,
   DType,
   DecoderLayerIR,
@@ -59,7 +60,7 @@ function projPlans(c: ResolvedConfig): ProjPlan[] {
   const qd = c.heads * c.headDim;
   const kvd = c.kvHeads * c.headDim;
   const out: ProjPlan[] = [];
-  const packed = c.format === 'hf-packed';
+  const packed = c.format === 'hf-packed' || c.format === 'hf-int8';
   for (let i = 0; i < c.layers; i++) {
     const specs: [ProjKind, string, number, number][] = [
       ['q', `self_attn.q_proj`, c.hidden, qd],
@@ -160,6 +161,14 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
         if (!FLOAT_ST[t.dtype]) ds.push(diag('WT005', where(t.name), `weight_scale stored as ${t.dtype}`, 'store weight_scale as BF16 or F32', 'BF16, F16 or F32'));
         if (t.shape.reduce((a, b) => a * b, 1) !== 1) ds.push(diag('WT006', where(t.name), `weight_scale has shape ${fmtShape(t.shape)}`, 'weight_scale is one scalar per tensor', '[] or [1]'));
       });
+    } else if (cfg.format === 'hf-int8') {
+      need(pl.weightName, (t) => {
+        if (t.dtype !== 'I8') ds.push(diag('WT005', where(t.name), `int8 weights stored as ${t.dtype}`, 'store W8A8 weights as I8 [out, in]', 'I8'));
+        if (t.shape.length !== 2 || t.shape[0] !== pl.outF || t.shape[1] !== pl.inF) ds.push(diag('WT003', where(t.name), `shape ${fmtShape(t.shape)}`, 'int8 weights are [out, in]', fmtShape([pl.outF, pl.inF])));
+      });
+      need(pl.scaleName!, (t) => {
+        if (t.dtype !== 'F32' || t.shape.reduce((a, b) => a * b, 1) !== 1) ds.push(diag('WT006', where(t.name), `weight_scale is ${t.dtype} ${fmtShape(t.shape)}`, 'an int8 weight_scale is one F32 scalar per tensor', 'F32 [1]'));
+      });
     } else {
       need(pl.weightName, (t) => expectFloat(t, [pl.outF, pl.inF]));
       if (cfg.format === 'paper-binary' && pl.outF % cfg.weightGroups !== 0) {
@@ -224,6 +233,14 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
     if (bad.count > 0) throw new BitnetError([diag('WT010', where(pl.weightName), `${bad.count} weights are NaN or infinite (first at flat index ${bad.first})`, 'the checkpoint is corrupt; re-export it', 'finite weights')]);
     return { kind: 'dense-linear', name: pl.name, inFeatures: pl.inF, outFeatures: pl.outF, weight: w, bias: null };
   };
+  const int8 = (pl: ProjPlan): Int8LinearIR => {
+    const t = ck.tensors.get(pl.weightName)!;
+    const raw = readTensorBytes(t);
+    store.set(pl.weightName, { dtype: 'i8', shape: [pl.outF, pl.inF], data: new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength) });
+    const st = ck.tensors.get(pl.scaleName!)!;
+    store.set(pl.scaleName!, { dtype: 'f32', shape: [1], data: toF32(readTensorBytes(st), st.dtype) });
+    return { kind: 'int8-linear', name: pl.name, inFeatures: pl.inF, outFeatures: pl.outF, weight: refOf(pl.weightName), scale: refOf(pl.scaleName!), actQuant, bias: null };
+  };
   const bitlinear = (pl: ProjPlan): BitLinearIR => {
     const t = ck.tensors.get(pl.weightName)!;
     const raw = readTensorBytes(t);
@@ -282,7 +299,7 @@ export function importResolved(ck: Checkpoint, cfg: ResolvedConfig): Model {
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const pls = byLayer.get(i)!;
-    const get = (k: ProjKind): LinearIR => (cfg.format === 'hf-dense' ? dense(pls.get(k)!) : bitlinear(pls.get(k)!));
+    const get = (k: ProjKind): LinearIR => (cfg.format === 'hf-dense' ? dense(pls.get(k)!) : cfg.format === 'hf-int8' ? int8(pls.get(k)!) : bitlinear(pls.get(k)!));
     const attnNorm = norm(`${p}.input_layernorm.weight`, h);
     const q = get('q');
     const k = get('k');
