@@ -14,7 +14,8 @@ import { validateModel } from './validate.js';
 export const IR_FILE_NAME = 'model.bitnet.safetensors';
 export const IR_FORMAT_VERSION = '1';
 
-const TO_ST: Record<DType, StDType> = { f32: 'F32', bf16: 'BF16', f16: 'F16', u8: 'U8', i8: 'I8', i32: 'I32' };
+/** IR dtype -> safetensors dtype (every writer of safetensors uses this). */
+export const TO_ST: Readonly<Record<DType, StDType>> = { f32: 'F32', bf16: 'BF16', f16: 'F16', u8: 'U8', i8: 'I8', i32: 'I32' };
 const FROM_ST: Partial<Record<StDType, DType>> = { F32: 'f32', BF16: 'bf16', F16: 'f16', U8: 'u8', I8: 'i8', I32: 'i32' };
 
 /** Serialize with sorted keys so equal IRs give equal bytes. */

@@ -148,3 +148,16 @@ export function binarizePaper(w: Float32Array, out: number, inF: number, groups:
   }
   return { signs, betas };
 }
+
+/** Per-tensor absmax int8: s = fp32(absmax / 127), q = clamp(round_half_even(W / s), -127, 127). */
+export function int8Absmax(w: Float32Array): { q: Int8Array; scale: number } {
+  let amax = 0;
+  for (const v of w) amax = Math.max(amax, Math.abs(v));
+  const scale = Math.fround(Math.max(amax, 1e-8) / 127);
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const r = roundHalfEven(w[i]! / scale);
+    q[i] = r > 127 ? 127 : r < -127 ? -127 : r;
+  }
+  return { q, scale };
+}

@@ -289,13 +289,7 @@ ${charts.map((c) => `<div class="chart"><h2>${esc(c.title)}</h2><canvas id="${c.
 <script>
 const CHARTS = ${JSON.stringify(charts)};
 Chart.defaults.animation = false;
-function si(x, unit) {
-  if (!isFinite(x)) return 'n/a';
-  if (x === 0) return '0 ' + unit;
-  const P = [[1e9,'G'],[1e6,'M'],[1e3,'k'],[1,''],[1e-3,'m'],[1e-6,'u'],[1e-9,'n'],[1e-12,'p']];
-  for (const [f, p] of P) if (Math.abs(x) >= f * 0.9995) return Number((x / f).toPrecision(3)) + ' ' + p + unit;
-  return x.toExponential(2) + ' ' + unit;
-}
+const si = ${si.toString()};
 const valueLabels = {
   id: 'valueLabels',
   afterDatasetsDraw(chart, _args, opts) {

@@ -19,6 +19,7 @@ import { allBitLinears, type BitLinearIR, type Model } from '../ir/types.js';
 import { applyBitLinear } from '../ref/bitlinear.js';
 import { argmax, runSequence } from '../ref/model.js';
 import { fail } from '../util/diagnostics.js';
+import { f32Bits } from '../util/float.js';
 import { packageRoot } from '../util/paths.js';
 import { progressBar } from '../util/progress.js';
 import { cacheDir, torchPython } from './tools.js';
@@ -64,10 +65,7 @@ export interface CrosscheckResult {
   readonly failures: readonly string[];
 }
 
-const hex = (f: number): string => {
-  const b = new Float32Array([f]);
-  return new Uint32Array(b.buffer)[0]!.toString(16).padStart(8, '0');
-};
+const hex = (f: number): string => f32Bits(f).toString(16).padStart(8, '0');
 
 /** Logits of the PyTorch reference (python/bitnet_train/reference.py) for the tokens. */
 function torchLogits(modelDir: string, tokens: readonly number[], V: number): Float32Array {

@@ -16,30 +16,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../../util/diagnostics.js';
-import { roundHalfEven } from '../../util/float.js';
 import { readJsonInput } from '../../util/jsonfile.js';
-import { canonicalToHfPacked, packTernaryRowMajor, ternarizeAbsmean } from '../pack.js';
-import { writeSafetensors, type StDType, type StTensorOut } from '../safetensors.js';
+import { canonicalToHfPacked, int8Absmax, packTernaryRowMajor, ternarizeAbsmean } from '../pack.js';
+import { TO_ST } from '../irfile.js';
+import { writeSafetensors, type StTensorOut } from '../safetensors.js';
 import { getF32 } from '../../ref/tensors.js';
 import { allLinears, type Model } from '../types.js';
 
 export const PTQ_METHODS = ['absmean-ternary', 'binary', 'int8'] as const;
 export type PtqMethod = (typeof PTQ_METHODS)[number];
-
-const ST: Readonly<Record<string, StDType>> = { f32: 'F32', bf16: 'BF16', f16: 'F16', u8: 'U8', i8: 'I8', i32: 'I32' };
-
-/** Per-tensor absmax int8: s = fp32(absmax / 127), q = clamp(round_half_even(W / s), -127, 127). */
-export function int8Absmax(w: Float32Array): { q: Int8Array; scale: number } {
-  let amax = 0;
-  for (const v of w) amax = Math.max(amax, Math.abs(v));
-  const scale = Math.fround(Math.max(amax, 1e-8) / 127);
-  const q = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) {
-    const r = roundHalfEven(w[i]! / scale);
-    q[i] = r > 127 ? 127 : r < -127 ? -127 : r;
-  }
-  return { q, scale };
-}
 
 export interface PtqResult {
   readonly method: PtqMethod;
@@ -61,7 +46,7 @@ export function writePtqCheckpoint(model: Model, srcDir: string, method: PtqMeth
   // Everything that is not a linear weight is copied as the importer stored it.
   for (const [name, t] of [...model.tensors.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (linearNames.has(name)) continue;
-    tensors.push({ name, dtype: ST[t.dtype]!, shape: [...t.shape], data: t.data });
+    tensors.push({ name, dtype: TO_ST[t.dtype], shape: [...t.shape], data: t.data });
   }
   let zeros = 0;
   let count = 0;

@@ -8,9 +8,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src/ir/load.js';
-import { ternarizeAbsmean, unpackTernaryRowMajor } from '../../../src/ir/pack.js';
+import { int8Absmax, ternarizeAbsmean, unpackTernaryRowMajor } from '../../../src/ir/pack.js';
 import { allBitLinears, allLinears } from '../../../src/ir/types.js';
-import { int8Absmax } from '../../../src/ir/export/ptq.js';
 import { getF32 } from '../../../src/ref/tensors.js';
 import { repoRoot, tmpDir } from '../../helpers.js';
 
