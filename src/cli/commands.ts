@@ -9,6 +9,7 @@ import { encodeProgram, listing, programManifest } from '../ir/program-image.js'
 import { unitOf } from '../ir/units.js';
 import { backendLabel, generateTokens, runTokens, type Backend } from '../backend.js';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { dumpModel, summarizeModel, type ModelSummary } from '../ir/dump.js';
 import { saveIRFile } from '../ir/irfile.js';
@@ -39,6 +40,15 @@ import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
 import { PTQ_METHODS, writePtqCheckpoint, type PtqMethod } from '../ir/export/ptq.js';
 import { clockFor, implement, implementationFor } from '../verify/impl.js';
+import { resolveShape } from '../ir/resolve.js';
+import { evaluatePoint, type PointOptions } from '../sweep/point.js';
+import { runSweep } from '../sweep/index.js';
+import { loadSpace } from '../sweep/space.js';
+import type { Pool } from '../sweep/pool.js';
+import { sweepCsv, sweepHtml, sweepJson, sweepText } from '../sweep/output.js';
+import { jsonDocument } from './json.js';
+import { writeOutputDir } from '../util/fsout.js';
+export { resolveShape, TERNARY_ZERO_FRACTION } from '../ir/resolve.js';
 import type { ArchSpec } from '../ir/arch.js';
 import type { WeightKind } from '../ir/types.js';
 
@@ -244,16 +254,6 @@ export function verifyCommand(modelPath: string, archSpec: string | undefined, o
 }
 
 /** A model preset name or a model path, as a shape (plus the real zero-weight fraction when known). */
-export function resolveShape(spec: string): { shape: ModelShape; zeroFraction: number; ir?: ModelIR } {
-  const preset = MODEL_PRESETS[spec];
-  if (preset) return { shape: preset, zeroFraction: preset.weightKind === 'ternary' ? TERNARY_ZERO_FRACTION : 0 };
-  if (!fs.existsSync(spec)) fail('CK001', spec, 'not a model preset or an existing model path', `pass a model folder or one of the presets ${Object.keys(MODEL_PRESETS).join(', ')}`);
-  const model = loadModel(spec);
-  // Name imported models after their folder (model_type is the same for every BitNet).
-  const name = path.basename(path.resolve(spec)).replace(/\.bitnet\.safetensors$|\.safetensors$/, '');
-  return { shape: { ...shapeOfModel(model), name }, zeroFraction: summarizeModel(model).zeroWeightFraction ?? 0, ir: model.ir };
-}
-
 /** Token counts of a simulation must fit the model's context. */
 function checkSimCounts(shape: ModelShape, prefill: number, decode: number): void {
   if (prefill + decode > shape.context) {
@@ -265,11 +265,6 @@ function checkArchKind(shape: ModelShape, arch: ArchSpec, archSpec: string): voi
   if (shape.weightKind !== arch.weightKind) fail('AR010', `--arch ${archSpec}`, `the model has ${shape.weightKind} weights but the architecture is built for ${arch.weightKind}`, `use an architecture with weightKind ${shape.weightKind} (e.g. --arch ${defaultArchFor(shape.weightKind)})`);
 }
 
-/**
- * Zero fraction assumed for random-weight presets: absmean ternarization of Gaussian weights zeroes
- * |w| < mean|w|/2 = 0.399 sigma, i.e. P(|z| < 0.399) = 0.31.
- */
-export const TERNARY_ZERO_FRACTION = 0.31;
 
 export function simCommand(modelSpec: string, archSpec: string | undefined, tokens: number, prefill: number, functional?: number[]): CommandResult {
   if (functional) {
@@ -504,4 +499,46 @@ export function implCommand(modelPath: string, archSpec: string | undefined, opt
     ...(r.bitstream ? [`bitstream: ${r.bitstream}`] : []),
   ].join('\n');
   return { json: { ...r, passed: r.met }, text };
+}
+
+/** `point`: one design point measured (what each sweep worker runs). */
+export function pointCommand(modelSpec: string, archSpec: string | undefined, opts: PointOptions): CommandResult {
+  const { shape } = resolveShape(modelSpec);
+  const arch = archFor(archSpec, shape.weightKind);
+  checkArchKind(shape, arch, archSpec ?? arch.name);
+  checkSimCounts(shape, opts.prefill, opts.decode);
+  const r = evaluatePoint(modelSpec, arch, opts);
+  const text = [
+    `${shape.name} on ${arch.name} (${arch.lanes} lanes x ${arch.simd}): ${r.tokens_per_second.toPrecision(4)} decoded tokens/s at the ${r.clock.mhz} MHz ${r.clock.source === 'achieved' ? 'clock achieved by place and route' : 'target clock'} (${Math.round(r.cycles_per_token).toLocaleString('en-US')} cycles per token), ${si(r.per_decoded_token_J, 'J')} per decoded token (activity method, ${opts.node})`,
+    r.ecp5 ? `ECP5 area (${r.ecp5.source}): ${r.ecp5.lut4.toLocaleString('en-US')} LUT4, ${r.ecp5.ff.toLocaleString('en-US')} FF, ${r.ecp5.ebr} EBR, ${r.ecp5.dsp} DSP; xc7 MAC array ${r.xc7_mac_array_luts?.toLocaleString('en-US') ?? 'n/a'} LUT; ${r.fits ? 'fits' : 'does NOT fit'} the part (${r.fits_source})` : 'area: not synthesized',
+    ...(r.impl ? [`place and route: Fmax ${r.impl.fmax_mhz} MHz against the ${r.impl.target_mhz} MHz target (${r.impl.met ? 'met' : 'missed'}), critical path in the ${r.impl.critical_unit ?? 'n/a'}`] : []),
+  ].join('\n');
+  return { json: { point: r }, text };
+}
+
+export interface SweepCommandOptions extends PointOptions {
+  readonly workers?: number;
+  readonly ray?: string;
+  readonly force: boolean;
+}
+
+/** `sweep`: a design space measured point by point, its Pareto front, and the files that show it. */
+export async function sweepCommand(modelSpec: string, spaceFile: string, out: string, opts: SweepCommandOptions): Promise<CommandResult & { failed: number }> {
+  if (opts.ray !== undefined && opts.workers !== undefined) fail('CLI060', '--workers', '--workers sizes the local pool; with --ray the cluster decides', 'pass either --workers N or --ray ADDRESS');
+  checkOutputDir(out, { inputs: [...(MODEL_PRESETS[modelSpec] ? [] : [modelSpec]), spaceFile], force: opts.force, flag: '--out' });
+  const space = loadSpace(spaceFile);
+  const { shape } = resolveShape(modelSpec);
+  checkSimCounts(shape, opts.prefill, opts.decode);
+  if (opts.impl && MODEL_PRESETS[modelSpec]) fail('SW010', modelSpec, 'a weightless preset has no RTL to place and route', 'sweep a model folder for --impl, or drop --impl');
+  const pool: Pool = opts.ray !== undefined ? { kind: 'ray', address: opts.ray } : { kind: 'local', workers: opts.workers ?? Math.max(1, os.availableParallelism()) };
+  const { workers: _w, ray: _r, force: _f, ...pointOpts } = opts;
+  const res = await runSweep(modelSpec, space, spaceFile, { ...pointOpts, pool });
+  const body = sweepJson(res);
+  writeOutputDir(out, 'sweep', new Map([
+    ['sweep.json', JSON.stringify(jsonDocument('sweep', body), null, 2) + '\n'],
+    ['sweep.csv', sweepCsv(res)],
+    ['sweep.html', sweepHtml(res)],
+  ]));
+  const files = { json: path.join(out, 'sweep.json'), csv: path.join(out, 'sweep.csv'), html: path.join(out, 'sweep.html') };
+  return { json: { files, ...body }, text: `${sweepText(res)}\nwrote ${files.json}, ${files.csv} and ${files.html}`, failed: res.failed };
 }

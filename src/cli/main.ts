@@ -39,6 +39,8 @@ import {
   crosscheckCommand,
   ptqCommand,
   archPrintCommand,
+  pointCommand,
+  sweepCommand,
   type CommandResult,
 } from './commands.js';
 import { runPipeline, STEPS } from '../pipeline.js';
@@ -328,6 +330,62 @@ const report = defineCommand({
   run: ({ args }) => emit(reportCommand(args.model, args.arch, args.node, args.out, parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode), parseCount(args.prefill, '--prefill', LIMITS.prefill), args.force === true)),
 });
 
+const pointArgsDef = {
+  impl: { type: 'boolean', description: 'also place and route (nextpnr-ecp5, minutes): Fmax, utilisation, fits; tokens/s at the achieved clock' },
+  'sim-only': { type: 'boolean', description: 'skip synthesis: simulator and energy only (no area)' },
+  target: { type: 'string', description: 'FPGA target', default: 'ecp5-85k' },
+  seed: { type: 'string', description: 'placement seed', default: '1' },
+  node: { type: 'string', description: 'energy table: 45nm | 7nm | table.json', default: '7nm' },
+  decode: decodeArg,
+  prefill: prefillArg,
+  json: jsonArg,
+} as const;
+
+function pointOptions(args: { impl?: boolean; 'sim-only'?: boolean; target: string; seed: string; node: string; decode: string; prefill: string }) {
+  return {
+    impl: args.impl === true,
+    ...(args['sim-only'] === true ? { noSynth: true } : {}),
+    target: args.target,
+    seed: parseCount(args.seed, '--seed', LIMITS.seed),
+    node: args.node,
+    decode: parsePositiveInt(args.decode, '--decode', 4, LIMITS.decode),
+    prefill: parseCount(args.prefill, '--prefill', LIMITS.prefill),
+  };
+}
+
+const point = defineCommand({
+  meta: { name: 'point', description: 'One design point measured: simulator tokens/s, energy per token, ECP5 area from synthesis and, with --impl, place and route (what each sweep worker runs)' },
+  args: { model: modelOrPresetArg, arch: archArg, ...pointArgsDef },
+  run: ({ args }) => {
+    if (args.impl && args['sim-only']) fail('CLI061', '--sim-only', '--impl synthesizes and places the design', 'drop one of --impl and --sim-only');
+    emit(pointCommand(args.model, args.arch, pointOptions(args)));
+  },
+});
+
+const sweep = defineCommand({
+  meta: { name: 'sweep', description: 'Design-space sweep: every point of a space file measured on a local worker pool or a Ray cluster, the Pareto front (tokens/s, J/token, LUT4), JSON, CSV and an HTML scatter; exit 1 if a point failed' },
+  args: {
+    model: modelOrPresetArg,
+    space: { type: 'string', description: 'space file (JSON): value lists or ranges per knob and a sampling rule', required: true, valueHint: 'FILE' },
+    out: { type: 'string', description: 'output folder', required: true },
+    workers: { type: 'string', description: 'local worker processes (default: the number of cores)', valueHint: 'N' },
+    ray: { type: 'string', description: 'run each point as a task on an existing Ray cluster: auto or HOST:PORT', valueHint: 'ADDRESS' },
+    force: forceArg,
+    ...pointArgsDef,
+  },
+  run: async ({ args }) => {
+    if (args.impl && args['sim-only']) fail('CLI061', '--sim-only', '--impl synthesizes and places the design', 'drop one of --impl and --sim-only');
+    const r = await sweepCommand(args.model, args.space, args.out, {
+      ...pointOptions(args),
+      ...(args.workers !== undefined ? { workers: parsePositiveInt(args.workers, '--workers', 1, 256) } : {}),
+      ...(args.ray !== undefined ? { ray: args.ray } : {}),
+      force: args.force === true,
+    });
+    emit(r);
+    if (r.failed > 0) throw new CheckFailed();
+  },
+});
+
 const ptq = defineCommand({
   meta: { name: 'ptq', description: 'Post-training quantization of a full-precision baseline: W1.58A8 absmean ternary or the paper\'s binary W1A8 (BitNet checkpoints), or W8A8 int8 (float reference only)' },
   args: {
@@ -440,7 +498,7 @@ const demo = defineCommand({
 
 export const main: CommandDef = defineCommand({
   meta: { name: 'bitnet-hw', version: VERSION, description: 'BitNet to hardware: IR, reference, simulator, Verilog, energy' },
-  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, crosscheck: crosscheckCmd, ptq, demo },
+  subCommands: { inspect, validate, run, generate, eval: evalCmd, convert, dump, 'make-model': makeModel, gen, compile, verify, impl, sim, energy, report, arch: archCmd, crosscheck: crosscheckCmd, ptq, point, sweep, demo },
 });
 
 function subCommandOf(rawArgs: readonly string[]): { name: string; cmd: CommandDef } | null {

@@ -162,10 +162,19 @@ export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
   'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
 };
 
-/** A preset name or a JSON file path. */
+/** A preset name, a JSON file path, or the JSON itself (starting with `{`: what sweep workers get). */
 export function loadArch(spec: string): ArchSpec {
   const preset = ARCH_PRESETS[spec];
   if (preset) return preset;
+  if (spec.trimStart().startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(spec);
+    } catch (e) {
+      fail('AR002', '--arch', `the inline architecture is not valid JSON (${(e as Error).message})`, 'pass a preset name, a JSON file, or a complete JSON object');
+    }
+    return parseArch(json, '--arch (inline JSON)');
+  }
   if (!fs.existsSync(spec)) {
     fail('AR001', spec, 'not a preset name or an existing file', `use one of ${Object.keys(ARCH_PRESETS).join(', ')} or a JSON file`);
   }

@@ -251,13 +251,13 @@ export function renderTrace(d: ReportData): string {
   return JSON.stringify({ traceEvents: events, displayTimeUnit: 'ns', otherData: { model: s.model, arch: s.arch, clock_mhz: s.clock.mhz, clock_source: s.clock.source } }) + '\n';
 }
 
-function chartJsSource(): string {
+export function chartJsSource(): string {
   const require = createRequire(import.meta.url);
   // The package's CommonJS entry sits in dist/ beside the UMD bundle.
   return fs.readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8');
 }
 
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function htmlTable(t: Table): string {
   return `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;

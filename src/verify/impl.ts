@@ -184,28 +184,71 @@ export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
   return result;
 }
 
+/** Yosys synth_ecp5 of a design's files (written in `rtl`) into the JSON netlist `json`. */
+function runYosysEcp5(design: RtlDesign, rtl: string, json: string): { warnings: string[]; cells: Readonly<Record<string, number>>; seconds: number } {
+  const ylog = path.join(path.dirname(json), 'yosys.log');
+  const done = progressLine(`yosys: synth_ecp5 of ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
+  const t0 = performance.now();
+  const y = run('yosys', ['-q', '-l', ylog, '-p', yosysSynthScript(design.manifest.sources, design.manifest.top, json).join('; ')], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  done();
+  const ytext = fs.existsSync(ylog) ? fs.readFileSync(ylog, 'utf8') : '';
+  if (y.status !== 0 || !fs.existsSync(json)) fail('IMPL010', 'yosys', `synthesis failed:\n${(y.stderr || ytext).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
+  return { warnings: ytext.split('\n').filter((l) => /^Warning: /.test(l)), cells: parseYosysStat(ytext, design.manifest.top).cells, seconds };
+}
+
+export interface Ecp5Synthesis {
+  readonly yosys_version: string;
+  readonly config_hash: string;
+  /** Yosys cell counts after synth_ecp5 (LUT4, CCU2C, TRELLIS_FF, DP16KD, MULT18X18D, ...). */
+  readonly cells: Readonly<Record<string, number>>;
+  readonly warnings: readonly string[];
+  readonly wall_s: number;
+  readonly cached: boolean;
+}
+
+/**
+ * Synthesis alone (no place and route): Yosys synth_ecp5 of the design, cached by a hash of its
+ * files and the Yosys version. What a sweep without `--impl` reports as area.
+ */
+export function synthEcp5(design: RtlDesign): Ecp5Synthesis {
+  requireTool('yosys', 'yosys');
+  const files = rtlFiles(design);
+  const version = toolVersion('yosys', ['-V']);
+  const h = createHash('sha256').update(JSON.stringify([version, design.manifest.top, 'synth-ecp5-v1']));
+  for (const [f, c] of files) h.update(f).update('\0').update(c);
+  const file = path.join(cacheDir('synth-ecp5'), `${design.manifest.configHash}-${h.digest('hex').slice(0, 16)}.json`);
+  try {
+    return { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Ecp5Synthesis), cached: true };
+  } catch {
+    /* a miss, or a corrupt entry: synthesize again */
+  }
+  const tmp = tempSibling(file);
+  try {
+    const rtl = path.join(tmp, 'rtl');
+    fs.mkdirSync(rtl, { recursive: true });
+    writeFiles(rtl, files);
+    const y = runYosysEcp5(design, rtl, path.join(tmp, 'design.json'));
+    const res: Ecp5Synthesis = { yosys_version: version, config_hash: design.manifest.configHash, cells: y.cells, warnings: y.warnings, wall_s: Number(y.seconds.toFixed(1)), cached: false };
+    writeFileAtomic(file, JSON.stringify(res, null, 2) + '\n');
+    return res;
+  } finally {
+    dropTemp(tmp);
+  }
+}
+
 function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files: Map<string, string>, root: string, yosysVersion: string, nextpnrVersion: string, nextpnr: string): ImplResult {
   const tmp = tempSibling(root);
   try {
     const rtl = path.join(tmp, 'rtl');
     fs.mkdirSync(rtl, { recursive: true });
     writeFiles(rtl, files);
-    const sources = design.manifest.sources;
     const json = path.join(tmp, 'design.json');
-    const ylog = path.join(tmp, 'yosys.log');
-    let done = progressLine(`yosys: synth_ecp5 of ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
-    let t0 = performance.now();
-    const y = run('yosys', ['-q', '-l', ylog, '-p', yosysSynthScript(sources, design.manifest.top, json).join('; ')], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
-    const yosysS = (performance.now() - t0) / 1000;
-    done();
-    const ytext = fs.existsSync(ylog) ? fs.readFileSync(ylog, 'utf8') : '';
-    if (y.status !== 0 || !fs.existsSync(json)) fail('IMPL010', 'yosys', `synthesis failed:\n${(y.stderr || ytext).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
-    const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l));
-    const cells = parseYosysStat(ytext, design.manifest.top).cells;
+    const { warnings, cells, seconds: yosysS } = runYosysEcp5(design, rtl, json);
     const report = path.join(tmp, 'report.json');
     const plog = path.join(tmp, 'nextpnr.log');
-    done = progressLine(`nextpnr-ecp5: place and route on ${target.device} at ${opts.targetMHz} MHz (seed ${opts.seed}; minutes)`);
-    t0 = performance.now();
+    const done = progressLine(`nextpnr-ecp5: place and route on ${target.device} at ${opts.targetMHz} MHz (seed ${opts.seed}; minutes)`);
+    const t0 = performance.now();
     // YoWASP tools see /tmp as a private temporary directory of their own, so an absolute path
     // under the host's /tmp (a cache dir there) would not be found: every path is relative to cwd.
     const p = run(nextpnr, [...target.nextpnrArgs, '--json', 'design.json', '--freq', String(opts.targetMHz), '--seed', String(opts.seed), '--report', 'report.json', '--timing-allow-fail', '--textcfg', 'design.config', '-q', '-l', 'nextpnr.log'], { cwd: tmp, timeoutMs: 2 * 60 * 60 * 1000 });

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RtlDesign } from '../codegen/verilog.js';
-import { dropTemp, tempSibling } from '../util/fsout.js';
+import { createHash } from 'node:crypto';
+import { dropTemp, tempSibling, writeFileAtomic } from '../util/fsout.js';
 import { rtlFiles, writeFiles } from './rtlfiles.js';
 import { fail } from '../util/diagnostics.js';
 import { cacheDir, requireTool, run } from './tools.js';
@@ -49,11 +50,23 @@ export function parseYosysStat(log: string, top: string): SynthStats {
   return { top, cells, luts: sum(/^LUT[1-6]$/), ffs: sum(/^FD[CPRS]E?$/), carry4: sum(/^CARRY4$/), bram: sum(/^RAMB/), warnings, libraryWarnings };
 }
 
+/** synth_xilinx of `files` with `top`; results cached by a hash of those files and the Yosys version. */
 export function synthesize(design: RtlDesign, top: string, files: readonly string[]): SynthStats {
   requireTool('yosys', 'yosys');
+  const all = rtlFiles(design);
+  const h = createHash('sha256').update(JSON.stringify([run('yosys', ['-V']).stdout.trim(), top, files, 'synth-xc7-v1']));
+  for (const f of files) h.update(f).update('\0').update(all.get(f) ?? '');
+  const entry = path.join(cacheDir('synth'), `${design.manifest.configHash}-${top}-${h.digest('hex').slice(0, 16)}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(entry, 'utf8')) as SynthStats;
+  } catch {
+    /* a miss, or a corrupt entry */
+  }
   const dir = tempSibling(path.join(cacheDir('synth'), `${design.manifest.configHash}-${top}`));
   try {
-    return synthesizeIn(design, top, files, dir);
+    const stats = synthesizeIn(design, top, files, dir);
+    writeFileAtomic(entry, JSON.stringify(stats) + '\n');
+    return stats;
   } finally {
     dropTemp(dir);
   }
