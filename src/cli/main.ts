@@ -370,6 +370,7 @@ const sweep = defineCommand({
     out: { type: 'string', description: 'output folder', required: true },
     workers: { type: 'string', description: 'local worker processes (default: the number of cores)', valueHint: 'N' },
     ray: { type: 'string', description: 'run each point as a task on an existing Ray cluster: auto or HOST:PORT', valueHint: 'ADDRESS' },
+    presets: { type: 'string', description: 'presets measured beside the space, to compare against: all (of the model\'s weight kind), none, or NAME,NAME', default: 'all', valueHint: 'all|none|A,B' },
     force: forceArg,
     ...pointArgsDef,
   },
@@ -379,6 +380,7 @@ const sweep = defineCommand({
       ...pointOptions(args),
       ...(args.workers !== undefined ? { workers: parsePositiveInt(args.workers, '--workers', 1, 256) } : {}),
       ...(args.ray !== undefined ? { ray: args.ray } : {}),
+      ...(args.presets !== 'all' ? { presets: args.presets === 'none' ? [] : args.presets.split(',').filter(Boolean) } : {}),
       force: args.force === true,
     });
     emit(r);

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ARCH_PRESETS, machineOf, systemOf, type ArchSpec } from '../ir/arch.js';
 import { MODEL_PRESETS } from '../ir/presets.js';
 import { resolveShape } from '../ir/resolve.js';
+import { fail } from '../util/diagnostics.js';
 import { writeFileAtomic } from '../util/fsout.js';
 import { progressBar } from '../util/progress.js';
 import { cacheDir } from '../verify/tools.js';
@@ -24,6 +25,8 @@ import { expandSpace, type PointKnobs, type Space } from './space.js';
 
 export interface SweepOptions extends PointOptions {
   readonly pool: Pool;
+  /** The presets measured beside the space (default: every preset of the model's weight kind). */
+  readonly presets?: readonly string[];
 }
 
 export type SweepEntry =
@@ -83,7 +86,12 @@ export async function runSweep(modelSpec: string, space: Space, where: string, o
   const { shape } = resolveShape(model);
   const spacePoints = expandSpace(space, shape.weightKind, where);
   // The presets of this weight kind are measured too, so the sweep says what beats each of them.
-  const presets = Object.values(ARCH_PRESETS).filter((a) => a.weightKind === shape.weightKind && (!opts.impl || a.weightMemory === 'rom'));
+  for (const n of opts.presets ?? []) {
+    const a = ARCH_PRESETS[n];
+    if (!a) fail('SW011', '--presets', `unknown architecture preset ${JSON.stringify(n)}`, `use names from ${Object.keys(ARCH_PRESETS).join(', ')}, all, or none`);
+    if (a.weightKind !== shape.weightKind) fail('SW011', '--presets', `preset ${n} is built for ${a.weightKind} weights; the model has ${shape.weightKind} weights`, `name presets of the model's weight kind`);
+  }
+  const presets = Object.values(ARCH_PRESETS).filter((a) => a.weightKind === shape.weightKind && (!opts.impl || a.weightMemory === 'rom') && (!opts.presets || opts.presets.includes(a.name)));
   const todo: { name: string; arch: ArchSpec; knobs: PointKnobs; preset: string | null }[] = spacePoints.map((p) => ({ ...p, preset: presets.find((a) => sameArch(a, p.arch))?.name ?? null }));
   for (const a of presets) if (!todo.some((t) => t.preset === a.name)) todo.push({ name: a.name, arch: a, knobs: {}, preset: a.name });
 

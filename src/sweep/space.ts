@@ -30,8 +30,8 @@ const range = z
   .refine((r) => r.from <= r.to, 'a range needs from <= to')
   .refine((r) => (r.step === undefined) !== (r.factor === undefined), 'a range takes exactly one of step (linear) or factor (geometric)');
 
-function axis<T extends z.ZodTypeAny>(value: T) {
-  return z.union([z.array(value).min(1).max(1000), range]);
+function axis<T extends z.ZodTypeAny>(value: T, what: string) {
+  return z.union([z.array(value).min(1).max(1000), range], { error: `a non-empty list of ${what} or a range {from, to, step | factor}` });
 }
 
 const int = z.number().int();
@@ -41,13 +41,13 @@ export const SpaceSchema = z
     kind: z.literal('space').default('space'),
     /** The architecture every point starts from: a preset name or an inline architecture. */
     base: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-    lanes: axis(int).optional(),
-    simd: axis(int).optional(),
-    treePipeline: axis(int).optional(),
+    lanes: axis(int, 'integers').optional(),
+    simd: axis(int, 'integers').optional(),
+    treePipeline: axis(int, 'integers').optional(),
     weightMemory: z.array(z.enum(['rom', 'load-port'])).min(1).optional(),
     weightPacking: z.array(z.enum(['2bit', 'base3'])).min(1).optional(),
-    vectorLanes: axis(int).optional(),
-    clockMHz: axis(z.number()).optional(),
+    vectorLanes: axis(int, 'integers').optional(),
+    clockMHz: axis(z.number(), 'numbers').optional(),
     sample: z
       .union([
         z.object({ rule: z.literal('grid') }).strict(),
@@ -58,7 +58,7 @@ export const SpaceSchema = z
   .strict();
 
 export type Space = z.infer<typeof SpaceSchema>;
-type Axis = z.infer<ReturnType<typeof axis>>;
+type Axis = readonly (number | string)[] | z.infer<typeof range>;
 
 /** The knobs in the order points are enumerated (the last one varies fastest). */
 export const KNOBS = ['lanes', 'simd', 'treePipeline', 'weightMemory', 'weightPacking', 'vectorLanes', 'clockMHz'] as const;
@@ -71,9 +71,13 @@ export interface SpacePoint {
   readonly arch: ArchSpec;
 }
 
+function isList(a: Axis): a is readonly (number | string)[] {
+  return Array.isArray(a);
+}
+
 function values(a: Axis | undefined): (number | string)[] | null {
   if (a === undefined) return null;
-  if (Array.isArray(a)) return [...new Set(a as (number | string)[])];
+  if (isList(a)) return [...new Set(a)];
   const out: number[] = [];
   for (let v = a.from, i = 0; v <= a.to * (1 + 1e-12); i++) {
     out.push(Number(v.toPrecision(12)));
