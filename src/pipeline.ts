@@ -6,6 +6,7 @@
  * RTL) -> energy and report.
  * Each step is a pure-ish function of the context; the runner times it and collects its summary.
  */
+import { shippedScaling } from './report/training.js';
 import { summarizeModel, type ModelSummary } from './ir/dump.js';
 import { loadModel } from './ir/load.js';
 import type { Model } from './ir/types.js';
@@ -136,7 +137,7 @@ const STEPS_HW: readonly Step[] = [
       const sim = need(ctx.simReport, 'simulation');
       const activity = activityEnergy(sim, shape, table, need(ctx.summary, 'summary').zeroWeightFraction ?? 0);
       const paper = paperEnergy(shape, table, 512);
-      const data = { title: `${path.basename(path.resolve(ctx.modelPath))} on ${ctx.archName}`, sim, activity, paper, impl: implementationFor(ctx.modelPath, loadArch(ctx.archName)) };
+      const data = { title: `${path.basename(path.resolve(ctx.modelPath))} on ${ctx.archName}`, sim, activity, paper, impl: implementationFor(ctx.modelPath, loadArch(ctx.archName)), scaling: shippedScaling() };
       const files = { markdown: path.join(ctx.outDir, 'report.md'), html: path.join(ctx.outDir, 'report.html'), trace: path.join(ctx.outDir, 'timeline.json') };
       for (const [name, content] of renderReport(data)) writeFileAtomic(path.join(ctx.outDir, name), content);
       const by = Object.fromEntries(paper.results.map((r) => [r.arch, r.total_J]));

@@ -14,6 +14,7 @@ usage: python ray_pool.py --address auto|HOST:PORT
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -42,6 +43,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--address", required=True)
     a = ap.parse_args()
+    if a.address != "auto":
+        # ray.init retries an unreachable address for minutes; a sweep should say so at once.
+        host, _, port = a.address.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=10).close()
+        except (OSError, ValueError) as e:
+            sys.exit(f"no Ray cluster answers at {a.address} ({e})")
     tasks = [json.loads(line) for line in sys.stdin if line.strip()]
     env = {k: os.environ[k] for k in FORWARD_ENV if k in os.environ}
     ray.init(address=a.address, logging_level="ERROR", log_to_driver=False, runtime_env={"env_vars": env})

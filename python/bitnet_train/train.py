@@ -47,7 +47,7 @@ DEFAULT_LR = {"ternary": 3e-3, "binary": 3e-3, "fp": 1e-3}
 STUDY = {
     "steps": 800,
     "seed": 1234,
-    "lr_sweep": {"hidden": SHIPPED_HIDDEN, "rates": {"fp": [1e-3, 2e-3, 3e-3, 6e-3], "ternary": [1.5e-3, 3e-3, 6e-3], "binary": [1.5e-3, 3e-3, 6e-3]}},
+    "lr_sweep": {"hidden": SHIPPED_HIDDEN, "rates": {"fp": [1e-3, 2e-3, 3e-3, 6e-3, 1.2e-2], "ternary": [1.5e-3, 3e-3, 6e-3, 1.2e-2], "binary": [1.5e-3, 3e-3, 6e-3, 1.2e-2]}},
     "scaling": {"hiddens": [64, 128, 256], "modes": ["fp", "ternary"]},
 }
 

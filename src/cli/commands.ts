@@ -34,6 +34,7 @@ import { activityEnergy, type ActivityEnergy } from '../energy/activity.js';
 import { si } from '../util/si.js';
 import { progressBar } from '../util/progress.js';
 import { writeReport } from '../report/index.js';
+import { shippedScaling } from '../report/training.js';
 import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
@@ -338,7 +339,7 @@ export function reportCommand(modelSpec: string, archSpec: string | undefined, n
   checkSimCounts(shape, prefill, tokens);
   const sim = simulateModel(shape, arch, { prefill, tokens, clock: clockFor(modelSpec, arch), ir });
   const name = MODEL_PRESETS[modelSpec] ? modelSpec : path.basename(path.resolve(modelSpec));
-  const data = { title: `${name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512), impl: implementationFor(modelSpec, arch) };
+  const data = { title: `${name} on ${arch.name}`, sim, activity: activityEnergy(sim, shape, table, zeroFraction), paper: paperEnergy(shape, table, 512), impl: implementationFor(modelSpec, arch), scaling: shippedScaling() };
   const files = writeReport(data, out);
   return { json: { ...files, cycles_per_token: sim.cycles_per_token, per_decoded_token_J: data.activity.per_decoded_token_J, per_prompt_token_J: data.activity.per_prompt_token_J, prefill_tokens: prefill, decoded_tokens: tokens }, text: `wrote ${files.markdown}, ${files.html} and ${files.trace}` };
 }

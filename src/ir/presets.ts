@@ -23,7 +23,8 @@ export interface ModelShape {
   readonly perLayer: readonly { readonly kind: string; readonly n: number; readonly out: number }[];
 }
 
-function shape(name: string, hidden: number, layers: number, heads: number, kvHeads: number, ffnHidden: number, activation: FfnActivation, vocab: number, weightKind: WeightKind, context: number): ModelShape {
+/** A shape from its dimensions (the projections as the BitNet layers have them). */
+export function makeShape(name: string, hidden: number, layers: number, heads: number, kvHeads: number, ffnHidden: number, activation: FfnActivation, vocab: number, weightKind: WeightKind, context: number): ModelShape {
   const hd = hidden / heads;
   const perLayer = [
     { kind: 'attn.q', n: hidden, out: hidden },
@@ -39,15 +40,15 @@ function shape(name: string, hidden: number, layers: number, heads: number, kvHe
 
 /** The paper's shapes (hidden, layers, heads; FFN = 4h, GeLU, binary W1A8) and 2B4T. */
 export const MODEL_PRESETS: Readonly<Record<string, ModelShape>> = {
-  'paper-125m': shape('paper-125m', 768, 12, 12, 12, 3072, 'gelu', 50257, 'binary', 2048),
-  'paper-350m': shape('paper-350m', 1024, 24, 16, 16, 4096, 'gelu', 50257, 'binary', 2048),
-  'paper-760m': shape('paper-760m', 1536, 24, 16, 16, 6144, 'gelu', 50257, 'binary', 2048),
-  'paper-1.3b': shape('paper-1.3b', 2048, 24, 32, 32, 8192, 'gelu', 50257, 'binary', 2048),
-  'paper-2.7b': shape('paper-2.7b', 2560, 32, 32, 32, 10240, 'gelu', 50257, 'binary', 2048),
-  'paper-6.7b': shape('paper-6.7b', 4096, 32, 32, 32, 16384, 'gelu', 50257, 'binary', 2048),
-  'paper-13b': shape('paper-13b', 5120, 40, 40, 40, 20480, 'gelu', 50257, 'binary', 2048),
-  'paper-30b': shape('paper-30b', 7168, 48, 56, 56, 28672, 'gelu', 50257, 'binary', 2048),
-  '2b4t': shape('2b4t', 2560, 30, 20, 5, 6912, 'relu2-gated', 128256, 'ternary', 4096),
+  'paper-125m': makeShape('paper-125m', 768, 12, 12, 12, 3072, 'gelu', 50257, 'binary', 2048),
+  'paper-350m': makeShape('paper-350m', 1024, 24, 16, 16, 4096, 'gelu', 50257, 'binary', 2048),
+  'paper-760m': makeShape('paper-760m', 1536, 24, 16, 16, 6144, 'gelu', 50257, 'binary', 2048),
+  'paper-1.3b': makeShape('paper-1.3b', 2048, 24, 32, 32, 8192, 'gelu', 50257, 'binary', 2048),
+  'paper-2.7b': makeShape('paper-2.7b', 2560, 32, 32, 32, 10240, 'gelu', 50257, 'binary', 2048),
+  'paper-6.7b': makeShape('paper-6.7b', 4096, 32, 32, 32, 16384, 'gelu', 50257, 'binary', 2048),
+  'paper-13b': makeShape('paper-13b', 5120, 40, 40, 40, 20480, 'gelu', 50257, 'binary', 2048),
+  'paper-30b': makeShape('paper-30b', 7168, 48, 56, 56, 28672, 'gelu', 50257, 'binary', 2048),
+  '2b4t': makeShape('2b4t', 2560, 30, 20, 5, 6912, 'relu2-gated', 128256, 'ternary', 4096),
 };
 
 export function shapeOfModel(model: Model): ModelShape {

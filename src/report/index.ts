@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import type { ScalingSeries } from './training.js';
 import { writeOutputDir } from '../util/fsout.js';
 import { si } from '../util/si.js';
 import type { ActivityEnergy } from '../energy/activity.js';
@@ -25,6 +26,8 @@ export interface ReportData {
   readonly paper: PaperEnergy;
   /** The design's place-and-route result when `impl` has run it (area and Fmax). */
   readonly impl?: ImplResult | null;
+  /** The training study's scaling series (models trained here), when the package has one. */
+  readonly scaling?: readonly ScalingSeries[] | null;
 }
 
 /**
@@ -46,13 +49,17 @@ interface Table {
 interface Chart {
   readonly id: string;
   readonly title: string;
-  readonly kind: 'hbar' | 'timeline';
+  readonly kind: 'hbar' | 'timeline' | 'xy';
   readonly unit: string;
   readonly labels: readonly string[];
   /** hbar: one value per label; timeline: [start, end] spans with the label index of their row. */
   readonly data: readonly number[];
   readonly spans?: readonly { readonly row: number; readonly from: number; readonly to: number; readonly name: string }[];
   readonly valueLabels?: readonly string[];
+  /** xy: lines of (x, y) points on a logarithmic x axis, `unit` on x. */
+  readonly series?: readonly { readonly label: string; readonly points: readonly { readonly x: number; readonly y: number; readonly label: string }[] }[];
+  readonly xTitle?: string;
+  readonly yTitle?: string;
 }
 
 export interface ReportView {
@@ -194,6 +201,19 @@ export function reportView(d: ReportData): ReportView {
       spans: tl.map((e) => ({ row: tlUnits.indexOf(e.unit), from: e.issue, to: Math.max(e.finish, e.issue + 1), name: `${e.op}${e.layer >= 0 ? ` L${e.layer}` : ''}` })),
     },
   ];
+  const sc = d.scaling ?? [];
+  if (sc.length) {
+    const series = (x: (p: ScalingSeries['points'][number]) => number, priced: boolean) => sc.map((q) => ({ label: priced ? `${q.label} (${q.priced === 'fp16' ? 'FP16' : 'BitNet'})` : q.label, points: q.points.map((p) => ({ x: x(p), y: p.bitsPerByte, label: `h${p.hidden}` })) }));
+    charts.push(
+      { id: 'scaling-params', title: 'Models trained here: held-out bits/byte against parameters', kind: 'xy', unit: '', labels: [], data: [], series: series((p) => p.params, false), xTitle: 'parameters', yTitle: 'held-out bits/byte' },
+      { id: 'scaling-energy', title: 'Models trained here: held-out bits/byte against inference energy per token (papers\' method, 7 nm)', kind: 'xy', unit: 'J', labels: [], data: [], series: series((p) => p.energyPerTokenJ, true), xTitle: 'matmul arithmetic energy per token', yTitle: 'held-out bits/byte' },
+    );
+    tables.push({
+      caption: 'Models trained here: scaling (each at its best learning rate, same token budget; models/README.md)',
+      head: ['model', 'hidden', 'parameters', 'held-out bits/byte', 'energy per token (papers\' method)'],
+      rows: sc.flatMap((q) => q.points.map((p) => [q.label, String(p.hidden), int(p.params), p.bitsPerByte.toFixed(4), si(p.energyPerTokenJ, 'J')])),
+    });
+  }
   return {
     title: d.title,
     subtitle: `${s.model} on architecture ${s.arch}; ${clockNote}; weights ${s.weights_on_chip ? 'on chip' : 'streamed from DRAM'}; run of ${s.prefill} prompt tokens then ${s.tokens} decoded.`,
@@ -284,7 +304,7 @@ th{background:#f0f2f6}.chart{margin:2em 0}canvas{max-width:100%}
 <div class="kpis">${v.kpis.map((k) => `<div class="kpi"><div class="l">${esc(k.label)}</div><div class="v">${esc(k.value)}</div><div class="n">${esc(k.note)}</div></div>`).join('')}</div>
 <p class="bound">Bound by ${esc(v.boundBy)}.</p>
 ${v.tables.map(htmlTable).join('\n')}
-${charts.map((c) => `<div class="chart"><h2>${esc(c.title)}</h2><canvas id="${c.id}" width="1000" height="${c.kind === 'timeline' ? 60 + 40 * c.labels.length : 40 + 28 * c.labels.length}"></canvas></div>`).join('\n')}
+${charts.map((c) => `<div class="chart"><h2>${esc(c.title)}</h2><canvas id="${c.id}" width="1000" height="${c.kind === 'xy' ? 420 : c.kind === 'timeline' ? 60 + 40 * c.labels.length : 40 + 28 * c.labels.length}"></canvas></div>`).join('\n')}
 <ul>${v.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <script>
 const CHARTS = ${JSON.stringify(charts)};
@@ -309,6 +329,13 @@ for (const c of CHARTS) {
       data: { labels: c.labels, datasets: [{ data: c.data, backgroundColor: '#3b6ea8' }] },
       options: { indexAxis: 'y', responsive: false, layout: { padding: { right: 80 } }, plugins: { legend: { display: false }, valueLabels: { labels: c.valueLabels } }, scales: { x: { beginAtZero: true, ticks: { callback: fmt } } } },
       plugins: [valueLabels],
+    });
+  } else if (c.kind === 'xy') {
+    const colours = ['#d9822b', '#3b6ea8', '#4c9a2a'];
+    new Chart(el, {
+      type: 'scatter',
+      data: { datasets: c.series.map((q, i) => ({ label: q.label, data: q.points, showLine: true, borderColor: colours[i % 3], backgroundColor: colours[i % 3], pointRadius: 5 })) },
+      options: { responsive: false, plugins: { tooltip: { callbacks: { label: (it) => it.dataset.label + ' ' + it.raw.label + ': ' + it.raw.y.toFixed(4) + ' bits/byte at ' + si(it.raw.x, c.unit) } } }, scales: { x: { type: 'logarithmic', title: { display: true, text: c.xTitle }, ticks: { callback: (v) => si(v, c.unit) } }, y: { title: { display: true, text: c.yTitle } } } },
     });
   } else {
     const colours = ['#3b6ea8', '#d9822b', '#4c9a2a', '#a83b6e', '#6e3ba8', '#2ba8a0', '#888'];

@@ -41,8 +41,26 @@ export async function runTasks(pool: Pool, tasks: readonly PointTask[], onOutcom
   return runRay(pool.address, tasks, onOutcome);
 }
 
+/** Live point processes: killed with their tools (Yosys, nextpnr) when the sweep itself ends early. */
+const live = new Set<number>();
+let exitHook = false;
+
+function killLive(): void {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, 'SIGTERM'); // the point's process group: bitnet-hw and the tool it waits on
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 function runLocal(workers: number, tasks: readonly PointTask[], onOutcome: (o: TaskOutcome) => void): Promise<void> {
   const [node, bin] = selfCommand() as [string, string];
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', killLive);
+  }
   let next = 0;
   let running = 0;
   return new Promise((resolve) => {
@@ -51,7 +69,9 @@ function runLocal(workers: number, tasks: readonly PointTask[], onOutcome: (o: T
       while (running < workers && next < tasks.length) {
         const t = tasks[next++]!;
         running++;
-        const child = spawn(node, [bin, ...t.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(node, [bin, ...t.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const pid = child.pid;
+        if (pid !== undefined) live.add(pid);
         let out = '';
         let err = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -60,6 +80,7 @@ function runLocal(workers: number, tasks: readonly PointTask[], onOutcome: (o: T
         const settle = (o: TaskOutcome): void => {
           if (settled) return;
           settled = true;
+          if (pid !== undefined) live.delete(pid);
           running--;
           onOutcome(o);
           launch();
