@@ -33,3 +33,7 @@ export { writeReport, renderReport, type ReportData } from './report/index.js';
 export { runPipeline, STEPS, type PipelineContext, type StepReport } from './pipeline.js';
 export { BitnetError, formatDiagnostics, type Diagnostic } from './util/diagnostics.js';
 export { cacheRoot } from './verify/tools.js';
+export { runSweep, type SweepResult, type SweepEntry, type SweepOptions } from './sweep/index.js';
+export { evaluatePoint, type PointResult, type PointOptions } from './sweep/point.js';
+export { parseSpace, loadSpace, expandSpace, type Space, type SpacePoint } from './sweep/space.js';
+export { paretoFront, dominates } from './sweep/pareto.js';
