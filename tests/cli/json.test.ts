@@ -41,6 +41,7 @@ describe('JSON documents', () => {
       ['energy', ['energy', model, '--method', 'activity', '--arch', 'tiny', '--json']],
       ['compile', ['compile', model, '--arch', 'tiny', '--out', out, '--json']],
       ['arch', ['arch', '--list', '--json']],
+      ['point', ['point', model, '--arch', 'tiny', '--sim-only', '--json']],
       ['error', ['sim', 'no-such-model', '--json']],
     ];
     for (const [schema, args] of runs) {

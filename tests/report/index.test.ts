@@ -13,7 +13,7 @@ const chrome = (...args: string[]) =>
   ], { encoding: 'utf8', timeout: 120_000 });
 
 describe('report', () => {
-  it('KPI header, real tables, five charts that render, a Chrome trace, titled after the model folder; screenshot in headless Chromium', () => {
+  it('KPI header, real tables, five charts (seven with the training study's scaling) that render, a Chrome trace, titled after the model folder; screenshot in headless Chromium', () => {
     const out = path.join(tmpDir('bnhw-report-'), 'rep');
     const model = path.join(repoRoot(), 'models', 'bitnet-b158');
     const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'bitnet-hw'), 'report', model, '--arch', 'tiny', '--out', out, '--json'], { encoding: 'utf8' });
@@ -42,7 +42,10 @@ describe('report', () => {
     const m = /data-render-check="([^"]*)"/.exec(dom.stdout);
     expect(m, dom.stderr.slice(-2000)).not.toBeNull();
     const inked = JSON.parse(m![1]!.replace(/&quot;/g, '"')) as Record<string, number>;
-    expect(Object.keys(inked).sort()).toEqual(['bitnet-vs-fp', 'energy-component', 'energy-part', 'timeline', 'unit-utilisation']);
+    // The scaling charts of the training study join when the package ships its runs file.
+    const study = fs.existsSync(path.join(repoRoot(), 'models', 'training-runs.json')) ? ['scaling-energy', 'scaling-params'] : [];
+    expect(Object.keys(inked).sort()).toEqual(['bitnet-vs-fp', 'energy-component', 'energy-part', ...study, 'timeline', 'unit-utilisation'].sort());
+    if (study.length) expect(md).toContain('Models trained here: scaling');
     for (const v of Object.values(inked)) expect(v).toBeGreaterThan(1000);
 
     const shot = path.join(out, '..', 'shot.png');
