@@ -47,7 +47,9 @@ DEFAULT_LR = {"ternary": 3e-3, "binary": 3e-3, "fp": 1e-3}
 STUDY = {
     "steps": 800,
     "seed": 1234,
-    "lr_sweep": {"hidden": SHIPPED_HIDDEN, "rates": {"fp": [1e-3, 2e-3, 3e-3, 6e-3, 1.2e-2], "ternary": [1.5e-3, 3e-3, 6e-3, 1.2e-2], "binary": [1.5e-3, 3e-3, 6e-3, 1.2e-2]}},
+    # Each grid grows by a factor of 2 past whichever end holds the best run (up to two more
+    # rates), so the best rate of every mode is bracketed by a worse one on each side.
+    "lr_sweep": {"hidden": SHIPPED_HIDDEN, "rates": {"fp": [1e-3, 2e-3, 3e-3, 6e-3], "ternary": [1.5e-3, 3e-3, 6e-3], "binary": [1.5e-3, 3e-3, 6e-3]}, "extend": 2},
     "scaling": {"hiddens": [64, 128, 256], "modes": ["fp", "ternary"]},
 }
 
@@ -222,12 +224,25 @@ def study(out, data, device, log):
     steps, seed = STUDY["steps"], STUDY["seed"]
     runs, best = [], {}
     sweep = STUDY["lr_sweep"]
-    for mode, rates in sweep["rates"].items():
-        for lr in rates:
-            r, folder = run(mode, sweep["hidden"], lr, steps, seed, data, device, log)
-            runs.append({**r, "part": "lr_sweep"})
-            if mode not in best or r["bits_per_byte"] < best[mode][0]["bits_per_byte"]:
-                best[mode] = (r, folder)
+    for mode, grid in sweep["rates"].items():
+        rates = list(grid)
+        done = set()
+        for _ in range(sweep["extend"] + 1):
+            for lr in rates:
+                if lr in done:
+                    continue
+                done.add(lr)
+                r, folder = run(mode, sweep["hidden"], lr, steps, seed, data, device, log)
+                runs.append({**r, "part": "lr_sweep"})
+                if mode not in best or r["bits_per_byte"] < best[mode][0]["bits_per_byte"]:
+                    best[mode] = (r, folder)
+            top = best[mode][0]["lr"]
+            if top == max(rates):
+                rates.append(float(f"{top * 2:.6g}"))
+            elif top == min(rates):
+                rates.append(float(f"{top / 2:.6g}"))
+            else:
+                break
     sc = STUDY["scaling"]
     for mode in sc["modes"]:
         lr = best[mode][0]["lr"]

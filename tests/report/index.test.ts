@@ -13,7 +13,7 @@ const chrome = (...args: string[]) =>
   ], { encoding: 'utf8', timeout: 120_000 });
 
 describe('report', () => {
-  it('KPI header, real tables, five charts (seven with the training study's scaling) that render, a Chrome trace, titled after the model folder; screenshot in headless Chromium', () => {
+  it('KPI header, real tables, five charts (seven with the training study scaling charts) that render, a Chrome trace, titled after the model folder; screenshot in headless Chromium', () => {
     const out = path.join(tmpDir('bnhw-report-'), 'rep');
     const model = path.join(repoRoot(), 'models', 'bitnet-b158');
     const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'bitnet-hw'), 'report', model, '--arch', 'tiny', '--out', out, '--json'], { encoding: 'utf8' });
