@@ -50,7 +50,7 @@ STUDY = {
     # Each grid grows by a factor of 2 past whichever end holds the best run (up to two more
     # rates), so the best rate of every mode is bracketed by a worse one on each side.
     "lr_sweep": {"hidden": SHIPPED_HIDDEN, "rates": {"fp": [1e-3, 2e-3, 3e-3, 6e-3], "ternary": [1.5e-3, 3e-3, 6e-3], "binary": [1.5e-3, 3e-3, 6e-3]}, "extend": 2},
-    "scaling": {"hiddens": [64, 128, 256], "modes": ["fp", "ternary"]},
+    "scaling": {"hiddens": [32, 64, 128], "modes": ["fp", "ternary"]},
 }
 
 
