@@ -35,7 +35,7 @@ const lr = (x: number): string => x.toExponential(1).replace('e-', 'e-');
 
 // bitnet-hw's own figures: the shipped models, and PTQ of the tuned baseline.
 const evals: Record<string, number> = {};
-for (const m of ['ternary', 'binary', 'fp'] as const) if (best[m]) evals[m] = bpbOf(path.join(models, FOLDER[m]));
+for (const m of ['ternary', 'binary', 'fp'] as const) evals[m] = bpbOf(path.join(models, FOLDER[m]));
 const ptq: { method: PtqMethod; label: string; bpb: number }[] = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-card-'));
 try {
@@ -83,17 +83,29 @@ const lines: string[] = [
   'decay 0.05), linear warm-up over 1/15 of the steps then cosine decay to 10%, gradient clipping at 1.0, quantization-aware for',
   'the BitNets (straight-through estimator; latent weights and optimizer state in fp32).',
   '',
-  '## Shipped models: the best learning rate of each',
+  '## The best learning rate of each model',
   '',
-  '| model | folder | weights | learning rate | held-out bits/byte (PyTorch) | perplexity per byte | vs FP perplexity | `bitnet-hw eval` bits/byte |',
-  '|---|---|---|---|---|---|---|---|',
+  '| model | weights | learning rate | held-out bits/byte (PyTorch) | perplexity per byte | vs FP perplexity |',
+  '|---|---|---|---|---|---|',
   ...(['ternary', 'binary', 'fp'] as const).flatMap((m) => {
     const r = best[m];
-    return r ? [`| ${MODE_LABEL[m]} | \`${FOLDER[m]}\` | ${KIND[m]} | ${lr(r.lr)} | ${r.bits_per_byte.toFixed(4)} | ${r.perplexity.toFixed(3)} | ${m === 'fp' ? '-' : pctVsFp(r.perplexity)} | ${evals[m]!.toFixed(4)} |`] : [];
+    return r ? [`| ${MODE_LABEL[m]} | ${KIND[m]} | ${lr(r.lr)} | ${r.bits_per_byte.toFixed(4)} | ${r.perplexity.toFixed(3)} | ${m === 'fp' ? '-' : pctVsFp(r.perplexity)} |`] : [];
   }),
   '',
-  `PyTorch figures are over ${sweep[0]?.heldout_bytes.toLocaleString('en-US') ?? 0} held-out bytes (400 windows of 128); \`bitnet-hw eval\` is the TypeScript float reference over the 3,968 positions of`,
-  '`heldout.txt` (a different, smaller sample of the same held-out text, so the two columns differ).',
+  `PyTorch figures are over ${sweep[0]?.heldout_bytes.toLocaleString('en-US') ?? 0} held-out bytes (400 windows of 128).`,
+  '',
+  '## The model folders',
+  '',
+  '| folder | holds | `bitnet-hw eval` bits/byte |',
+  '|---|---|---|',
+  ...(['ternary', 'binary', 'fp'] as const).map((m) => {
+    const shipped = t.shipped[FOLDER[m]];
+    const holds = shipped ? `the best run above (\`${shipped}\`)` : `weights of an earlier training run, not replaced by this study (the hardware figures in the README were measured on them); the best run above is \`${t.best[FOLDER[m]] ?? '-'}\``;
+    return `| \`${FOLDER[m]}\` | ${holds} | ${evals[m]!.toFixed(4)} |`;
+  }),
+  '',
+  '`bitnet-hw eval` is the TypeScript float reference over the 3,968 positions of `heldout.txt` (a smaller sample of the same',
+  'held-out text than the PyTorch figures, so the two differ).',
   '',
   '## Learning-rate sweep (hidden 128, same token budget for every run)',
   '',
@@ -107,8 +119,8 @@ const lines: string[] = [
   '',
   '| model | bits/byte | vs the FP baseline |',
   '|---|---|---|',
-  ...(evals['fp'] !== undefined ? [`| FP baseline (tuned) | ${evals['fp'].toFixed(4)} | - |`] : []),
-  ...(['ternary', 'binary'] as const).filter((m) => evals[m] !== undefined).map((m) => `| ${MODE_LABEL[m]}, trained quantization-aware | ${evals[m]!.toFixed(4)} | ${delta(evals[m]!)} |`),
+  ...(evals['fp'] !== undefined ? [`| FP baseline (\`fp-baseline\`) | ${evals['fp'].toFixed(4)} | - |`] : []),
+  ...(['ternary', 'binary'] as const).filter((m) => evals[m] !== undefined).map((m) => `| ${MODE_LABEL[m]} (\`${FOLDER[m]}\`), trained quantization-aware | ${evals[m]!.toFixed(4)} | ${delta(evals[m]!)} |`),
   ...ptq.map((p) => `| PTQ ${p.label} | ${p.bpb.toFixed(4)} | ${delta(p.bpb)} |`),
   '',
   ...shape(),

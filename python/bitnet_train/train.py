@@ -220,7 +220,7 @@ def ship(folder, dest):
         shutil.copyfile(os.path.join(folder, name), os.path.join(dest, name))
 
 
-def study(out, data, device, log):
+def study(out, data, device, log, ship_modes):
     steps, seed = STUDY["steps"], STUDY["seed"]
     runs, best = [], {}
     sweep = STUDY["lr_sweep"]
@@ -252,13 +252,16 @@ def study(out, data, device, log):
             r, _ = run(mode, hidden, lr, steps, seed, data, device, log)
             runs.append({**r, "part": "scaling"})
     for mode, (r, folder) in best.items():
-        ship(folder, os.path.join(out, NAMES[mode]))
+        if mode in ship_modes:
+            ship(folder, os.path.join(out, NAMES[mode]))
     doc = {
         "schema": "bitnet-hw/training-runs/1",
         "corpus": "Jargon File 4.4.7 (Debian jargon-text), public domain",
         "heldout": f"last {HELDOUT_FRACTION:.0%} of the corpus; bits/byte over its first 400 windows of 128 bytes",
         "study": STUDY,
-        "shipped": {NAMES[m]: r["run"] for m, (r, _) in best.items()},
+        "best": {NAMES[m]: r["run"] for m, (r, _) in best.items()},
+        # The folders this study wrote; the others keep the weights they had.
+        "shipped": {NAMES[m]: r["run"] for m, (r, _) in best.items() if m in ship_modes},
         "runs": runs,
     }
     with open(os.path.join(out, "training-runs.json"), "w") as f:
@@ -271,6 +274,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models")
     ap.add_argument("--study", action="store_true", help="every run of the model card (STUDY), resumable")
+    ap.add_argument("--ship", default="ternary,binary,fp", help="modes whose best run replaces the model folder (default: all)")
     ap.add_argument("--steps", type=int, default=STUDY["steps"])
     ap.add_argument("--modes", default="ternary,binary,fp")
     ap.add_argument("--lr", type=float, help="learning rate of every mode (default: per mode, DEFAULT_LR)")
@@ -299,7 +303,11 @@ def main():
     with open(os.path.join(a.out, "heldout.txt"), "wb") as f:
         f.write(bytes(data[1][:4096].astype(np.uint8)))
     if a.study:
-        doc = study(a.out, data, device, log)
+        ship_modes = [m for m in a.ship.split(",") if m]
+        for m in ship_modes:
+            if m not in NAMES:
+                ap.error(f"unknown mode {m!r} in --ship: expected some of {','.join(NAMES)}")
+        doc = study(a.out, data, device, log, ship_modes)
         print(json.dumps({"runs": len(doc["runs"]), "shipped": doc["shipped"]}))
         return
     for mode in modes:

@@ -43,6 +43,8 @@ const RunsSchema = z.object({
   corpus: z.string(),
   heldout: z.string(),
   study: z.object({ steps: z.number().int(), seed: z.number().int() }).passthrough(),
+  /** The best run of each model folder, and the folders the study wrote (the others kept their weights). */
+  best: z.record(z.string(), z.string()),
   shipped: z.record(z.string(), z.string()),
   runs: z.array(RunSchema).min(1),
 });

@@ -18,6 +18,7 @@ const DOC: TrainingRuns = {
   corpus: 'c',
   heldout: 'h',
   study: { steps: 800, seed: 1 },
+  best: {},
   shipped: {},
   runs: [
     run('fp', 128, 1e-3, 2.6), run('fp', 128, 6e-3, 2.4), run('ternary', 128, 3e-3, 2.5), run('ternary', 128, 6e-3, 2.55), run('binary', 128, 3e-3, 2.62),
