@@ -111,7 +111,7 @@ const lines: string[] = [
   '',
   '| model | learning rate | held-out bits/byte | perplexity per byte | final training loss | seconds | device |',
   '|---|---|---|---|---|---|---|',
-  ...sweep.map((r) => `| ${MODE_LABEL[r.mode]}${best[r.mode]?.run === r.run ? ' (shipped)' : ''} | ${lr(r.lr)} | ${r.bits_per_byte.toFixed(4)} | ${r.perplexity.toFixed(3)} | ${r.train_loss_every_50_steps.at(-1)!.toFixed(4)} | ${Math.round(r.seconds)} | ${r.device} |`),
+  ...sweep.map((r) => `| ${MODE_LABEL[r.mode]}${best[r.mode]?.run === r.run ? ' (best)' : ''} | ${lr(r.lr)} | ${r.bits_per_byte.toFixed(4)} | ${r.perplexity.toFixed(3)} | ${r.train_loss_every_50_steps.at(-1)!.toFixed(4)} | ${Math.round(r.seconds)} | ${r.device} |`),
   '',
   '## Post-training quantization of the tuned baseline',
   '',
