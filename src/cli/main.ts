@@ -342,6 +342,7 @@ const pointArgsDef = {
 } as const;
 
 function pointOptions(args: { impl?: boolean; 'sim-only'?: boolean; target: string; seed: string; node: string; decode: string; prefill: string }) {
+  if (args.impl && args['sim-only']) fail('CLI061', '--sim-only', '--impl synthesizes and places the design', 'drop one of --impl and --sim-only');
   return {
     impl: args.impl === true,
     ...(args['sim-only'] === true ? { noSynth: true } : {}),
@@ -356,10 +357,7 @@ function pointOptions(args: { impl?: boolean; 'sim-only'?: boolean; target: stri
 const point = defineCommand({
   meta: { name: 'point', description: 'One design point measured: simulator tokens/s, energy per token, ECP5 area from synthesis and, with --impl, place and route (what each sweep worker runs)' },
   args: { model: modelOrPresetArg, arch: archArg, ...pointArgsDef },
-  run: ({ args }) => {
-    if (args.impl && args['sim-only']) fail('CLI061', '--sim-only', '--impl synthesizes and places the design', 'drop one of --impl and --sim-only');
-    emit(pointCommand(args.model, args.arch, pointOptions(args)));
-  },
+  run: ({ args }) => emit(pointCommand(args.model, args.arch, pointOptions(args))),
 });
 
 const sweep = defineCommand({
@@ -375,7 +373,6 @@ const sweep = defineCommand({
     ...pointArgsDef,
   },
   run: async ({ args }) => {
-    if (args.impl && args['sim-only']) fail('CLI061', '--sim-only', '--impl synthesizes and places the design', 'drop one of --impl and --sim-only');
     const r = await sweepCommand(args.model, args.space, args.out, {
       ...pointOptions(args),
       ...(args.workers !== undefined ? { workers: parsePositiveInt(args.workers, '--workers', 1, 256) } : {}),

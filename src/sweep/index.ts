@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARCH_PRESETS, machineOf, systemOf, type ArchSpec } from '../ir/arch.js';
+import { canonicalJson } from '../ir/irfile.js';
 import { MODEL_PRESETS } from '../ir/presets.js';
 import { resolveShape } from '../ir/resolve.js';
 import { fail } from '../util/diagnostics.js';
@@ -56,15 +57,9 @@ export function pointArgs(modelSpec: string, arch: ArchSpec, o: PointOptions): s
   ];
 }
 
-/** JSON with sorted keys: two architectures are the same point whatever order their fields came in. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-
 function sameArch(a: ArchSpec, b: ArchSpec): boolean {
-  const norm = (x: ArchSpec): string => canonical({ ...x, name: '', weightPacking: x.weightKind === 'ternary' ? (x.weightPacking ?? '2bit') : undefined, system: systemOf(x), machine: machineOf(x) });
+  // Sorted keys: two architectures are the same point whatever order their fields came in.
+  const norm = (x: ArchSpec): string => canonicalJson({ ...x, name: '', weightPacking: x.weightKind === 'ternary' ? (x.weightPacking ?? '2bit') : undefined, system: systemOf(x), machine: machineOf(x) });
   return norm(a) === norm(b);
 }
 
