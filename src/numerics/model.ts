@@ -33,7 +33,7 @@
  * KV cache: K (after RoPE) and V stored as fp32, bf16 or fp16 (RNE), read back exactly.
  */
 import { assertNever } from '../util/diagnostics.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../util/float.js';
+import { bf16ToF32, bitsToF32, f16ToF32, f32Bits, f32ToBf16, f32ToF16 } from '../util/float.js';
 
 const f = Math.fround;
 
@@ -58,6 +58,40 @@ export function expHw(x: number): number {
   const m = f(f(f(p * f(r * r)) + r) + 1); // e^r in [0.7071, 1.4143]
   const y = m * 2 ** k; // exact in binary64
   return y < 2 ** -126 ? 0 : y; // a normal binary32 (m has 24 bits), or flushed to zero
+}
+
+/**
+ * The fp32 primitives on bit patterns, as the whole-model accelerator's arithmetic units
+ * (templates/verilog/bnhw_f*.v) compute them: IEEE binary32, round to nearest even, subnormal
+ * operands and results kept, signed zeros as IEEE 754 defines them; every NaN result is the one
+ * quiet NaN 0x7FC00000 (the hardware keeps no payloads). The law is the same `f` as everywhere
+ * above; this is its bit-level face for the unit benches.
+ */
+export const F32_QNAN = 0x7fc00000;
+export type FpUnitOp = 'add' | 'mul' | 'div' | 'sqrt';
+export const FP_UNIT_OPS: readonly FpUnitOp[] = ['add', 'mul', 'div', 'sqrt'];
+
+export function fpUnitBits(op: FpUnitOp, aBits: number, bBits = 0): number {
+  const a = bitsToF32(aBits);
+  const b = bitsToF32(bBits);
+  let y: number;
+  switch (op) {
+    case 'add':
+      y = f(a + b);
+      break;
+    case 'mul':
+      y = f(a * b);
+      break;
+    case 'div':
+      y = f(a / b);
+      break;
+    case 'sqrt':
+      y = f(Math.sqrt(a));
+      break;
+    default:
+      return assertNever(op, 'fp unit op');
+  }
+  return Number.isNaN(y) ? F32_QNAN : f32Bits(y);
 }
 
 /** Partial sums of the fixed summation order. */

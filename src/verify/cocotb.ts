@@ -38,15 +38,37 @@ export interface CocotbOptions {
 }
 
 export function runCocotb(design: RtlDesign, bench: Bench, sim: Sim, env: Record<string, string>, opts: CocotbOptions = {}): CocotbResult {
+  const files = rtlFiles(design, opts.rtlDir);
+  const r = runCocotbTop(
+    { key: `${design.manifest.configHash}-${bench}-${sim}`, files, sources: design.manifest.sources, top: TOPS[bench], module: `test_${bench}` },
+    sim,
+    env,
+    opts,
+  );
+  return { ...r, bench };
+}
+
+/** What one cocotb run simulates: files to write, the sources among them, the top and the bench. */
+export interface CocotbTarget {
+  /** Names the run's work folder (a configuration hash and the bench). */
+  readonly key: string;
+  readonly files: ReadonlyMap<string, string>;
+  readonly sources: readonly string[];
+  /** Extra sources from hw/cocotb (bench tops). */
+  readonly benchSources?: readonly string[];
+  readonly top: string;
+  readonly module: string;
+}
+
+export function runCocotbTop(t: CocotbTarget, sim: Sim, env: Record<string, string>, opts: CocotbOptions = {}): Omit<CocotbResult, 'bench'> {
   requireTool(sim === 'verilator' ? 'verilator' : 'iverilog', sim === 'verilator' ? 'verilator' : 'iverilog');
   const cocotbConfig = venvBin('cocotb-config');
-  const files = rtlFiles(design, opts.rtlDir);
-  const work = tempSibling(path.join(cacheDir('cocotb'), `${design.manifest.configHash}-${bench}-${sim}`));
+  const work = tempSibling(path.join(cacheDir('cocotb'), t.key));
   try {
     fs.mkdirSync(work, { recursive: true });
-    writeFiles(work, files);
+    writeFiles(work, t.files);
     const makefiles = run(cocotbConfig, ['--makefiles']).stdout.trim();
-    const sources = design.manifest.sources.map((s) => path.join(work, s));
+    const sources = [...t.sources.map((s) => path.join(work, s)), ...(t.benchSources ?? []).map((s) => path.join(packageRoot(), 'hw', 'cocotb', s))];
     const plusargs: string[] = [];
     if (opts.vcd) {
       if (sim !== 'icarus') throw new Error('runCocotb: VCD dumps are for Icarus (Verilator traces come from the C++ harness)');
@@ -55,10 +77,10 @@ export function runCocotb(design: RtlDesign, bench: Bench, sim: Sim, env: Record
     }
     const resultFile = path.join(work, 'bnhw-result.json');
     const venv = path.dirname(cocotbConfig);
-    const done = progressLine(`cocotb: ${bench} bench on ${sim}`);
+    const done = progressLine(`cocotb: ${t.module} on ${sim}`);
     const r = run('make', [
       '-s', '-f', path.join(makefiles, 'Makefile.sim'),
-      `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources.join(' ')}`, `TOPLEVEL=${TOPS[bench]}`, `MODULE=test_${bench}`,
+      `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources.join(' ')}`, `TOPLEVEL=${t.top}`, `MODULE=${t.module}`,
       ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ' -s bnhw_dump' : ''}`] : ['EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal']),
       ...(plusargs.length ? [`PLUSARGS=${plusargs.join(' ')}`] : []),
     ], {
@@ -86,7 +108,7 @@ export function runCocotb(design: RtlDesign, bench: Bench, sim: Sim, env: Record
     } catch {
       /* benches other than the engine's write none */
     }
-    return { bench, sim, passed: tests > 0 && failures === 0, tests, failures, log, result };
+    return { sim, passed: tests > 0 && failures === 0, tests, failures, log, result };
   } finally {
     dropTemp(work);
   }

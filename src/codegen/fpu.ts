@@ -1,0 +1,197 @@
+/**
+ * The fp32 arithmetic units of the whole-model accelerator: a pipelined adder and multiplier (the
+ * vector, attention and head lanes are built from them) and the iterative divider and square root
+ * of the special-function unit. Their values are the numerics' `fpUnitBits` (IEEE binary32, round
+ * to nearest even, subnormals kept, one quiet NaN); their timing is the architecture's unit
+ * contract (src/ir/units.ts): an adder or multiplier result appears exactly `fpAddLatency` /
+ * `fpMulLatency` cycles after its operands, a divide or square root exactly `divCycles` /
+ * `sqrtCycles` cycles after it was issued, and the unit takes the next one in that cycle.
+ *
+ * Needs: a parsed architecture. Guarantees: the structure that meets each contract is decided
+ * here (which step boundaries of a pipeline hold registers, how many output delay registers, how
+ * many quotient/root bits an iteration retires) and the templates only substitute and loop; the
+ * files are a pure function of the machine block and the templates (reproducible byte for byte).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Handlebars from 'handlebars';
+import type { ArchSpec, MachineSpec } from '../ir/arch.js';
+import { machineOf } from '../ir/arch.js';
+import { canonicalJson } from '../ir/irfile.js';
+import type { FpUnitOp } from '../numerics/model.js';
+import { assertNever, fail } from '../util/diagnostics.js';
+import { packageRoot } from '../util/paths.js';
+
+export const FPU_GENERATOR_VERSION = '0.1.0';
+
+/** A pipelined unit: its steps, which boundaries between them are registers, and output delays. */
+export interface PipelinePlan {
+  readonly kind: 'pipeline';
+  readonly latency: number;
+  /** One flag per boundary between consecutive steps (true: a register stage). */
+  readonly registered: readonly boolean[];
+  /** Registers after the output register, to stretch the pipeline to the contract. */
+  readonly extraDelays: number;
+}
+
+/** An iterative unit: `bitsPerCycle` result bits per iteration, `iterations` of them. */
+export interface IterativePlan {
+  readonly kind: 'iterative';
+  readonly cycles: number;
+  readonly bitsPerCycle: number;
+  readonly iterations: number;
+  /** Quotient or root bits computed (iterations * bitsPerCycle >= 25: 24 significant + round). */
+  readonly resultBits: number;
+}
+
+export interface FpUnitsPlan {
+  readonly add: PipelinePlan;
+  readonly mul: PipelinePlan;
+  readonly div: IterativePlan;
+  readonly sqrt: IterativePlan;
+}
+
+/** Module names, one per unit. */
+export const FP_UNIT_TOPS: Readonly<Record<FpUnitOp, string>> = { add: 'bnhw_fadd', mul: 'bnhw_fmul', div: 'bnhw_fdiv', sqrt: 'bnhw_fsqrt' };
+
+/**
+ * Which step boundaries get registers when the contract allows fewer than one per boundary,
+ * indexed by the number of internal registers: chosen to split the longest paths first (the
+ * adder's alignment shift and its normalizing shift; the multiplier's product).
+ */
+const ADD_BOUNDARIES: readonly (readonly boolean[])[] = [
+  [false, false, false],
+  [false, true, false],
+  [true, false, true],
+  [true, true, true],
+];
+const MUL_BOUNDARIES: readonly (readonly boolean[])[] = [
+  [false, false],
+  [true, false],
+  [true, true],
+];
+
+function pipeline(latency: number, table: readonly (readonly boolean[])[]): PipelinePlan {
+  const steps = table.length; // boundaries + 1
+  const internal = Math.min(latency - 1, steps - 1);
+  return { kind: 'pipeline', latency, registered: table[internal]!, extraDelays: Math.max(0, latency - steps) };
+}
+
+/** Significant bits plus the round bit every quotient and root needs. */
+const RESULT_BITS = 25;
+
+function iterative(cycles: number, what: string): IterativePlan {
+  // One cycle unpacks, one rounds; the rest may iterate. Fewest bits per iteration that fit.
+  const room = cycles - 2;
+  const k = Math.ceil(RESULT_BITS / room);
+  if (room < 1 || k > 4) {
+    fail('CG040', `machine.${what}`, `${cycles} cycles leave no room for the ${RESULT_BITS} iterations' bits (at most 4 per cycle)`, `use ${what} >= ${2 + Math.ceil(RESULT_BITS / 4)}`, `>= ${2 + Math.ceil(RESULT_BITS / 4)}`);
+  }
+  const iterations = Math.ceil(RESULT_BITS / k);
+  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k };
+}
+
+export function planFpUnits(m: MachineSpec): FpUnitsPlan {
+  return {
+    add: pipeline(m.fpAddLatency, ADD_BOUNDARIES),
+    mul: pipeline(m.fpMulLatency, MUL_BOUNDARIES),
+    div: iterative(m.divCycles, 'divCycles'),
+    sqrt: iterative(m.sqrtCycles, 'sqrtCycles'),
+  };
+}
+
+/** The latency (pipelines) or occupancy (iterative units) of a unit's contract. */
+export function unitCycles(plan: FpUnitsPlan, op: FpUnitOp): number {
+  switch (op) {
+    case 'add':
+    case 'mul':
+      return plan[op].latency;
+    case 'div':
+    case 'sqrt':
+      return plan[op].cycles;
+    default:
+      return assertNever(op, 'fp unit op');
+  }
+}
+
+export interface FpUnitsDesign {
+  readonly plan: FpUnitsPlan;
+  readonly configHash: string;
+  /** File name -> content, sorted. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly sources: readonly string[];
+}
+
+const TEMPLATES = ['bnhw_fadd', 'bnhw_fmul', 'bnhw_fdiv', 'bnhw_fsqrt'] as const;
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+function templateSource(name: string): string {
+  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
+}
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = compiled.get(name);
+  if (!t) {
+    t = Handlebars.compile(templateSource(name), { noEscape: true, strict: true });
+    compiled.set(name, t);
+  }
+  return t;
+}
+
+function pipelineView(header: string, p: PipelinePlan, names: readonly string[]): Record<string, unknown> {
+  const regs: Record<string, boolean> = {};
+  p.registered.forEach((r, i) => (regs[`reg${names[i]!}`] = r));
+  const delays = Array.from({ length: p.extraDelays }, (_, i) => ({ i: i + 1, p: i }));
+  return { header, latency: p.latency, ...regs, delays, last: p.extraDelays };
+}
+
+function iterativeView(header: string, p: IterativePlan): Record<string, unknown> {
+  const cw = Math.max(1, Math.ceil(Math.log2(p.cycles + 1)));
+  return {
+    header,
+    cycles: p.cycles,
+    k: p.bitsPerCycle,
+    iterations: p.iterations,
+    qw: p.resultBits,
+    qw1: p.resultBits - 1,
+    // The quotient/root with one zero bit appended, so the bits below the round bit always exist.
+    qx1: p.resultBits,
+    // sig = [qw-1 : qw-24], round = [qw-25], the rest below.
+    sigLo: p.resultBits - 23,
+    rnd: p.resultBits - 24,
+    low1: p.resultBits - 25,
+    cw1: cw - 1,
+    cw,
+    lastIter: p.iterations,
+    roundAt: p.cycles - 1,
+    // The square root reads its root directly: fraction [qw-2 : qw-24], round bit [qw-25].
+    rFrHi: p.resultBits - 2,
+    rFrLo: p.resultBits - 24,
+    rRnd: p.resultBits - 25,
+    rHasLow: p.resultBits > 25,
+    rLowHi: p.resultBits - 26,
+    // Its radicand: 2 * resultBits bits (25 significant, then zeros); its remainder resultBits + 3.
+    radW1: 2 * p.resultBits - 1,
+    radPad: 2 * p.resultBits - 25,
+    remW1: p.resultBits + 2,
+    remW: p.resultBits + 3,
+    remLo: p.resultBits,
+    shCap: p.resultBits + 1,
+  };
+}
+
+/** The four units for an architecture's machine block. */
+export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
+  const m = machineOf(arch);
+  const plan = planFpUnits(m);
+  const h = createHash('sha256').update(canonicalJson({ plan, generator: FPU_GENERATOR_VERSION }));
+  for (const t of TEMPLATES) h.update(templateSource(t));
+  const configHash = h.digest('hex').slice(0, 16);
+  const header = `Generated by bitnet-hw ${FPU_GENERATOR_VERSION} (fp units ${configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
+  const files = new Map<string, string>();
+  files.set('bnhw_fadd.v', template('bnhw_fadd')(pipelineView(header, plan.add, ['A', 'B', 'C'])));
+  files.set('bnhw_fmul.v', template('bnhw_fmul')(pipelineView(header, plan.mul, ['A', 'B'])));
+  files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div)));
+  files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt)));
+  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { plan, configHash, files: sorted, sources: [...sorted.keys()] };
+}
