@@ -3,7 +3,8 @@ bnhw_fmul, bnhw_fdiv, bnhw_fsqrt side by side, all four driven at once).
 
 Driver:  the adder and multiplier take an operand pair in any cycle (seeded random idle cycles);
          the divider and square root one per operation, in the cycle their contract frees them or
-         after seeded random idle cycles.
+         after seeded random idle cycles; while one works, the driver often holds in_v high with
+         random operands, which the unit must ignore.
 Monitor: every out_v beat with the cycle it came in.
 Model:   src/numerics fpUnitBits (IEEE binary32, round to nearest even, subnormals kept, NaN
          0x7FC00000), through the vector file TypeScript wrote: edge operand pairs, then seeded
@@ -24,7 +25,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int, start_clock_and_reset
+from bnhw_tb import XorShift32, env_int
 
 CLOCK_NS = 10
 OPS = ["add", "mul", "div", "sqrt"]
@@ -133,13 +134,20 @@ async def iterative(dut, unit, cycles, vecs, rng, stall, chk, has_b):
         if resolved(busy) != 0:
             chk.check(i, a, b, want, None, now(), -2)  # busy in its own free cycle
         await RisingEdge(dut.clk)
-        in_v.value = 0
+        if rng.percent(50):
+            # operands offered while busy: the contract says they are ignored
+            in_v.value, in_a.value = 1, rng.next()
+            if in_b is not None:
+                in_b.value = rng.next()
+        else:
+            in_v.value = 0
         # the middle of the cycle before the result: out_v still low, the unit still busy
         await Timer(CLOCK_NS * (cycles - 2) + CLOCK_NS // 2, units="ns")
         if resolved(out_v) != 0 or resolved(busy) != 1:
             chk.check(i, a, b, want, None, now(), -3)
         await RisingEdge(dut.clk)
         pending = (i, a, b, want, issue + cycles)
+    in_v.value = 0
     await settle_pending()
 
 
@@ -154,7 +162,11 @@ async def fp_units_match_numerics(dut):
         getattr(dut, f"{u}_a").value = 0
         if u != "sqrt":
             getattr(dut, f"{u}_b").value = 0
-    await start_clock_and_reset(dut)
+    # the clock runs inside bnhw_fpu_tb
+    dut.rst.value = 1
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
     start = now()
     checkers, tasks = {}, []
     for k, u in enumerate(OPS):

@@ -198,6 +198,8 @@ def run(mode, hidden, lr, steps, seed, data, device, log):
         "params": params, "non_embedding_params": non_embedding, "train_tokens": tokens, "heldout_bytes": n,
         "bits_per_byte": bpb, "perplexity": ppl, "train_loss_every_50_steps": curve(losses),
         "seconds": time.time() - t0, "device": device,
+        # CPU training is not bitwise reproducible across PyTorch builds: record the one used
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
     }
     # Built under a temporary name and renamed, so an interrupted run leaves no half entry.
     tmp = f"{folder}.tmp-{os.getpid()}"
@@ -214,10 +216,12 @@ def run(mode, hidden, lr, steps, seed, data, device, log):
 
 
 def ship(folder, dest):
-    """Copy a cached run's checkpoint into the models folder (config and weights only)."""
+    """Copy a cached run's checkpoint into the models folder, with its result as the folder's
+    provenance (training-run.json: settings, held-out bits/byte, PyTorch build)."""
     os.makedirs(dest, exist_ok=True)
     for name in ("config.json", "model.safetensors"):
         shutil.copyfile(os.path.join(folder, name), os.path.join(dest, name))
+    shutil.copyfile(os.path.join(folder, "result.json"), os.path.join(dest, "training-run.json"))
 
 
 def study(out, data, device, log, ship_modes):

@@ -139,8 +139,9 @@ export const ArchSchema = z
         kvWordsPerCycle: lanes,
         fpAddLatency: latency,
         fpMulLatency: latency,
-        divCycles: z.number().int().min(24).max(1024),
-        sqrtCycles: z.number().int().min(24).max(1024),
+        // 9 = unpack + round + 25 result bits at most 4 per cycle (src/codegen/fpu.ts)
+        divCycles: z.number().int().min(9).max(1024),
+        sqrtCycles: z.number().int().min(9).max(1024),
         expLatency: latency,
         context: z.number().int().min(1).max(1 << 20).nullable(),
         kvFormat: z.enum(['fp32', 'bf16', 'fp16']),

@@ -58,6 +58,8 @@ export interface CocotbTarget {
   readonly benchSources?: readonly string[];
   readonly top: string;
   readonly module: string;
+  /** The top makes its own clock with delays (Verilator needs `--timing` for those). */
+  readonly ownClock?: boolean;
 }
 
 export function runCocotbTop(t: CocotbTarget, sim: Sim, env: Record<string, string>, opts: CocotbOptions = {}): Omit<CocotbResult, 'bench'> {
@@ -81,7 +83,7 @@ export function runCocotbTop(t: CocotbTarget, sim: Sim, env: Record<string, stri
     const r = run('make', [
       '-s', '-f', path.join(makefiles, 'Makefile.sim'),
       `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources.join(' ')}`, `TOPLEVEL=${t.top}`, `MODULE=${t.module}`,
-      ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ' -s bnhw_dump' : ''}`] : ['EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal']),
+      ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ' -s bnhw_dump' : ''}`] : [`EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal${t.ownClock ? ' --timing' : ''}`]),
       ...(plusargs.length ? [`PLUSARGS=${plusargs.join(' ')}`] : []),
     ], {
       cwd: work,

@@ -58,7 +58,7 @@ export function runFpBench(arch: ArchSpec, sim: Sim, opts: FpBenchOptions, desig
     const file = path.join(dir, 'fp.bin');
     writeFpVectors(file, sets);
     const r = runCocotbTop(
-      { key: `${design.configHash}-fpu-${sim}`, files: opts.files ?? design.files, sources: design.sources, benchSources: ['bnhw_fpu_tb.v'], top: 'bnhw_fpu_tb', module: 'test_fpu' },
+      { key: `${design.configHash}-fpu-${sim}`, files: opts.files ?? design.files, sources: design.sources, benchSources: ['bnhw_fpu_tb.v'], top: 'bnhw_fpu_tb', module: 'test_fpu', ownClock: true },
       sim,
       { BNHW_FPVECTORS: file, BNHW_SEED: String(opts.seed), BNHW_STALL: String(opts.stall ?? 20) },
     );

@@ -1,0 +1,94 @@
+/**
+ * Mutation check for the fp32 units' verification (src/codegen/fpu.ts, hw/cocotb/test_fpu.py):
+ * applies named mutations to the units generated for an architecture (a dropped sticky bit,
+ * rounding that ties away, a biased exponent off by one, a special case lost, an iteration
+ * short, a contract cycle late, a busy flag stuck, ...) and runs the unit's cocotb bench on Icarus
+ * on each (edge pairs plus seeded random pairs). Every mutant must be killed: a mismatch, a result
+ * off its contract cycle, or a build failure. Prints a table and exits 1 if any mutant survives.
+ *
+ * usage: node dist/scripts/mutate-fpu.js [random-pairs-per-unit]
+ */
+import { loadArch, type ArchSpec } from '../src/ir/arch.js';
+import { generateFpUnits } from '../src/codegen/fpu.js';
+import type { FpUnitOp } from '../src/numerics/model.js';
+import { runFpBench } from '../src/verify/fpu.js';
+import { BitnetError } from '../src/util/diagnostics.js';
+import type { Mutation, MutantResult } from './mutate-rtl.js';
+
+export interface FpMutation extends Mutation {
+  readonly unit: FpUnitOp;
+}
+
+const ADD = 'bnhw_fadd.v';
+const MUL = 'bnhw_fmul.v';
+const DIV = 'bnhw_fdiv.v';
+const SQRT = 'bnhw_fsqrt.v';
+
+/**
+ * Written against the units of the `default` architecture (add 4, mul 3, div 27, sqrt 26 cycles).
+ * Left out as equivalent (no input tells them apart): a subnormal shift capped at 25 or more in
+ * the multiplier (every product shifted that far rounds to zero either way) and ties-away rounding
+ * in the square root (a binary32 square root is never exactly halfway between two floats).
+ */
+export const FP_MUTATIONS: readonly FpMutation[] = [
+  { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{yal_w[26:1], yal_w[0] | ystk_w}', replace: '{yal_w[26:1], yal_w[0]}' },
+  { unit: 'add', file: ADD, name: 'fadd: effective subtraction adds', find: "a_sub ? ({1'b0, a_x27} - {1'b0, a_y27})", replace: "a_sub ? ({1'b0, a_x27} + {1'b0, a_y27})" },
+  { unit: 'add', file: ADD, name: 'fadd: rounding ties away from zero', find: 'c_n[2] & (c_n[1] | c_n[0] | c_n[3])', replace: 'c_n[2]' },
+  { unit: 'add', file: ADD, name: 'fadd: normalization goes below exponent 1', find: "({3'b000, c_lz_w} > c_room_w) ? c_room_w[4:0] : c_lz_w", replace: 'c_lz_w' },
+  { unit: 'add', file: ADD, name: 'fadd: exact zero of two negatives is +0', find: "in_a[31] & in_b[31], a_nan_w", replace: "1'b0, a_nan_w" },
+  { unit: 'add', file: ADD, name: 'fadd: inf - inf is not NaN', find: / \|\|\n\s*\(&in_a\[30:23\] && &in_b\[30:23\][^;]*;/, replace: ';' },
+  { unit: 'add', file: ADD, name: 'fadd: alignment shift capped at 24', find: "(d_w > 8'd27) ? 5'd27", replace: "(d_w > 8'd24) ? 5'd24" },
+  { unit: 'add', file: ADD, name: 'fadd: a pipeline stage skipped by valid', find: "b_vr <= rst ? 1'b0 : a_v;", replace: "b_vr <= rst ? 1'b0 : in_v;" },
+  { unit: 'add', file: ADD, name: 'fadd: carry out of rounding ignored', find: "wire [30:0] d_mag = {d_ef, c_n[25:3]} + {30'd0, d_inc};", replace: "wire [30:0] d_mag = {d_ef, c_n[25:3] + {22'd0, d_inc}};" },
+  { unit: 'mul', file: MUL, name: 'fmul: sticky ignores the low product bits', find: 'c_st = (|c_m[22:0]) | c_st0', replace: 'c_st = c_st0' },
+  { unit: 'mul', file: MUL, name: 'fmul: exponent bias off by one', find: "- 11'd127;", replace: "- 11'd126;" },
+  { unit: 'mul', file: MUL, name: 'fmul: overflow does not saturate to infinity', find: '(c_inf || c_ovf)', replace: '(c_inf)' },
+  { unit: 'mul', file: MUL, name: 'fmul: inf x 0 is not NaN', find: ' || (ai_w && bz_w) || (bi_w && az_w)', replace: '' },
+  { unit: 'mul', file: MUL, name: 'fmul: subnormal shift capped at 23', find: "(c_rs > 11'd49) ? 6'd49", replace: "(c_rs > 11'd23) ? 6'd23" },
+  { unit: 'mul', file: MUL, name: 'fmul: signed zero loses its sign', find: "c_zero ? {c_sign, 31'd0}", replace: "c_zero ? 32'd0" },
+  { unit: 'mul', file: MUL, name: 'fmul: rounding ties away from zero', find: 'c_m[23] & (c_st | c_m[24])', replace: 'c_m[23]' },
+  { unit: 'div', file: DIV, name: 'fdiv: remainder left out of the sticky bit', find: " | (r != 26'd0)", replace: '' },
+  { unit: 'div', file: DIV, name: 'fdiv: quotient pre-shift left out of the exponent', find: " - {10'd0, lt_w}", replace: '' },
+  { unit: 'div', file: DIV, name: 'fdiv: one iteration short', find: "cnt <= 5'd25) begin", replace: "cnt <= 5'd24) begin" },
+  { unit: 'div', file: DIV, name: 'fdiv: x / 0 is not infinity', find: 'inf <= ai_w || bz_w;', replace: 'inf <= ai_w;' },
+  { unit: 'div', file: DIV, name: 'fdiv: busy stuck low', find: "assign busy = (cnt != 5'd0);", replace: "assign busy = 1'b0;" },
+  { unit: 'div', file: DIV, name: 'fdiv: result valid a cycle late', find: "cnt == 5'd26) begin", replace: "cnt == 5'd27) begin" },
+  { unit: 'div', file: DIV, name: 'fdiv: subnormal operands not normalized', find: 'wire [23:0] na_w = ma_w << lza_w;', replace: 'wire [23:0] na_w = ma_w;' },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: odd exponent not moved into the radicand', find: "s_w[0] ? {na_w, 1'b0} : {1'b0, na_w}", replace: "{1'b0, na_w}" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: remainder left out of the sticky bit', find: " | (rem != 29'd0)", replace: '' },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: negative operand is not NaN', find: ' || (in_a[31] && !az_w)', replace: '' },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: -0 loses its sign', find: "zero ? {sign, 31'd0}", replace: "zero ? 32'd0" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: trial subtrahend without its low one', find: "trial = {1'b0, root_n, 2'b01};", replace: "trial = {1'b0, root_n, 2'b00};" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: rounding increment dropped', find: 'wire        inc = root[1] & (st | root[2]);', replace: "wire        inc = 1'b0;" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: issue accepted while busy', find: "if (cnt == 5'd0 && in_v) begin", replace: 'if (in_v) begin' },
+];
+
+/** Run every mutant's unit bench; a mutation that does not apply to the design is an error. */
+export function runFpMutations(arch: ArchSpec, count: number, mutations: readonly FpMutation[] = FP_MUTATIONS): MutantResult[] {
+  const design = generateFpUnits(arch);
+  return mutations.map((m) => {
+    const src = design.files.get(m.file);
+    const out = src?.replace(m.find, m.replace);
+    if (src === undefined || out === src) throw new Error(`mutation "${m.name}" does not apply to the ${arch.name} fp units`);
+    const files = new Map(design.files);
+    files.set(m.file, out!);
+    try {
+      const r = runFpBench(arch, 'icarus', { count, seed: 17, stall: 30, units: [m.unit], files }, design);
+      if (r.passed) return { name: m.name, killed: false, how: 'SURVIVED' };
+      const u = r.units[m.unit];
+      const how = u === undefined ? 'no result' : u.mismatches > 0 ? `${u.mismatches} mismatches of ${u.checked}` : `${u.checked} of ${u.vectors} checked`;
+      return { name: m.name, killed: true, how };
+    } catch (e) {
+      if (e instanceof BitnetError) return { name: m.name, killed: true, how: `build failed (${e.code})` };
+      throw e;
+    }
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = runFpMutations(loadArch('default'), Number(process.argv[2] ?? 1000));
+  for (const r of results) console.log(`${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.name.padEnd(52)} ${r.how}`);
+  const survivors = results.filter((r) => !r.killed).length;
+  console.log(`${results.length} mutants, ${results.length - survivors} killed, ${survivors} survived`);
+  process.exitCode = survivors ? 1 : 0;
+}

@@ -1,0 +1,15 @@
+/**
+ * Mutation check of the fp32 units' bench: every seeded, named mutant of the generated units
+ * (scripts/mutate-fpu.ts) is killed by the cocotb bench on Icarus.
+ */
+import { describe, expect, it } from 'vitest';
+import { ARCH_PRESETS } from '../../src/ir/arch.js';
+import { FP_MUTATIONS, runFpMutations } from '../../scripts/mutate-fpu.js';
+
+describe('fp32 units: mutation', () => {
+  it(`all ${FP_MUTATIONS.length} mutants of the four units are killed`, () => {
+    const results = runFpMutations(ARCH_PRESETS['default']!, 300);
+    expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(30);
+  }, 900_000);
+});

@@ -1,0 +1,104 @@
+/**
+ * The fp32 units of the whole-model accelerator against the numerics module: the cocotb bench
+ * (driver, monitor, model, checker) with 1e5 seeded random operand pairs plus every edge pair per
+ * unit on Verilator and on Icarus, other contract latencies, lint and synthesis cleanliness, and
+ * reproducibility. The mutation check is in fpu-mutants.test.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { FP_UNIT_TOPS, generateFpUnits, planFpUnits } from '../../src/codegen/fpu.js';
+import { ARCH_PRESETS, machineOf, parseArch, type ArchSpec } from '../../src/ir/arch.js';
+import { FP_UNIT_OPS } from '../../src/numerics/model.js';
+import { runFpBench } from '../../src/verify/fpu.js';
+import { FP_EDGE_OPERANDS } from '../../src/verify/fp-vectors.js';
+import { codesOf, tmpDir } from '../helpers.js';
+
+const base = ARCH_PRESETS['default']!;
+const withMachine = (name: string, m: Record<string, number>): ArchSpec => parseArch({ ...base, name, machine: { ...base.machine, ...m } }, 'test');
+
+/** Contracts other than the default's: the fewest and the most registers, odd occupancies. */
+export const LATENCY_CASES: readonly ArchSpec[] = [
+  withMachine('fp-fast', { fpAddLatency: 1, fpMulLatency: 1, divCycles: 24, sqrtCycles: 27 }),
+  withMachine('fp-mid', { fpAddLatency: 2, fpMulLatency: 2, divCycles: 30, sqrtCycles: 40 }),
+  withMachine('fp-deep', { fpAddLatency: 7, fpMulLatency: 5, divCycles: 9, sqrtCycles: 11 }),
+];
+
+function tool(cmd: string, args: readonly string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : `\nexit ${r.status}`);
+}
+
+describe('fp32 units: cocotb bench, 1e5 random pairs plus the edge pairs per unit', () => {
+  for (const sim of ['verilator', 'icarus'] as const) {
+    it(`all four units bit-exact and on their contract cycles on ${sim}`, () => {
+      const r = runFpBench(base, sim, { count: 100_000, seed: 2026, stall: 20 });
+      expect(r.firstMismatches).toEqual([]);
+      for (const op of FP_UNIT_OPS) {
+        const u = r.units[op]!;
+        const edges = op === 'sqrt' ? FP_EDGE_OPERANDS.length : FP_EDGE_OPERANDS.length ** 2;
+        expect(u.vectors).toBe(100_000 + edges);
+        expect(u.checked).toBe(u.vectors);
+        expect(u.mismatches).toBe(0);
+      }
+      expect(r.passed).toBe(true);
+    }, 900_000);
+  }
+});
+
+describe('fp32 units: other contracts', () => {
+  it('a pipeline register for every boundary the latency allows, delays beyond that', () => {
+    const p = planFpUnits(machineOf(LATENCY_CASES[2]!));
+    expect(p.add).toEqual({ kind: 'pipeline', latency: 7, registered: [true, true, true], extraDelays: 3 });
+    expect(p.mul).toEqual({ kind: 'pipeline', latency: 5, registered: [true, true], extraDelays: 2 });
+    // 9 cycles: 7 iterate, so 4 bits each; 11 cycles: 9 iterate, 3 bits each
+    expect(p.div).toMatchObject({ cycles: 9, bitsPerCycle: 4, iterations: 7, resultBits: 28 });
+    expect(p.sqrt).toMatchObject({ cycles: 11, bitsPerCycle: 3, iterations: 9, resultBits: 27 });
+    expect(planFpUnits(machineOf(LATENCY_CASES[0]!)).add.registered).toEqual([false, false, false]);
+  });
+  it('refuses an occupancy too short for the result bits (CG040; the architecture schema already stops it)', () => {
+    expect(codesOf(() => planFpUnits({ ...machineOf(base), sqrtCycles: 8 }))).toEqual(['CG040']);
+    expect(codesOf(() => withMachine('fp-short', { divCycles: 8 }))).toEqual(['AR003']);
+  });
+  for (const arch of LATENCY_CASES) {
+    it(`bit-exact on its contract cycles: ${arch.name} (${JSON.stringify(planFpUnits(machineOf(arch)))})`, () => {
+      const r = runFpBench(arch, 'icarus', { count: 1500, seed: 31, stall: 35 });
+      expect(r.firstMismatches).toEqual([]);
+      expect(r.passed).toBe(true);
+    }, 300_000);
+  }
+});
+
+describe('fp32 units: generation', () => {
+  for (const arch of [base, ...LATENCY_CASES]) {
+    it(`clean under verilator -Wall, iverilog -Wall and Yosys synth_ecp5: ${arch.name}`, () => {
+      const d = generateFpUnits(arch);
+      const dir = tmpDir('bnhw-fpu-');
+      for (const [name, text] of d.files) fs.writeFileSync(path.join(dir, name), text);
+      for (const op of FP_UNIT_OPS) {
+        const file = path.join(dir, `${FP_UNIT_TOPS[op]}.v`);
+        expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', FP_UNIT_TOPS[op], file])).toBe('');
+        expect(tool('iverilog', ['-g2005', '-Wall', '-o', path.join(dir, 'a.vvp'), '-s', FP_UNIT_TOPS[op], file])).toBe('');
+      }
+      if (arch === base) {
+        for (const op of FP_UNIT_OPS) {
+          const log = tool('yosys', ['-q', '-p', `read_verilog ${path.join(dir, `${FP_UNIT_TOPS[op]}.v`)}; synth_ecp5 -top ${FP_UNIT_TOPS[op]}`]);
+          expect(log.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
+          expect(log).not.toMatch(/exit \d+$/);
+        }
+      }
+    }, 300_000);
+  }
+  it('is byte-for-byte reproducible; the configuration hash follows the contracts', () => {
+    const a = generateFpUnits(base);
+    const b = generateFpUnits(parseArch(JSON.parse(JSON.stringify(base)), 'copy'));
+    expect([...a.files.entries()]).toEqual([...b.files.entries()]);
+    expect(a.sources).toEqual(['bnhw_fadd.v', 'bnhw_fdiv.v', 'bnhw_fmul.v', 'bnhw_fsqrt.v']);
+    expect(generateFpUnits(LATENCY_CASES[0]!).configHash).not.toBe(a.configHash);
+    for (const [, text] of a.files) {
+      expect(text).not.toMatch(/\/(tmp|work|home|root)\//);
+      expect(text).not.toMatch(/20\d\d-\d\d-\d\d/);
+    }
+  });
+});
