@@ -1,6 +1,6 @@
 /**
  * Golden copies of the generated RTL for three designs (tests/golden/<design>/): every Verilog
- * source, the manifest and the host driver; and of the accelerator program's listing and
+ * source, the manifest and the host driver; of the fp32 units for two contracts; and of the accelerator program's listing and
  * manifest for four models (tests/golden/programs/), so that a change to the generator or the
  * compiler shows up as a reviewed diff. Regenerate with `npm run golden`; never edit the copies
  * by hand.
@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateRtl, type RtlDesign } from '../src/codegen/verilog.js';
-import { loadArch } from '../src/ir/arch.js';
+import { generateFpUnits } from '../src/codegen/fpu.js';
+import { loadArch, parseArch } from '../src/ir/arch.js';
 import { writeSyntheticCheckpoint } from '../src/ir/export/synthetic.js';
 import { loadModel } from '../src/ir/load.js';
 import { compileProgram } from '../src/ir/compile.js';
@@ -41,6 +42,16 @@ export function goldenFiles(d: RtlDesign): Map<string, string> {
   return new Map([...d.files].filter(([n]) => !n.endsWith('.hex')));
 }
 
+/** The fp32 units of two contracts (`default`, and one with output delays and 4 bits per cycle): folder -> files. */
+export function goldenFpUnits(): Map<string, ReadonlyMap<string, string>> {
+  const base = loadArch('default');
+  const deep = parseArch({ ...base, name: 'fp-deep', machine: { ...base.machine, fpAddLatency: 7, fpMulLatency: 5, divCycles: 9, sqrtCycles: 11 } }, 'golden');
+  return new Map([
+    ['fpu-default', generateFpUnits(base).files],
+    ['fpu-deep', generateFpUnits(deep).files],
+  ]);
+}
+
 /** Program goldens: file name -> content (listing and manifest of each compiled model). */
 export function goldenPrograms(): Map<string, string> {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-golden-'));
@@ -69,6 +80,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   fs.mkdirSync(pdir, { recursive: true });
   for (const [f, c] of goldenPrograms()) fs.writeFileSync(path.join(pdir, f), c);
   console.log(`wrote ${pdir} (${goldenPrograms().size} files)`);
+  for (const [name, files] of goldenFpUnits()) {
+    const dir = path.join(GOLDEN_DIR, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, c] of files) fs.writeFileSync(path.join(dir, f), c);
+    console.log(`wrote ${dir} (${files.size} files)`);
+  }
   for (const [name, d] of goldenDesigns()) {
     const dir = path.join(GOLDEN_DIR, name);
     fs.mkdirSync(dir, { recursive: true });

@@ -1,14 +1,24 @@
-/** The generated RTL of three designs and four compiled programs equal their golden copies (tests/golden, `npm run golden`). */
+/** The generated RTL of three designs, the fp32 units of two contracts and four compiled programs equal their golden copies (tests/golden, `npm run golden`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, goldenDesigns, goldenFiles, goldenPrograms } from '../../scripts/golden.js';
+import { GOLDEN_DIR, goldenDesigns, goldenFiles, goldenFpUnits, goldenPrograms } from '../../scripts/golden.js';
 
 describe('golden RTL', () => {
   for (const [name, d] of goldenDesigns()) {
     it(`${name}: every generated file equals tests/golden/${name} (regenerate with npm run golden and review the diff)`, () => {
       const dir = path.join(GOLDEN_DIR, name);
       const files = goldenFiles(d);
+      expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
+      for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `${name}/${f}`).toBe(c);
+    });
+  }
+});
+
+describe('golden fp32 units', () => {
+  for (const [name, files] of goldenFpUnits()) {
+    it(`${name}: every generated unit equals tests/golden/${name} (regenerate with npm run golden and review the diff)`, () => {
+      const dir = path.join(GOLDEN_DIR, name);
       expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
       for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `${name}/${f}`).toBe(c);
     });
