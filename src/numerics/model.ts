@@ -14,8 +14,10 @@
  * square-root units (no wide fixed-point accumulators whose width grows with the context).
  *
  * Methods (and their cost estimates on ECP5, LUT4 / DSP / EBR, and error against float64):
- *   add, mul        pipelined fp32 adder and multiplier (4 DSP); exact. Estimated ~400 and ~120 LUT4;
- *   div, sqrt       digit-recurrence (~150 LUT4 each estimated); exact. Yosys measures the generated units (src/codegen/fpu.ts) at 900-1,900 LUT4 each.
+ *   add, mul        pipelined fp32 adder and multiplier (4 DSP); exact.
+ *   div, sqrt       digit-recurrence, 1 to 4 quotient/root bits per cycle; exact.
+ *                   (Estimated at first ~400, ~120 and ~150 LUT4; the generated units,
+ *                   src/codegen/fpu.ts, take 700-940 LUT4 each: scripts/fpu-impl.ts.)
  *   exp (x <= 0)    k = floor(x * log2(e) + 1/2), Cody-Waite reduction r = (x - k * ln2_hi) -
  *                   k * ln2_lo in [-ln2/2, ln2/2], e^r = 1 + r + r^2 * P(r) with the degree-5
  *                   Cephes expf polynomial in fp32 Horner form, then scaled by 2^k (results below
