@@ -66,12 +66,17 @@ def env_int(name, default):
     return int(os.environ.get(name, str(default)))
 
 
-async def start_clock_and_reset(dut):
-    cocotb.start_soon(Clock(dut.clk, 10, units="ns").start())
+async def reset(dut):
+    """Reset held for three rising edges of a running clock."""
     dut.rst.value = 1
     for _ in range(3):
         await RisingEdge(dut.clk)
     dut.rst.value = 0
+
+
+async def start_clock_and_reset(dut):
+    cocotb.start_soon(Clock(dut.clk, 10, units="ns").start())
+    await reset(dut)
 
 
 async def sample(dut):

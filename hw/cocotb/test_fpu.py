@@ -25,7 +25,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int
+from bnhw_tb import XorShift32, env_int, reset
 
 CLOCK_NS = 10
 OPS = ["add", "mul", "div", "sqrt"]
@@ -162,11 +162,7 @@ async def fp_units_match_numerics(dut):
         getattr(dut, f"{u}_a").value = 0
         if u != "sqrt":
             getattr(dut, f"{u}_b").value = 0
-    # the clock runs inside bnhw_fpu_tb
-    dut.rst.value = 1
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    await reset(dut)  # the clock runs inside bnhw_fpu_tb
     start = now()
     checkers, tasks = {}, []
     for k, u in enumerate(OPS):
