@@ -1,5 +1,5 @@
 /**
- * Each fp32 unit of an architecture on its own through the real flow: Yosys synth_ecp5 (cells,
+ * Each fp32 unit of an architecture (the exp with the adders and multipliers it is built of) on its own through the real flow: Yosys synth_ecp5 (cells,
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
@@ -17,7 +17,7 @@ import { requireTool, run, venvBin } from '../src/verify/tools.js';
 
 /** Registers on every port of the unit: what nextpnr then times is the unit between them. */
 function wrapper(op: FpUnitOp): string {
-  const two = op !== 'sqrt';
+  const two = op !== 'sqrt' && op !== 'exp';
   const iter = op === 'div' || op === 'sqrt';
   const ports = ['input wire clk', 'input wire rst', 'input wire in_v', 'input wire [31:0] a', ...(two ? ['input wire [31:0] b'] : []), 'output reg out_v', 'output reg [31:0] y', ...(iter ? ['output reg busy_q'] : [])];
   return [
@@ -39,24 +39,31 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-fpu-impl-'));
 const rows: string[] = [];
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
+  // every unit's file read each time: the exp instantiates the adder and multiplier
+  const all = [...design.files.keys()].join(' ');
   for (const op of FP_UNIT_OPS) {
     const top = FP_UNIT_TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
     const ylog = path.join(work, `${op}.yosys.log`);
-    run('yosys', ['-q', '-l', ylog, '-p', `read_verilog ${top}.v; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
+    run('yosys', ['-q', '-l', ylog, '-p', `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
     const ytext = fs.readFileSync(ylog, 'utf8');
     const cells = parseYosysStat(ytext, top).cells;
     const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l)).length;
     // the wrapped unit through place and route (relative paths: YoWASP has a /tmp of its own)
-    const y = run('yosys', ['-q', '-p', `read_verilog ${top}.v w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
+    const y = run('yosys', ['-q', '-p', `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
     if (y.status !== 0) throw new Error(`yosys failed on ${op}: ${y.stderr.slice(-2000)}`);
     const p = run(nextpnr, [...target.nextpnrArgs, '--json', `${op}.json`, '--freq', String(arch.clockMHz), '--seed', '1', '--report', `${op}.report.json`, '--timing-allow-fail', '-q', '-l', `${op}.nextpnr.log`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
     if (p.status !== 0) throw new Error(`nextpnr failed on ${op}: ${p.stderr.slice(-2000)}`);
     const r = parsePnrReport(JSON.parse(fs.readFileSync(path.join(work, `${op}.report.json`), 'utf8')) as Parameters<typeof parsePnrReport>[0]);
     const fmax = Math.min(...Object.values(r.fmax));
     const c = (k: string): string => (cells[k] ?? 0).toLocaleString('en-US');
-    const contract = op === 'add' || op === 'mul' ? `latency ${design.plan[op].latency}` : `${design.plan[op].cycles} cycles, ${design.plan[op].bitsPerCycle} bit(s) per cycle`;
+    const contract =
+      op === 'add' || op === 'mul'
+        ? `latency ${design.plan[op].latency}`
+        : op === 'exp'
+          ? `latency ${design.plan.exp.latency} (${design.plan.exp.schedule.nodes.filter((n) => n.node.kind === 'fadd' || n.node.kind === 'fmul').length} fp32 units)`
+          : `${design.plan[op].cycles} cycles, ${design.plan[op].bitsPerCycle} bit(s) per cycle`;
     const cp = r.critical;
     rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
   }

@@ -1,13 +1,13 @@
 """cocotb bench for the fp32 units of the whole-model accelerator (bnhw_fpu_tb: bnhw_fadd,
-bnhw_fmul, bnhw_fdiv, bnhw_fsqrt side by side, all four driven at once).
+bnhw_fmul, bnhw_fdiv, bnhw_fsqrt and bnhw_fexp side by side, all five driven at once).
 
-Driver:  the adder and multiplier take an operand pair in any cycle (seeded random idle cycles);
+Driver:  the adder, multiplier and exp take operands in any cycle (seeded random idle cycles);
          the divider and square root one per operation, in the cycle their contract frees them or
          after seeded random idle cycles; while one works, the driver often holds in_v high with
          random operands, which the unit must ignore.
 Monitor: every out_v beat with the cycle it came in.
 Model:   src/numerics fpUnitBits (IEEE binary32, round to nearest even, subnormals kept, NaN
-         0x7FC00000), through the vector file TypeScript wrote: edge operand pairs, then seeded
+         0x7FC00000; the exp is expHw, arguments <= 0), through the vector file TypeScript wrote: edge operand pairs, then seeded
          random pairs aimed at every path.
 Checker: every result bit-exact and exactly on its contract cycle (latency for the pipelines,
          occupancy for the iterative units: out_v low the cycle before, busy while working),
@@ -28,7 +28,8 @@ from cocotb.utils import get_sim_time
 from bnhw_tb import XorShift32, env_int, reset
 
 CLOCK_NS = 10
-OPS = ["add", "mul", "div", "sqrt"]
+OPS = ["add", "mul", "div", "sqrt", "exp"]
+ONE_OPERAND = ("sqrt", "exp")
 
 
 def read_fp_vectors(path):
@@ -74,13 +75,16 @@ class Checker:
 
 async def pipelined(dut, unit, latency, vecs, rng, stall, chk):
     """Operands in any cycle; each result exactly `latency` cycles later, in order."""
-    in_v, in_a, in_b = getattr(dut, f"{unit}_in_v"), getattr(dut, f"{unit}_a"), getattr(dut, f"{unit}_b")
+    in_v, in_a = getattr(dut, f"{unit}_in_v"), getattr(dut, f"{unit}_a")
+    in_b = None if unit in ONE_OPERAND else getattr(dut, f"{unit}_b")
     out_v, out_y = getattr(dut, f"{unit}_out_v"), getattr(dut, f"{unit}_y")
     queue, sent = deque(), 0
     while sent < len(vecs) or queue:
         if sent < len(vecs) and not rng.percent(stall):
             a, b, _ = vecs[sent]
-            in_v.value, in_a.value, in_b.value = 1, a, b
+            in_v.value, in_a.value = 1, a
+            if in_b is not None:
+                in_b.value = b
             queue.append((now() + latency, sent))
             sent += 1
         else:
@@ -160,7 +164,7 @@ async def fp_units_match_numerics(dut):
     for u in OPS:
         getattr(dut, f"{u}_in_v").value = 0
         getattr(dut, f"{u}_a").value = 0
-        if u != "sqrt":
+        if u not in ONE_OPERAND:
             getattr(dut, f"{u}_b").value = 0
     await reset(dut)  # the clock runs inside bnhw_fpu_tb
     start = now()
@@ -171,7 +175,7 @@ async def fp_units_match_numerics(dut):
         cycles, vecs = units[u]
         chk = checkers[u] = Checker(u)
         rng = XorShift32(seed + 7919 * (k + 1))
-        if u in ("add", "mul"):
+        if u in ("add", "mul", "exp"):
             tasks.append(cocotb.start_soon(pipelined(dut, u, cycles, vecs, rng, stall, chk)))
         else:
             tasks.append(cocotb.start_soon(iterative(dut, u, cycles, vecs, rng, stall, chk, u == "div")))

@@ -1,11 +1,13 @@
 /**
  * The fp32 arithmetic units of the whole-model accelerator: a pipelined adder and multiplier (the
  * vector, attention and head lanes are built from them) and the iterative divider and square root
- * of the special-function unit. Their values are the numerics' `fpUnitBits` (IEEE binary32, round
+ * of the special-function unit, and its pipelined exp built from adders and multipliers
+ * (src/ir/exp-pipeline.ts, fexp.ts). Their values are the numerics' `fpUnitBits` (IEEE binary32, round
  * to nearest even, subnormals kept, one quiet NaN); their timing is the architecture's unit
  * contract (src/ir/units.ts): an adder or multiplier result appears exactly `fpAddLatency` /
  * `fpMulLatency` cycles after its operands, a divide or square root exactly `divCycles` /
- * `sqrtCycles` cycles after it was issued, and the unit takes the next one in that cycle.
+ * `sqrtCycles` cycles after it was issued, and the unit takes the next one in that cycle; an exp
+ * exactly `expLatency` cycles after its argument (at least what its schedule needs: `CG041`).
  *
  * Needs: a parsed architecture. Guarantees: the structure that meets each contract is decided
  * here (which step boundaries of a pipeline hold registers, how many output delay registers, how
@@ -22,6 +24,8 @@ import { canonicalJson } from '../ir/irfile.js';
 import type { FpUnitOp } from '../numerics/model.js';
 import { assertNever, fail } from '../util/diagnostics.js';
 import { packageRoot } from '../util/paths.js';
+import { expSchedule, type ExpSchedule } from '../ir/exp-pipeline.js';
+import { expView } from './fexp.js';
 
 export const FPU_GENERATOR_VERSION = '0.1.0';
 
@@ -45,15 +49,23 @@ export interface IterativePlan {
   readonly resultBits: number;
 }
 
+/** The exp: the scheduled dataflow of expHw on adders and multipliers, stretched to `latency`. */
+export interface ExpPlan {
+  readonly kind: 'exp';
+  readonly latency: number;
+  readonly schedule: ExpSchedule;
+}
+
 export interface FpUnitsPlan {
   readonly add: PipelinePlan;
   readonly mul: PipelinePlan;
   readonly div: IterativePlan;
   readonly sqrt: IterativePlan;
+  readonly exp: ExpPlan;
 }
 
 /** Module names, one per unit. */
-export const FP_UNIT_TOPS: Readonly<Record<FpUnitOp, string>> = { add: 'bnhw_fadd', mul: 'bnhw_fmul', div: 'bnhw_fdiv', sqrt: 'bnhw_fsqrt' };
+export const FP_UNIT_TOPS: Readonly<Record<FpUnitOp, string>> = { add: 'bnhw_fadd', mul: 'bnhw_fmul', div: 'bnhw_fdiv', sqrt: 'bnhw_fsqrt', exp: 'bnhw_fexp' };
 
 /**
  * Which step boundaries get registers when the contract allows fewer than one per boundary,
@@ -92,8 +104,17 @@ function iterative(cycles: number, what: string): IterativePlan {
   return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k };
 }
 
+function expPlan(m: MachineSpec): ExpPlan {
+  const schedule = expSchedule(m.fpAddLatency, m.fpMulLatency);
+  if (m.expLatency < schedule.latency) {
+    fail('CG041', 'machine.expLatency', `${m.expLatency} cycles is less than the ${schedule.latency} the exp pipeline needs with fpAddLatency ${m.fpAddLatency} and fpMulLatency ${m.fpMulLatency}`, `use expLatency >= ${schedule.latency} (or leave it out)`, `>= ${schedule.latency}`);
+  }
+  return { kind: 'exp', latency: m.expLatency, schedule };
+}
+
 export function planFpUnits(m: MachineSpec): FpUnitsPlan {
   return {
+    exp: expPlan(m),
     add: pipeline(m.fpAddLatency, ADD_BOUNDARIES),
     mul: pipeline(m.fpMulLatency, MUL_BOUNDARIES),
     div: iterative(m.divCycles, 'divCycles'),
@@ -106,6 +127,7 @@ export function unitCycles(plan: FpUnitsPlan, op: FpUnitOp): number {
   switch (op) {
     case 'add':
     case 'mul':
+    case 'exp':
       return plan[op].latency;
     case 'div':
     case 'sqrt':
@@ -123,7 +145,7 @@ export interface FpUnitsDesign {
   readonly sources: readonly string[];
 }
 
-const TEMPLATES = ['bnhw_fadd', 'bnhw_fmul', 'bnhw_fdiv', 'bnhw_fsqrt'] as const;
+const TEMPLATES = ['bnhw_fadd', 'bnhw_fmul', 'bnhw_fdiv', 'bnhw_fsqrt', 'bnhw_fexp'] as const;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 function templateSource(name: string): string {
   return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
@@ -186,7 +208,7 @@ function iterativeView(header: string, p: IterativePlan): Record<string, unknown
   };
 }
 
-/** The four units for an architecture's machine block. */
+/** The five units for an architecture's machine block. */
 export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   const m = machineOf(arch);
   const plan = planFpUnits(m);
@@ -200,6 +222,7 @@ export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   files.set('bnhw_fmul.v', template('bnhw_fmul')(pipelineView(header, plan.mul, ['A', 'B'])));
   files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div)));
   files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt)));
+  files.set('bnhw_fexp.v', template('bnhw_fexp')({ header, ...expView(plan.exp.schedule, plan.exp.latency) }));
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { plan, configHash, files: sorted, sources: [...sorted.keys()] };
 }

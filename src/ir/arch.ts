@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BitnetError, diag, fail, type Diagnostic } from '../util/diagnostics.js';
 import { readJsonInput } from '../util/jsonfile.js';
 import type { WeightKind } from './types.js';
+import { expSchedule } from './exp-pipeline.js';
 
 export interface ArchSpec {
   readonly kind: 'arch';
@@ -46,6 +47,10 @@ export interface MachineSpec {
   /** Iterative fp32 divide and square root (one quotient/root bit per cycle, plus rounding). */
   readonly divCycles: number;
   readonly sqrtCycles: number;
+  /**
+   * The pipelined exp's latency: at least what the exact pipeline of fp32 units needs under
+   * fpAddLatency and fpMulLatency (exp-pipeline.ts; AR004), and that when not given.
+   */
   readonly expLatency: number;
   /** Positions the KV cache holds (null: the model's context). */
   readonly context: number | null;
@@ -56,7 +61,7 @@ export interface MachineSpec {
   readonly prefillRows: number;
 }
 
-export const DEFAULT_MACHINE: MachineSpec = {
+export const DEFAULT_MACHINE: Omit<MachineSpec, 'expLatency'> = {
   vectorLanes: 4,
   attentionLanes: 4,
   headLanes: 4,
@@ -65,7 +70,6 @@ export const DEFAULT_MACHINE: MachineSpec = {
   fpMulLatency: 3,
   divCycles: 27,
   sqrtCycles: 26,
-  expLatency: 16,
   context: null,
   kvFormat: 'fp32',
   scratchpadWords: 1 << 20,
@@ -73,7 +77,8 @@ export const DEFAULT_MACHINE: MachineSpec = {
 };
 
 export function machineOf(arch: ArchSpec): MachineSpec {
-  return { ...DEFAULT_MACHINE, ...(arch.machine ?? {}) };
+  const m = { ...DEFAULT_MACHINE, ...(arch.machine ?? {}) };
+  return { ...m, expLatency: m.expLatency ?? expSchedule(m.fpAddLatency, m.fpMulLatency).latency };
 }
 
 export interface SystemSpec {
@@ -187,7 +192,15 @@ export function parseArch(json: unknown, where: string): ArchSpec {
   if (!r.success) {
     throw new BitnetError(r.error.issues.map((i) => diag('AR003', `${where}:${i.path.join('.') || '(root)'}`, `architecture field: ${i.message}`, 'see ARCH_PRESETS in src/ir/arch.ts for valid specs')));
   }
-  return r.data as ArchSpec;
+  const arch = r.data as ArchSpec;
+  const given = arch.machine?.expLatency;
+  if (given !== undefined) {
+    const m = machineOf({ ...arch, machine: { ...arch.machine, expLatency: undefined } });
+    if (given < m.expLatency) {
+      fail('AR004', `${where}:machine.expLatency`, `${given} cycles is less than the ${m.expLatency} the exact exp pipeline needs with fpAddLatency ${m.fpAddLatency} and fpMulLatency ${m.fpMulLatency} (src/ir/exp-pipeline.ts)`, `use expLatency >= ${m.expLatency}, or leave it out to get ${m.expLatency}`, `>= ${m.expLatency}`);
+    }
+  }
+  return arch;
 }
 
 export function validateArchForModel(arch: ArchSpec, weightKinds: readonly WeightKind[], where: string): Diagnostic[] {

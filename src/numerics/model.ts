@@ -67,11 +67,13 @@ export function expHw(x: number): number {
  * (templates/verilog/bnhw_f*.v) compute them: IEEE binary32, round to nearest even, subnormal
  * operands and results kept, signed zeros as IEEE 754 defines them; every NaN result is the one
  * quiet NaN 0x7FC00000 (the hardware keeps no payloads). The law is the same `f` as everywhere
- * above; this is its bit-level face for the unit benches.
+ * above; this is its bit-level face for the unit benches. `exp` is `expHw` (the special-function
+ * unit's pipelined exp, built from the adder and multiplier: src/ir/exp-pipeline.ts), defined for
+ * arguments <= 0 only (-0, +0 and -infinity included), as the law is.
  */
 export const F32_QNAN = 0x7fc00000;
-export type FpUnitOp = 'add' | 'mul' | 'div' | 'sqrt';
-export const FP_UNIT_OPS: readonly FpUnitOp[] = ['add', 'mul', 'div', 'sqrt'];
+export type FpUnitOp = 'add' | 'mul' | 'div' | 'sqrt' | 'exp';
+export const FP_UNIT_OPS: readonly FpUnitOp[] = ['add', 'mul', 'div', 'sqrt', 'exp'];
 
 export function fpUnitBits(op: FpUnitOp, aBits: number, bBits = 0): number {
   const a = bitsToF32(aBits);
@@ -89,6 +91,9 @@ export function fpUnitBits(op: FpUnitOp, aBits: number, bBits = 0): number {
       break;
     case 'sqrt':
       y = f(Math.sqrt(a));
+      break;
+    case 'exp':
+      y = expHw(a);
       break;
     default:
       return assertNever(op, 'fp unit op');

@@ -6,13 +6,17 @@
  * largest subnormals and normals, one, infinities, NaNs, all-ones significands) comes first, then
  * `count` seeded random pairs drawn to reach every path: uniform bit patterns, exponents near each
  * other (cancellation, alignment past the sticky bit), results near overflow and underflow, and
- * subnormal operands. Reproducible from the seed.
+ * subnormal operands. Reproducible from the seed. The exp's arguments are <= 0 (its law's
+ * domain): signed zeros, subnormals, the arguments whose t = x * log2 e is a half-integer (the
+ * rounding of k) and their neighbours, the flush to zero near -87.34 and the cut at -104, then
+ * arguments uniform over [-104, 0] and [-1, 0], log-uniform magnitudes and uniform bit patterns.
  *
- * File 'BNHWFP01': per unit (add, mul, div, sqrt): u32 op index, u32 contract cycles, u32 count,
+ * File 'BNHWFP01': per unit (add, mul, div, sqrt, exp): u32 op index, u32 contract cycles, u32 count,
  * then count x (u32 a, u32 b, u32 expected).
  */
 import * as fs from 'node:fs';
-import { FP_UNIT_OPS, fpUnitBits, type FpUnitOp } from '../numerics/model.js';
+import { FP_UNIT_OPS, LOG2E_F32, fpUnitBits, type FpUnitOp } from '../numerics/model.js';
+import { f32Bits } from '../util/float.js';
 import { Rng } from '../util/prng.js';
 import { writeFileAtomic } from '../util/fsout.js';
 
@@ -78,12 +82,55 @@ function pair(rng: Rng, op: FpUnitOp): [number, number] {
   return [a, b];
 }
 
+const f = Math.fround;
+
+/** Arguments x whose t = f(x * log2 e) is -(n + 1/2), and `spread` ulps either side of each. */
+function halfwayArgs(ns: readonly number[], spread: number): number[] {
+  const out: number[] = [];
+  for (const n of ns) {
+    const x0 = f32Bits(f(-(n + 0.5) / LOG2E_F32));
+    for (let d = -spread; d <= spread; d++) out.push((x0 + d) >>> 0);
+  }
+  return out;
+}
+
+/** The exp's edge arguments (all <= 0). */
+export function expEdgeArgs(): number[] {
+  const fixed = [
+    0x00000000, 0x80000000, 0x80000001, 0x807fffff, 0x80800000, // zeros, subnormals, the smallest normal
+    0xb3800000, 0xb3000000, 0xbf800000, 0xbf000000, 0xbeb17218, 0xbf317218, // -2^-24, -2^-25, -1, -1/2, -ln2/2, -ln2
+    0xc2d00000, 0xc2d00001, 0xc2cfffff, // -104 and its neighbours
+    0xff800000, 0xff7fffff, 0xc3000000, // -infinity, the most negative normal, -128
+  ];
+  const near = (x: number, d: number): number[] => Array.from({ length: 2 * d + 1 }, (_, i) => (f32Bits(f(x)) + i - d) >>> 0);
+  // The flush to zero: m * 2^k below 2^-126 (x near ln 2^-126 = -87.34 and down to ln 2^-128).
+  return [...fixed, ...near(-87.33654, 8), ...near(-87.68, 4), ...near(-88.0297, 4), ...near(-88.7228, 4),
+    ...halfwayArgs(Array.from({ length: 151 }, (_, n) => n), 2)];
+}
+
+function expArg(rng: Rng): number {
+  const kind = rng.int(0, 9);
+  if (kind === 0) {
+    const x = (rng.u32() | 0x80000000) >>> 0; // a negative bit pattern; a NaN becomes -infinity
+    return (x & 0x7f800000) === 0x7f800000 ? 0xff800000 : x;
+  }
+  if (kind <= 3) return f32Bits(f(-rng.float() * 104));
+  if (kind <= 5) return f32Bits(f(-(2 ** (rng.float() * 156 - 149))));
+  if (kind === 6) return f32Bits(f(-87 - rng.float() * 2));
+  if (kind === 7) return halfwayArgs([rng.int(0, 150)], 0)[0]! + rng.int(-3, 3);
+  return f32Bits(f(-rng.float()));
+}
+
 /** The edge pairs, then `count` seeded random pairs, with the numerics' results. */
 export function fpVectors(op: FpUnitOp, count: number, seed: number): FpVectorSet {
   const rng = new Rng(seed ^ (FP_UNIT_OPS.indexOf(op) * 0x9e3779b1));
   const A: number[] = [];
   const B: number[] = [];
-  if (op === 'sqrt') {
+  if (op === 'exp') {
+    A.push(...expEdgeArgs());
+    for (let i = 0; i < count; i++) A.push(expArg(rng));
+    B.push(...A.map(() => 0));
+  } else if (op === 'sqrt') {
     for (const x of FP_EDGE_OPERANDS) {
       A.push(x);
       B.push(0);
@@ -96,7 +143,7 @@ export function fpVectors(op: FpUnitOp, count: number, seed: number): FpVectorSe
       }
     }
   }
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; op !== 'exp' && i < count; i++) {
     const [a, b] = pair(rng, op);
     if (op === 'sqrt') {
       // a positive operand most of the time; perfect squares and their neighbours sometimes
