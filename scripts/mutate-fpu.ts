@@ -23,12 +23,16 @@ const ADD = 'bnhw_fadd.v';
 const MUL = 'bnhw_fmul.v';
 const DIV = 'bnhw_fdiv.v';
 const SQRT = 'bnhw_fsqrt.v';
+const EXP = 'bnhw_fexp.v';
 
 /**
  * Written against the units of the `default` architecture (add 4, mul 3, div 27, sqrt 26 cycles).
  * Left out as equivalent (no input tells them apart): a subnormal shift capped at 25 or more in
  * the multiplier (every product shifted that far rounds to zero either way) and ties-away rounding
- * in the square root (a binary32 square root is never exactly halfway between two floats).
+ * in the square root (a binary32 square root is never exactly halfway between two floats); in the
+ * exp, k's sign test (t is never above +0 for x <= 0), -0 for k = 0 (x - (-0) and x - (+0) give
+ * the same r), an instance's valid ignoring one operand (its operands are valid in the same cycle
+ * by construction) and the -104 cut moved anywhere above -87.3 (the flush gives +0 there too).
  */
 export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{b_yal_w[26:1], b_yal_w[0] | b_ystk_w}', replace: '{b_yal_w[26:1], b_yal_w[0]}' },
@@ -64,6 +68,17 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: trial subtrahend without its low one', find: "trial = {1'b0, root_n, 2'b01};", replace: "trial = {1'b0, root_n, 2'b00};" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: rounding increment dropped', find: 'wire        inc = root[1] & (st | root[2]);', replace: "wire        inc = 1'b0;" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: issue accepted while busy', find: "if (cnt == 5'd0 && in_v) begin", replace: 'if (in_v) begin' },
+  { unit: 'exp', file: EXP, name: 'fexp: k = floor(t + 1/2) rounds a half away', find: 'kr_fx[23] & (|kr_fx[22:0])', replace: 'kr_fx[23]' },
+  { unit: 'exp', file: EXP, name: 'fexp: fixed-point shift of t off by one', find: "kr_e[3:0] + 4'd2", replace: "kr_e[3:0] + 4'd1" },
+  { unit: 'exp', file: EXP, name: 'fexp: k as fp32 with its exponent off by one', find: "8'd134 - {5'd0, kf_lz}", replace: "8'd133 - {5'd0, kf_lz}" },
+  { unit: 'exp', file: EXP, name: 'fexp: the x < -104 cut only for huge arguments', find: "(big_i0_y[30:0] > 31'h42d00000)", replace: "(big_i0_y[30:0] > 31'h7f000000)" },
+  { unit: 'exp', file: EXP, name: 'fexp: a zero exponent not flushed to +0', find: " | (sc_e[7:0] == 8'd0)", replace: '' },
+  { unit: 'exp', file: EXP, name: 'fexp: a negative exponent not flushed to +0', find: ' | sc_e[8] |', replace: ' |' },
+  { unit: 'exp', file: EXP, name: 'fexp: Horner coefficient P[5] one ulp off', find: ".in_b(32'h3f000000)", replace: ".in_b(32'h3f000001)" },
+  { unit: 'exp', file: EXP, name: 'fexp: k ln2_lo term left out', find: ".in_b(32'hb95e8083)", replace: ".in_b(32'h00000000)" },
+  { unit: 'exp', file: EXP, name: 'fexp: x - k ln2_hi adds', find: 'r1_i1_y = {~khi_y[31], khi_y[30:0]}', replace: 'r1_i1_y = khi_y' },
+  { unit: 'exp', file: EXP, name: 'fexp: a Horner step reads r from the wrong delay tap', find: 'wire [31:0] h2_i1_y = r_t7_y;', replace: 'wire [31:0] h2_i1_y = r_t14_y;' },
+  { unit: 'exp', file: EXP, name: 'fexp: result a cycle early (scale step unregistered)', find: /assign out_v = y_v;\n {2}assign out_y = y_y;/, replace: 'assign out_v = y_i0_v & y_i1_v & y_i2_v;\n  assign out_y = sc_w;' },
 ];
 
 /** Run every mutant's unit bench; a mutation that does not apply to the design is an error. */

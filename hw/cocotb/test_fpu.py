@@ -1,5 +1,6 @@
 """cocotb bench for the fp32 units of the whole-model accelerator (bnhw_fpu_tb: bnhw_fadd,
-bnhw_fmul, bnhw_fdiv, bnhw_fsqrt and bnhw_fexp side by side, all five driven at once).
+bnhw_fmul, bnhw_fdiv and bnhw_fsqrt side by side, all four driven at once; bnhw_fexp_tb: the exp).
+The vector file names the units present in the top.
 
 Driver:  the adder, multiplier and exp take operands in any cycle (seeded random idle cycles);
          the divider and square root one per operation, in the cycle their contract frees them or
@@ -161,7 +162,7 @@ async def fp_units_match_numerics(dut):
     stall = env_int("BNHW_STALL", 20)
     units = read_fp_vectors(os.environ["BNHW_FPVECTORS"])
     dut._log.info("seed=%d stall=%d%% %s", seed, stall, " ".join(f"{u}:{len(v[1])}@{v[0]}" for u, v in units.items()))
-    for u in OPS:
+    for u in units:
         getattr(dut, f"{u}_in_v").value = 0
         getattr(dut, f"{u}_a").value = 0
         if u not in ONE_OPERAND:

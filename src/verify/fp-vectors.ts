@@ -8,7 +8,8 @@
  * other (cancellation, alignment past the sticky bit), results near overflow and underflow, and
  * subnormal operands. Reproducible from the seed. The exp's arguments are <= 0 (its law's
  * domain): signed zeros, subnormals, the arguments whose t = x * log2 e is a half-integer (the
- * rounding of k) and their neighbours, the flush to zero near -87.34 and the cut at -104, then
+ * rounding of k) and their neighbours, the flush to zero near -87.34, the cut at -104 and the
+ * arguments below it whose k would not fit eight bits, then
  * arguments uniform over [-104, 0] and [-1, 0], log-uniform magnitudes and uniform bit patterns.
  *
  * File 'BNHWFP01': per unit (add, mul, div, sqrt, exp): u32 op index, u32 contract cycles, u32 count,
@@ -104,7 +105,10 @@ export function expEdgeArgs(): number[] {
   ];
   const near = (x: number, d: number): number[] => Array.from({ length: 2 * d + 1 }, (_, i) => (f32Bits(f(x)) + i - d) >>> 0);
   // The flush to zero: m * 2^k below 2^-126 (x near ln 2^-126 = -87.34 and down to ln 2^-128).
-  return [...fixed, ...near(-87.33654, 8), ...near(-87.68, 4), ...near(-88.0297, 4), ...near(-88.7228, 4),
+  // Below -104 only the cut gives +0: where |t| has its top nine significant bits set, k's
+  // magnitude would wrap in eight bits (x near -177.3, and larger ones).
+  const wrap = Array.from({ length: 14 }, (_, j) => near(-(2 ** (j + 7)) * (2 - 2 ** -9) / LOG2E_F32, 2)).flat();
+  return [...fixed, ...near(-87.33654, 8), ...near(-87.68, 4), ...near(-88.0297, 4), ...near(-88.7228, 4), ...wrap,
     ...halfwayArgs(Array.from({ length: 151 }, (_, n) => n), 2)];
 }
 

@@ -1,7 +1,8 @@
 /**
  * The fp32 units of the whole-model accelerator against the numerics module: the cocotb bench
  * (driver, monitor, model, checker) with 1e5 seeded random operand pairs plus every edge pair per
- * unit on Verilator and on Icarus, other contract latencies, lint and synthesis cleanliness, and
+ * unit (the exp: 1e5 arguments plus its edge arguments) on Verilator and on Icarus, the exp's
+ * schedule and contract, other contract latencies, lint and synthesis cleanliness, and
  * reproducibility. The mutation check is in fpu-mutants.test.ts.
  */
 import * as fs from 'node:fs';
@@ -10,9 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { FP_UNIT_TOPS, generateFpUnits, planFpUnits } from '../../src/codegen/fpu.js';
 import { ARCH_PRESETS, machineOf, parseArch, type ArchSpec } from '../../src/ir/arch.js';
-import { FP_UNIT_OPS } from '../../src/numerics/model.js';
+import { FP_UNIT_OPS, type FpUnitOp } from '../../src/numerics/model.js';
+import { expSchedule, operandNames } from '../../src/ir/exp-pipeline.js';
 import { runFpBench } from '../../src/verify/fpu.js';
-import { FP_EDGE_OPERANDS } from '../../src/verify/fp-vectors.js';
+import { FP_EDGE_OPERANDS, expEdgeArgs } from '../../src/verify/fp-vectors.js';
 import { codesOf, tmpDir } from '../helpers.js';
 
 const base = ARCH_PRESETS['default']!;
@@ -32,10 +34,12 @@ function tool(cmd: string, args: readonly string[]): string {
 
 describe('fp32 units: cocotb bench, 1e5 random pairs plus the edge pairs per unit', () => {
   for (const sim of ['verilator', 'icarus'] as const) {
-    it(`all four units bit-exact and on their contract cycles on ${sim}`, () => {
-      const r = runFpBench(base, sim, { count: 100_000, seed: 2026, stall: 20 });
+    it(`the adder, multiplier, divider and square root bit-exact and on their contract cycles on ${sim}`, () => {
+      const ops = ['add', 'mul', 'div', 'sqrt'] as const;
+      const r = runFpBench(base, sim, { count: 100_000, seed: 2026, stall: 20, units: ops });
       expect(r.firstMismatches).toEqual([]);
-      for (const op of FP_UNIT_OPS) {
+      expect(Object.keys(r.units).sort()).toEqual([...ops].sort());
+      for (const op of ops) {
         const u = r.units[op]!;
         const edges = op === 'sqrt' ? FP_EDGE_OPERANDS.length : FP_EDGE_OPERANDS.length ** 2;
         expect(u.vectors).toBe(100_000 + edges);
@@ -44,7 +48,44 @@ describe('fp32 units: cocotb bench, 1e5 random pairs plus the edge pairs per uni
       }
       expect(r.passed).toBe(true);
     }, 900_000);
+    it(`the exp bit-exact with expHw and on its contract cycle on ${sim}`, () => {
+      const r = runFpBench(base, sim, { count: 100_000, seed: 2027, stall: 20, units: ['exp'] });
+      expect(r.firstMismatches).toEqual([]);
+      const u = r.units.exp!;
+      expect(u.vectors).toBe(100_000 + expEdgeArgs().length);
+      expect(u.checked).toBe(u.vectors);
+      expect(u.mismatches).toBe(0);
+      expect(u.contractCycles).toBe(machineOf(base).expLatency);
+      expect(r.passed).toBe(true);
+    }, 900_000);
   }
+});
+
+describe('exp unit: schedule and contract', () => {
+  it('is the law\'s dataflow scheduled as soon as possible: 8 multiplies and 9 adds deep, plus its own steps', () => {
+    const s = expSchedule(4, 3);
+    // t, the two k steps, k ln2, two subtractions, five Horner steps, then p r^2 + r + 1 and the scale
+    expect(s.latency).toBe(3 + 2 + 3 + 4 + 4 + 5 * (3 + 4) + 3 + 4 + 4 + 1);
+    expect(expSchedule(1, 1).latency).toBe(8 * 1 + 9 * 1 + 3);
+    expect(machineOf(base).expLatency).toBe(s.latency);
+    // every operand waits exactly until its consumer starts
+    const ready = new Map(s.nodes.map((n) => [n.node.name, n.ready]));
+    for (const n of s.nodes) for (const src of operandNames(n.node)) expect(n.start).toBeGreaterThanOrEqual(ready.get(src)!);
+    expect(s.nodes.filter((n) => n.node.kind === 'fmul')).toHaveLength(10);
+    expect(s.nodes.filter((n) => n.node.kind === 'fadd')).toHaveLength(9);
+  });
+  it('refuses a contract shorter than the pipeline (AR004 at parse, CG041 at generation); a longer one adds output delays', () => {
+    expect(codesOf(() => withMachine('exp-short', { expLatency: 62 }))).toEqual(['AR004']);
+    expect(codesOf(() => planFpUnits({ ...machineOf(base), expLatency: 20 }))).toEqual(['CG041']);
+    const slow = withMachine('exp-slow', { expLatency: 70 });
+    expect(generateFpUnits(slow).files.get('bnhw_fexp.v')).toMatch(/assign out_v = y_t7_v;/);
+  });
+  it('bit-exact on a stretched contract (expLatency 70)', () => {
+    const r = runFpBench(withMachine('exp-slow', { expLatency: 70 }), 'icarus', { count: 500, seed: 5, stall: 35, units: ['exp'] });
+    expect(r.firstMismatches).toEqual([]);
+    expect(r.units.exp!.contractCycles).toBe(70);
+    expect(r.passed).toBe(true);
+  }, 300_000);
 });
 
 describe('fp32 units: other contracts', () => {
@@ -63,7 +104,7 @@ describe('fp32 units: other contracts', () => {
   });
   for (const arch of LATENCY_CASES) {
     const m = machineOf(arch);
-    it(`bit-exact on its contract cycles: ${arch.name} (add ${m.fpAddLatency}, mul ${m.fpMulLatency}, div ${m.divCycles}, sqrt ${m.sqrtCycles} cycles)`, () => {
+    it(`bit-exact on its contract cycles: ${arch.name} (add ${m.fpAddLatency}, mul ${m.fpMulLatency}, div ${m.divCycles}, sqrt ${m.sqrtCycles} cycles, exp ${m.expLatency})`, () => {
       const r = runFpBench(arch, 'icarus', { count: 1500, seed: 31, stall: 35 });
       expect(r.firstMismatches).toEqual([]);
       expect(r.passed).toBe(true);
@@ -77,14 +118,15 @@ describe('fp32 units: generation', () => {
       const d = generateFpUnits(arch);
       const dir = tmpDir('bnhw-fpu-');
       for (const [name, text] of d.files) fs.writeFileSync(path.join(dir, name), text);
+      // each unit with the files it needs (the exp instantiates the adder and multiplier)
+      const filesOf = (op: FpUnitOp): string[] => (op === 'exp' ? ['bnhw_fexp.v', 'bnhw_fadd.v', 'bnhw_fmul.v'] : [`${FP_UNIT_TOPS[op]}.v`]).map((f) => path.join(dir, f));
       for (const op of FP_UNIT_OPS) {
-        const file = path.join(dir, `${FP_UNIT_TOPS[op]}.v`);
-        expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', FP_UNIT_TOPS[op], file])).toBe('');
-        expect(tool('iverilog', ['-g2005', '-Wall', '-o', path.join(dir, 'a.vvp'), '-s', FP_UNIT_TOPS[op], file])).toBe('');
+        expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', FP_UNIT_TOPS[op], ...filesOf(op)])).toBe('');
+        expect(tool('iverilog', ['-g2005', '-Wall', '-o', path.join(dir, 'a.vvp'), '-s', FP_UNIT_TOPS[op], ...filesOf(op)])).toBe('');
       }
       if (arch === base) {
         for (const op of FP_UNIT_OPS) {
-          const log = tool('yosys', ['-q', '-p', `read_verilog ${path.join(dir, `${FP_UNIT_TOPS[op]}.v`)}; synth_ecp5 -top ${FP_UNIT_TOPS[op]}`]);
+          const log = tool('yosys', ['-q', '-p', `read_verilog ${filesOf(op).join(' ')}; synth_ecp5 -top ${FP_UNIT_TOPS[op]}`]);
           expect(log.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
           expect(log).not.toMatch(/exit \d+$/);
         }
@@ -95,7 +137,7 @@ describe('fp32 units: generation', () => {
     const a = generateFpUnits(base);
     const b = generateFpUnits(parseArch(JSON.parse(JSON.stringify(base)), 'copy'));
     expect([...a.files.entries()]).toEqual([...b.files.entries()]);
-    expect(a.sources).toEqual(['bnhw_fadd.v', 'bnhw_fdiv.v', 'bnhw_fmul.v', 'bnhw_fsqrt.v']);
+    expect(a.sources).toEqual(['bnhw_fadd.v', 'bnhw_fdiv.v', 'bnhw_fexp.v', 'bnhw_fmul.v', 'bnhw_fsqrt.v']);
     expect(generateFpUnits(LATENCY_CASES[0]!).configHash).not.toBe(a.configHash);
     for (const [, text] of a.files) {
       expect(text).not.toMatch(/\/(tmp|work|home|root)\//);
