@@ -3,12 +3,19 @@
  * from (component, action) to table entries is the one place that decides what an action costs;
  * an action it does not know is an error, so a new simulator component cannot go unpriced.
  */
+import { expGraph } from '../ir/exp-pipeline.js';
 import type { ActionCount } from '../sim/engine.js';
 import type { SimClock, SimReport } from '../sim/model.js';
 import type { ModelShape } from '../ir/presets.js';
 import { fail } from '../util/diagnostics.js';
 import { floorBitsPerWeight } from '../ir/engine-plan.js';
 import type { EnergyTable } from './tables.js';
+
+const EXP_OPS = ((): { fmul: number; fadd: number; steps: number } => {
+  const g = expGraph();
+  const n = (k: string): number => g.filter((x) => x.kind === k).length;
+  return { fmul: n('fmul'), fadd: n('fadd'), steps: n('step') };
+})();
 
 type Price = (t: EnergyTable, a: ActionCount) => number;
 
@@ -47,9 +54,9 @@ const PRICES: Readonly<Record<string, Price>> = {
   // Digit recurrence, one quotient (root) bit per step: 26 steps of a 26-bit add/subtract.
   'sfu.fp32_div': (t) => 26 * t.ops.int32_add,
   'sfu.fp32_sqrt': (t) => 26 * t.ops.int32_add,
-  // numerics/model.ts expHw: range reduction (1 mul, 1 sub), six Horner steps (6 mul, 6 add),
-  // the exponent scaling (an 8-bit add).
-  'sfu.fp32_exp': (t) => 7 * t.ops.fp32_mul + 7 * t.ops.fp32_add + t.ops.int8_add,
+  // The exp unit as built (src/ir/exp-pipeline.ts): its fp32 multiplies and adds, and its small
+  // integer steps (k's rounding, k as fp32, the -104 cut, the scale by 2^k) as 8-bit adds.
+  'sfu.fp32_exp': (t) => EXP_OPS.fmul * t.ops.fp32_mul + EXP_OPS.fadd * t.ops.fp32_add + EXP_OPS.steps * t.ops.int8_add,
   'attention.fp32_mac': op('fp32_mul', 'fp32_add'),
   'head.fp32_mac': op('fp32_mul', 'fp32_add'),
   'head.compare': op('fp32_add'),
