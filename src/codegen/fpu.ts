@@ -93,12 +93,20 @@ function pipeline(latency: number, table: readonly (readonly boolean[])[]): Pipe
 /** Significant bits plus the round bit every quotient and root needs. */
 const RESULT_BITS = 25;
 
-function iterative(cycles: number, what: string): IterativePlan {
-  // One cycle unpacks, one rounds; the rest may iterate. Fewest bits per iteration that fit.
-  const room = cycles - 2;
+/**
+ * Cycles of an iterative unit that do not iterate: the divider unpacks (normalizing both
+ * operands), pre-shifts (comparing them) and rounds; the square root unpacks and rounds.
+ */
+export const ITERATIVE_OVERHEAD: Readonly<Record<'div' | 'sqrt', number>> = { div: 3, sqrt: 2 };
+
+function iterative(cycles: number, unit: 'div' | 'sqrt', what: string): IterativePlan {
+  // The cycles left after the overhead may iterate: the fewest bits per iteration that fit.
+  const overhead = ITERATIVE_OVERHEAD[unit];
+  const room = cycles - overhead;
   const k = Math.ceil(RESULT_BITS / room);
+  const least = overhead + Math.ceil(RESULT_BITS / 4);
   if (room < 1 || k > 4) {
-    fail('CG040', `machine.${what}`, `${cycles} cycles leave no room for the ${RESULT_BITS} iterations' bits (at most 4 per cycle)`, `use ${what} >= ${2 + Math.ceil(RESULT_BITS / 4)}`, `>= ${2 + Math.ceil(RESULT_BITS / 4)}`);
+    fail('CG040', `machine.${what}`, `${cycles} cycles leave no room for the ${RESULT_BITS} iterations' bits (at most 4 per cycle)`, `use ${what} >= ${least}`, `>= ${least}`);
   }
   const iterations = Math.ceil(RESULT_BITS / k);
   return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k };
@@ -117,8 +125,8 @@ export function planFpUnits(m: MachineSpec): FpUnitsPlan {
     exp: expPlan(m),
     add: pipeline(m.fpAddLatency, ADD_BOUNDARIES),
     mul: pipeline(m.fpMulLatency, MUL_BOUNDARIES),
-    div: iterative(m.divCycles, 'divCycles'),
-    sqrt: iterative(m.sqrtCycles, 'sqrtCycles'),
+    div: iterative(m.divCycles, 'div', 'divCycles'),
+    sqrt: iterative(m.sqrtCycles, 'sqrt', 'sqrtCycles'),
   };
 }
 
@@ -171,7 +179,7 @@ function pipelineView(header: string, p: PipelinePlan, names: readonly string[])
   return { header, latency: p.latency, ...regs, delays, last: p.extraDelays };
 }
 
-function iterativeView(header: string, p: IterativePlan): Record<string, unknown> {
+function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): Record<string, unknown> {
   const cw = Math.max(1, Math.ceil(Math.log2(p.cycles + 1)));
   return {
     header,
@@ -190,7 +198,8 @@ function iterativeView(header: string, p: IterativePlan): Record<string, unknown
     low1: p.resultBits - 25,
     cw1: cw - 1,
     cw,
-    lastIter: p.iterations,
+    // iterations run in the cycles after the unpacking ones (the divider's pre-shift is one)
+    lastIter: ITERATIVE_OVERHEAD[unit] - 2 + p.iterations,
     roundAt: p.cycles - 1,
     // The square root reads its root directly: fraction [qw-2 : qw-24], round bit [qw-25].
     rFrHi: p.resultBits - 2,
@@ -220,8 +229,8 @@ export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   const files = new Map<string, string>();
   files.set('bnhw_fadd.v', template('bnhw_fadd')(pipelineView(header, plan.add, ['A', 'B', 'C'])));
   files.set('bnhw_fmul.v', template('bnhw_fmul')(pipelineView(header, plan.mul, ['A', 'B'])));
-  files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div)));
-  files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt)));
+  files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div, 'div')));
+  files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt, 'sqrt')));
   files.set('bnhw_fexp.v', template('bnhw_fexp')({ header, ...expView(plan.exp.schedule, plan.exp.latency) }));
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { plan, configHash, files: sorted, sources: [...sorted.keys()] };

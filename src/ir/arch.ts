@@ -68,8 +68,8 @@ export const DEFAULT_MACHINE: Omit<MachineSpec, 'expLatency'> = {
   kvWordsPerCycle: 4,
   fpAddLatency: 4,
   fpMulLatency: 3,
-  divCycles: 27,
-  sqrtCycles: 26,
+  divCycles: 28,
+  sqrtCycles: 27,
   context: null,
   kvFormat: 'fp32',
   scratchpadWords: 1 << 20,
@@ -144,8 +144,8 @@ export const ArchSchema = z
         kvWordsPerCycle: lanes,
         fpAddLatency: latency,
         fpMulLatency: latency,
-        // 9 = unpack + round + 25 result bits at most 4 per cycle (src/codegen/fpu.ts)
-        divCycles: z.number().int().min(9).max(1024),
+        // unpack (+ the divider's pre-shift) + round + 25 result bits at most 4 per cycle (src/codegen/fpu.ts)
+        divCycles: z.number().int().min(10).max(1024),
         sqrtCycles: z.number().int().min(9).max(1024),
         expLatency: latency,
         context: z.number().int().min(1).max(1 << 20).nullable(),
