@@ -63,7 +63,7 @@ export function expView(s: ExpSchedule, latency: number): ExpView {
   const lines = [...s.delays];
   if (extra > 0) {
     const i = lines.findIndex((d) => d.source === last.node.name);
-    if (i >= 0) throw new Error('exp graph: the result feeds nothing inside the unit');
+    if (i >= 0) throw new Error('exp graph: the result must feed nothing inside the unit');
     lines.push({ source: last.node.name, width: last.width, length: extra, taps: [extra] });
   }
   const tapWire = (src: string, wait: number): string => `${src}_t${wait}`;
