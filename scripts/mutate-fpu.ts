@@ -54,6 +54,8 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'mul', file: MUL, name: 'fmul: the last normalizing bit never shifted', find: 'wire        b_one_w = a_more && !b_p1_w[47];', replace: "wire        b_one_w = 1'b0;" },
   { unit: 'mul', file: MUL, name: 'fmul: signed zero loses its sign', find: "c_zero ? {c_sign, 31'd0}", replace: "c_zero ? 32'd0" },
   { unit: 'mul', file: MUL, name: 'fmul: rounding ties away from zero', find: 'c_m[23] & (c_st | c_m[24])', replace: 'c_m[23]' },
+  { unit: 'mul', file: MUL, name: 'fmul: middle partial products one bit off', find: "{6'd0, a_mid_w, 17'd0}", replace: "{7'd0, a_mid_w, 16'd0}" },
+  { unit: 'mul', file: MUL, name: 'fmul: carry of the middle partial sum dropped', find: "{6'd0, a_mid_w, 17'd0}", replace: "{7'd0, a_mid_w[23:0], 17'd0}" },
   { unit: 'div', file: DIV, name: 'fdiv: remainder left out of the sticky bit', find: " | (r != 26'd0)", replace: '' },
   { unit: 'div', file: DIV, name: 'fdiv: quotient pre-shift left out of the exponent', find: "er <= er - 11'd1;", replace: 'er <= er;' },
   { unit: 'div', file: DIV, name: 'fdiv: dividend below the divisor not pre-shifted', find: "r <= {r[24:0], 1'b0};", replace: 'r <= r;' },
