@@ -35,15 +35,15 @@ const EXP = 'bnhw_fexp.v';
  * by construction) and the -104 cut moved anywhere above -87.3 (the flush gives +0 there too).
  */
 export const FP_MUTATIONS: readonly FpMutation[] = [
-  { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{b_yal_w[26:1], b_yal_w[0] | b_ystk_w}', replace: '{b_yal_w[26:1], b_yal_w[0]}' },
-  { unit: 'add', file: ADD, name: 'fadd: effective subtraction adds', find: "a_sub ? ({1'b0, a_x27} - {1'b0, a_y27})", replace: "a_sub ? ({1'b0, a_x27} + {1'b0, a_y27})" },
+  { unit: 'add', file: ADD, name: 'fadd: sticky bit of the aligned operand dropped', find: '{l_yal_w[26:1], l_yal_w[0] | l_ystk_w}', replace: '{l_yal_w[26:1], l_yal_w[0]}' },
+  { unit: 'add', file: ADD, name: 'fadd: effective subtraction adds', find: "l_sub ? ({1'b0, l_x27} - {1'b0, l_y27})", replace: "l_sub ? ({1'b0, l_x27} + {1'b0, l_y27})" },
   { unit: 'add', file: ADD, name: 'fadd: rounding ties away from zero', find: 'c_n[2] & (c_n[1] | c_n[0] | c_n[3])', replace: 'c_n[2]' },
-  { unit: 'add', file: ADD, name: 'fadd: normalization not stopped at exponent 1', find: "wire [26:0] b_stop_w = 27'd1 << b_sp_w;", replace: "wire [26:0] b_stop_w = 27'd1;" },
+  { unit: 'add', file: ADD, name: 'fadd: normalization not stopped at exponent 1', find: "wire [26:0] l_stop_w = 27'd1 << l_sp_w;", replace: "wire [26:0] l_stop_w = 27'd1;" },
   { unit: 'add', file: ADD, name: 'fadd: leading-zero count takes the wrong half of a 4-bit node', find: "c3[3 * j +: 3] = v2[2 * j + 1] ? {1'b0, c2[4 * j + 2 +: 2]} : {1'b1, c2[4 * j +: 2]};", replace: "c3[3 * j +: 3] = v2[2 * j] ? {1'b0, c2[4 * j + 2 +: 2]} : {1'b1, c2[4 * j +: 2]};" },
   { unit: 'add', file: ADD, name: 'fadd: exact zero of two negatives is +0', find: "in_a[31] & in_b[31], a_nan_w", replace: "1'b0, a_nan_w" },
   { unit: 'add', file: ADD, name: 'fadd: inf - inf is not NaN', find: / \|\|\n\s*\(&in_a\[30:23\] && &in_b\[30:23\][^;]*;/, replace: ';' },
   { unit: 'add', file: ADD, name: 'fadd: alignment shift capped at 24', find: "(d_w > 8'd27) ? 5'd27", replace: "(d_w > 8'd24) ? 5'd24" },
-  { unit: 'add', file: ADD, name: 'fadd: a pipeline stage skipped by valid', find: "b_vr <= rst ? 1'b0 : a_v;", replace: "b_vr <= rst ? 1'b0 : in_v;" },
+  { unit: 'add', file: ADD, name: 'fadd: a pipeline stage skipped by valid', find: "b_vr <= rst ? 1'b0 : l_v;", replace: "b_vr <= rst ? 1'b0 : in_v;" },
   { unit: 'add', file: ADD, name: 'fadd: carry out of rounding ignored', find: "wire [30:0] d_mag = {d_ef, c_n[25:3]} + {30'd0, d_inc};", replace: "wire [30:0] d_mag = {d_ef, c_n[25:3] + {22'd0, d_inc}};" },
   { unit: 'mul', file: MUL, name: 'fmul: sticky ignores the low product bits', find: 'c_st = (|c_m[22:0]) | c_st0', replace: 'c_st = c_st0' },
   { unit: 'mul', file: MUL, name: 'fmul: exponent bias off by one', find: "- 11'd127;", replace: "- 11'd126;" },
