@@ -44,7 +44,7 @@ export interface MachineSpec {
   readonly kvWordsPerCycle: number;
   readonly fpAddLatency: number;
   readonly fpMulLatency: number;
-  /** Iterative fp32 divide and square root (one quotient/root bit per cycle, plus rounding). */
+  /** Iterative fp32 divide and square root: cycles from issue to result (1 to 4 bits per cycle, plus unpacking and rounding: src/codegen/fpu.ts). */
   readonly divCycles: number;
   readonly sqrtCycles: number;
   /**

@@ -94,5 +94,7 @@ export function runFpBench(arch: ArchSpec, sim: Sim, opts: FpBenchOptions, desig
       dropTemp(dir);
     }
   }
+  // a unit asked for but not run (or no unit at all) is no pass
+  passed &&= ops.length > 0 && ops.every((op) => units[op] !== undefined);
   return { sim, passed, seed: opts.seed, units, firstMismatches, log: logs.join('\n') };
 }

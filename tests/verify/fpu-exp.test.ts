@@ -56,3 +56,11 @@ describe('exp unit: schedule and contract', () => {
     expect(r.passed).toBe(true);
   }, 300_000);
 });
+
+describe('fp32 bench: no unit run is no pass', () => {
+  it('an empty unit list fails without running a simulator', () => {
+    const r = runFpBench(base, 'icarus', { count: 10, seed: 1, units: [] });
+    expect(r.passed).toBe(false);
+    expect(r.units).toEqual({});
+  });
+});
