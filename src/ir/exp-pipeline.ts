@@ -37,7 +37,7 @@ export type ExpNode =
   | { readonly kind: 'step'; readonly name: string; readonly step: 'big' | 'kround' | 'kfloat' | 'scale'; readonly inputs: readonly string[] };
 
 /** Widths of the hand-written steps' results (every fp32 value is 32 bits). */
-export const EXP_STEP_WIDTH: Readonly<Record<'big' | 'kround' | 'kfloat' | 'scale', number>> = { big: 1, kround: 8, kfloat: 32, scale: 32 };
+const EXP_STEP_WIDTH: Readonly<Record<'big' | 'kround' | 'kfloat' | 'scale', number>> = { big: 1, kround: 8, kfloat: 32, scale: 32 };
 const STEP_LATENCY: Readonly<Record<'big' | 'kround' | 'kfloat' | 'scale', number>> = { big: 0, kround: 1, kfloat: 1, scale: 1 };
 
 const node = (n: string, neg = false): ExpOperand => ({ kind: 'node', node: n, neg });

@@ -17,14 +17,14 @@
  *   add, mul        pipelined fp32 adder and multiplier (4 DSP); exact.
  *   div, sqrt       digit-recurrence, 1 to 4 quotient/root bits per cycle; exact.
  *                   (Estimated at first ~400, ~120 and ~150 LUT4; the generated units,
- *                   src/codegen/fpu.ts, take 700-940 LUT4 each: scripts/fpu-impl.ts.)
+ *                   src/codegen/fpu.ts, take 390-1,100 LUT4 each: scripts/fpu-impl.ts.)
  *   exp (x <= 0)    k = floor(x * log2(e) + 1/2), Cody-Waite reduction r = (x - k * ln2_hi) -
  *                   k * ln2_lo in [-ln2/2, ln2/2], e^r = 1 + r + r^2 * P(r) with the degree-5
  *                   Cephes expf polynomial in fp32 Horner form, then scaled by 2^k (results below
  *                   2^-126 flush to zero: the hardware keeps no subnormals); no table; < 1 ulp
  *                   (worst 0.95 ulp over 200k arguments, tests/numerics/model.test.ts).
  *                   In hardware a pipeline of these very roundings (src/ir/exp-pipeline.ts):
- *                   10 multipliers and 9 adders, 12,945 LUT4 and 38 DSP on the default
+ *                   10 multipliers and 9 adders, 13,246 LUT4 and 40 DSP on the default
  *                   contracts (scripts/fpu-impl.ts), one argument per cycle.
  *   rsqrt           1 / sqrt(v): an exactly rounded sqrt, then an exactly rounded divide; <= 1 ulp.
  *   RoPE            cos/sin tables per position and frequency (fp32, computed as the reference
