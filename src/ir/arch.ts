@@ -193,12 +193,10 @@ export function parseArch(json: unknown, where: string): ArchSpec {
     throw new BitnetError(r.error.issues.map((i) => diag('AR003', `${where}:${i.path.join('.') || '(root)'}`, `architecture field: ${i.message}`, 'see ARCH_PRESETS in src/ir/arch.ts for valid specs')));
   }
   const arch = r.data as ArchSpec;
-  const given = arch.machine?.expLatency;
-  if (given !== undefined) {
-    const m = machineOf({ ...arch, machine: { ...arch.machine, expLatency: undefined } });
-    if (given < m.expLatency) {
-      fail('AR004', `${where}:machine.expLatency`, `${given} cycles is less than the ${m.expLatency} the exact exp pipeline needs with fpAddLatency ${m.fpAddLatency} and fpMulLatency ${m.fpMulLatency} (src/ir/exp-pipeline.ts)`, `use expLatency >= ${m.expLatency}, or leave it out to get ${m.expLatency}`, `>= ${m.expLatency}`);
-    }
+  const m = machineOf(arch);
+  const least = expSchedule(m.fpAddLatency, m.fpMulLatency).latency;
+  if (m.expLatency < least) {
+    fail('AR004', `${where}:machine.expLatency`, `${m.expLatency} cycles is less than the ${least} the exact exp pipeline needs with fpAddLatency ${m.fpAddLatency} and fpMulLatency ${m.fpMulLatency} (src/ir/exp-pipeline.ts)`, `use expLatency >= ${least}, or leave it out to get ${least}`, `>= ${least}`);
   }
   return arch;
 }
