@@ -21,7 +21,7 @@ import Handlebars from 'handlebars';
 import type { ArchSpec, MachineSpec } from '../ir/arch.js';
 import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
-import type { FpUnitOp } from '../numerics/model.js';
+import { SUM_PARTIALS, type FpUnitOp } from '../numerics/model.js';
 import { assertNever, fail } from '../util/diagnostics.js';
 import { packageRoot } from '../util/paths.js';
 import { expSchedule, type ExpSchedule } from '../ir/exp-pipeline.js';
@@ -157,7 +157,7 @@ export interface FpUnitsDesign {
   readonly sources: readonly string[];
 }
 
-const TEMPLATES = ['bnhw_fadd', 'bnhw_fmul', 'bnhw_fdiv', 'bnhw_fsqrt', 'bnhw_fexp'] as const;
+const TEMPLATES = ['bnhw_fadd', 'bnhw_fmul', 'bnhw_fdiv', 'bnhw_fsqrt', 'bnhw_fexp', 'bnhw_fsum'] as const;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 function templateSource(name: string): string {
   return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
@@ -221,7 +221,52 @@ function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): 
   };
 }
 
-/** The five units for an architecture's machine block. */
+/** Bits of an unsigned counter that holds 0..max. */
+const counterBits = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1)));
+
+/** The reduction lanes (bnhw_fsum, bnhw_fdot): every width and cycle their control needs. */
+function laneView(header: string, m: MachineSpec, dot: boolean): Record<string, unknown> {
+  const La = m.fpAddLatency;
+  const Lm = m.fpMulLatency;
+  const blockCycles = 3 * La;
+  const finAt = 2 * La + 1;
+  const blkW = counterBits(blockCycles);
+  const pwW = counterBits(La - 1);
+  const ccW = counterBits(finAt);
+  return {
+    header,
+    module: dot ? 'bnhw_fdot' : 'bnhw_fsum',
+    dot,
+    addLatency: La,
+    mulLatency: Lm,
+    period: Math.max(SUM_PARTIALS, La),
+    resultAfterLast: (dot ? Lm : 0) + 1 + 3 * La,
+    blockCycles,
+    blkW,
+    blkHi: blkW - 1,
+    // a partial waits only when the adder is slower than the four partials rotate
+    gaps: La > SUM_PARTIALS,
+    pwW,
+    pwHi: pwW - 1,
+    pwStart: La - 1,
+    mtHi: 3 * Lm - 1,
+    mtSingle: Lm === 1,
+    mtKeepHi: 3 * Lm - 4,
+    mtIdxHi: 3 * Lm - 2,
+    mtIdxLo: 3 * Lm - 3,
+    ccW,
+    ccHi: ccW - 1,
+    s01At: La,
+    s23At: La + 1,
+    finAt,
+    tagHi: 3 * La - 1,
+    tagLo: 3 * La - 3,
+    tagSingle: La === 1,
+    tagKeepHi: 3 * La - 4,
+  };
+}
+
+/** The five units and the two reduction lanes for an architecture's machine block. */
 export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   const m = machineOf(arch);
   const plan = planFpUnits(m);
@@ -236,6 +281,8 @@ export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div, 'div')));
   files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt, 'sqrt')));
   files.set('bnhw_fexp.v', template('bnhw_fexp')({ header, ...expView(plan.exp.schedule, plan.exp.latency) }));
+  files.set('bnhw_fsum.v', template('bnhw_fsum')(laneView(header, m, false)));
+  files.set('bnhw_fdot.v', template('bnhw_fsum')(laneView(header, m, true)));
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { plan, configHash, files: sorted, sources: [...sorted.keys()] };
 }

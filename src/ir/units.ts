@@ -8,7 +8,7 @@
  *   engine     the BitLinear engine (its own exact, cycle-level timing: src/sim/engine.ts)
  *   vector     `lanes` fp32 lanes, each one multiply and one add per cycle (pipelined, latencies
  *              below); reductions in the numerics' fixed order (four interleaved partial sums on
- *              one adder) take one element per cycle
+ *              one adder) take one element per cycle while fpAddLatency <= 4 (sumCycles)
  *   sfu        the special functions: an iterative divider and square root, a pipelined exp
  *   attention  `lanes` dot-product lanes over the KV cache (each one product-sum per cycle)
  *   head       the embedding/head memory: the embedding row, and `lanes` head dot products
@@ -17,6 +17,7 @@
 import type { ArchSpec } from './arch.js';
 import { machineOf } from './arch.js';
 import type { Instr, Program } from './program.js';
+import { SUM_PARTIALS } from '../numerics/model.js';
 import { assertNever } from '../util/diagnostics.js';
 
 export type UnitName = 'engine' | 'vector' | 'sfu' | 'attention' | 'head' | 'kv' | 'seq';
@@ -73,6 +74,26 @@ export function unitOf(i: Instr): UnitName {
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 
 /**
+ * The fixed-order sum's timing, as its lane (templates/verilog/bnhw_fsum.v.hbs) keeps it: term i
+ * goes into partial i mod 4 on one adder of latency La, so offered back to back it is taken
+ * floor(i / 4) * max(4, La) + i mod 4 cycles after the first (a partial takes its next term in the
+ * cycle its previous sum comes out of the adder; four partials hide at most four cycles).
+ */
+export function sumTermCycle(i: number, addLatency: number): number {
+  return Math.floor(i / SUM_PARTIALS) * Math.max(SUM_PARTIALS, addLatency) + (i % SUM_PARTIALS);
+}
+
+/**
+ * Cycles from a sum's first term to its result: p0 + p1 enters the adder La cycles after the last
+ * term, p2 + p3 the cycle after, their sum when p2 + p3 comes out; the result is out 3 La + 1
+ * cycles after the last term (n + 3 La for La <= 4). The lane takes the next sum's first term in
+ * the cycle this result comes out.
+ */
+export function sumCycles(n: number, addLatency: number): number {
+  return sumTermCycle(n - 1, addLatency) + 1 + 3 * addLatency;
+}
+
+/**
  * Cycles an instruction occupies its unit for a run of `rows` tokens at positions pos..pos+rows-1
  * (engine instructions: from the engine's own timing, not here). Element-wise work streams every
  * row through the lanes; one reduction per row, `lanes` of them side by side; the special
@@ -83,7 +104,7 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
   const V = u.vector;
   const La = V.addLatency;
   const Lm = V.mulLatency;
-  const reduce = (n: number): number => n + 3 * La; // one element per cycle, then (p0+p1)+(p2+p3)
+  const reduce = (n: number): number => sumCycles(n, La);
   const reductions = (n: number): number => cdiv(rows, V.lanes) * reduce(n);
   switch (i.op) {
     case 'embed':
