@@ -1,9 +1,10 @@
 /**
- * Mutation check for the fp32 units' verification (src/codegen/fpu.ts, hw/cocotb/test_fpu.py):
- * applies named mutations to the units generated for an architecture (a dropped sticky bit,
- * rounding that ties away, a biased exponent off by one, a special case lost, an iteration
- * short, a contract cycle late, a busy flag stuck, ...) and runs the unit's cocotb bench on Icarus
- * on each (edge pairs plus seeded random pairs). Every mutant must be killed: a mismatch, a result
+ * Mutation check for the fp32 units' and the reduction lanes' verification (src/codegen/fpu.ts,
+ * hw/cocotb/test_fpu.py, test_lanes.py): applies named mutations to the units generated for an
+ * architecture (a dropped sticky bit, rounding that ties away, a biased exponent off by one, a
+ * special case lost, an iteration short, a contract cycle late, a busy flag stuck, a partial sum
+ * not bypassed or not cleared, a lane ready a cycle early, ...) and runs the unit's cocotb bench
+ * on Icarus on each (edge pairs or sums plus seeded random ones). Every mutant must be killed: a mismatch, a result
  * off its contract cycle, or a build failure. Prints a table and exits 1 if any mutant survives.
  *
  * usage: node dist/scripts/mutate-fpu.js [random-pairs-per-unit]
@@ -12,11 +13,14 @@ import { loadArch, type ArchSpec } from '../src/ir/arch.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
 import type { FpUnitOp } from '../src/numerics/model.js';
 import { runFpBench } from '../src/verify/fpu.js';
+import { runLaneBench } from '../src/verify/lanes.js';
+import type { Lane } from '../src/verify/lane-vectors.js';
 import { BitnetError } from '../src/util/diagnostics.js';
 import type { Mutation, MutantResult } from './mutate-rtl.js';
 
 export interface FpMutation extends Mutation {
-  readonly unit: FpUnitOp;
+  /** The unit whose bench must kill it: an fp unit, or a reduction lane. */
+  readonly unit: FpUnitOp | Lane;
 }
 
 const ADD = 'bnhw_fadd.v';
@@ -24,6 +28,8 @@ const MUL = 'bnhw_fmul.v';
 const DIV = 'bnhw_fdiv.v';
 const SQRT = 'bnhw_fsqrt.v';
 const EXP = 'bnhw_fexp.v';
+const SUM = 'bnhw_fsum.v';
+const DOT = 'bnhw_fdot.v';
 
 /**
  * Written against the units of the `default` architecture (add 4, mul 3, div 28, sqrt 27 cycles, exp 63).
@@ -82,6 +88,18 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'exp', file: EXP, name: 'fexp: x - k ln2_hi adds', find: 'r1_i1_y = {~khi_y[31], khi_y[30:0]}', replace: 'r1_i1_y = khi_y' },
   { unit: 'exp', file: EXP, name: 'fexp: a Horner step reads r from the wrong delay tap', find: 'wire [31:0] h2_i1_y = r_t7_y;', replace: 'wire [31:0] h2_i1_y = r_t14_y;' },
   { unit: 'exp', file: EXP, name: 'fexp: result a cycle early (scale step unregistered)', find: /assign out_v = y_v;\n {2}assign out_y = y_y;/, replace: 'assign out_v = y_i0_v & y_i1_v & y_i2_v;\n  assign out_y = sc_w;' },
+  { unit: 'sum', file: SUM, name: 'fsum: partial 0 waits for its register (no bypass)', find: "wire [31:0] q0 = (r_v && r_tag == 3'd0) ? add_y : p0;", replace: 'wire [31:0] q0 = p0;' },
+  { unit: 'sum', file: SUM, name: 'fsum: partials not cleared between sums', find: 'if (rst || iss_s23) begin', replace: 'if (rst) begin' },
+  { unit: 'sum', file: SUM, name: 'fsum: p1 + p3 instead of p2 + p3', find: 'iss_s23 ? q2 : iss_fin', replace: 'iss_s23 ? q1 : iss_fin' },
+  { unit: 'sum', file: SUM, name: 'fsum: the final add a cycle late', find: "wire        iss_fin = (cc == 4'd9);", replace: "wire        iss_fin = (cc == 4'd10);" },
+  { unit: 'sum', file: SUM, name: 'fsum: p0 + p1 leaves as a result', find: "assign out_v = r_v && r_tag == 3'd6;", replace: 'assign out_v = r_v && r_tag[2];' },
+  { unit: 'sum', file: SUM, name: 'fsum: ready a cycle before its sum is out', find: "fblk <= 4'd12;", replace: "fblk <= 4'd11;" },
+  { unit: 'sum', file: SUM, name: 'fsum: ready a cycle after its sum is out', find: "fblk <= 4'd12;", replace: "fblk <= 4'd13;" },
+  { unit: 'sum', file: SUM, name: 'fsum: partial index not restarted by a new sum', find: "fidx <= in_last ? 2'd0 : fidx + 2'd1;", replace: "fidx <= fidx + 2'd1;" },
+  { unit: 'sum', file: SUM, name: 'fsum: p0 + p1 kept from the wrong sum', find: "r_tag == 3'd4) s01 <= add_y;", replace: "r_tag == 3'd5) s01 <= add_y;" },
+  { unit: 'dot', file: DOT, name: 'fdot: the last flag a cycle early beside the product', find: 'wire        b_last = mtag[8];', replace: 'wire        b_last = mtag[5];' },
+  { unit: 'dot', file: DOT, name: 'fdot: the partial index of the next product', find: 'wire [1:0]  b_idx = mtag[7:6];', replace: 'wire [1:0]  b_idx = mtag[4:3];' },
+  { unit: 'dot', file: DOT, name: 'fdot: in_ready ignores the closing sum', find: "assign in_ready = (fblk == 4'd0);", replace: "assign in_ready = 1'b1;" },
 ];
 
 /** Run every mutant's unit bench; a mutation that does not apply to the design is an error. */
@@ -94,6 +112,13 @@ export function runFpMutations(arch: ArchSpec, count: number, mutations: readonl
     const files = new Map(design.files);
     files.set(m.file, out!);
     try {
+      if (m.unit === 'sum' || m.unit === 'dot') {
+        const r = runLaneBench(arch, 'icarus', { terms: count * 10, seed: 17, stall: 30, lanes: [m.unit], files }, design);
+        if (r.passed) return { name: m.name, killed: false, how: 'SURVIVED' };
+        const u = r.lanes[m.unit];
+        const how = u === undefined ? 'no result' : u.mismatches > 0 ? `${u.mismatches} mismatches in ${u.checked} sums` : `${u.checked} of ${u.reductions} sums checked`;
+        return { name: m.name, killed: true, how };
+      }
       const r = runFpBench(arch, 'icarus', { count, seed: 17, stall: 30, units: [m.unit], files }, design);
       if (r.passed) return { name: m.name, killed: false, how: 'SURVIVED' };
       const u = r.units[m.unit];

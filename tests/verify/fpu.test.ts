@@ -87,6 +87,17 @@ describe('fp32 units: generation', () => {
         expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', FP_UNIT_TOPS[op], ...filesOf(op)])).toBe('');
         expect(tool('iverilog', ['-g2005', '-Wall', '-o', path.join(dir, 'a.vvp'), '-s', FP_UNIT_TOPS[op], ...filesOf(op)])).toBe('');
       }
+      // the reduction lanes, with the adder and multiplier they instantiate
+      for (const lane of ['bnhw_fsum', 'bnhw_fdot']) {
+        const files = [lane, 'bnhw_fadd', 'bnhw_fmul'].map((f) => path.join(dir, `${f}.v`));
+        expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', lane, ...files])).toBe('');
+        expect(tool('iverilog', ['-g2005', '-Wall', '-o', path.join(dir, 'a.vvp'), '-s', lane, ...files])).toBe('');
+        if (arch === base) {
+          const log = tool('yosys', ['-q', '-p', `read_verilog ${files.join(' ')}; synth_ecp5 -top ${lane}`]);
+          expect(log.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
+          expect(log).not.toMatch(/exit \d+$/);
+        }
+      }
       if (arch === base) {
         for (const op of FP_UNIT_OPS) {
           const log = tool('yosys', ['-q', '-p', `read_verilog ${filesOf(op).join(' ')}; synth_ecp5 -top ${FP_UNIT_TOPS[op]}`]);
@@ -100,7 +111,7 @@ describe('fp32 units: generation', () => {
     const a = generateFpUnits(base);
     const b = generateFpUnits(parseArch(JSON.parse(JSON.stringify(base)), 'copy'));
     expect([...a.files.entries()]).toEqual([...b.files.entries()]);
-    expect(a.sources).toEqual(['bnhw_fadd.v', 'bnhw_fdiv.v', 'bnhw_fexp.v', 'bnhw_fmul.v', 'bnhw_fsqrt.v']);
+    expect(a.sources).toEqual(['bnhw_fadd.v', 'bnhw_fdiv.v', 'bnhw_fdot.v', 'bnhw_fexp.v', 'bnhw_fmul.v', 'bnhw_fsqrt.v', 'bnhw_fsum.v']);
     expect(generateFpUnits(LATENCY_CASES[0]!).configHash).not.toBe(a.configHash);
     for (const [, text] of a.files) {
       expect(text).not.toMatch(/\/(tmp|work|home|root)\//);
