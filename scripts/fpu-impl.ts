@@ -1,5 +1,6 @@
 /**
- * Each fp32 unit of an architecture (the exp with the adders and multipliers it is built of) on its own through the real flow: Yosys synth_ecp5 (cells,
+ * Each fp32 unit of an architecture (the exp with the adders and multipliers it is built of, and
+ * the reduction lanes `sum` and `dot`) on its own through the real flow: Yosys synth_ecp5 (cells,
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
@@ -14,9 +15,26 @@ import { FP_UNIT_OPS, type FpUnitOp } from '../src/numerics/model.js';
 import { IMPL_TARGETS, parsePnrReport } from '../src/verify/impl.js';
 import { parseYosysStat } from '../src/verify/synth.js';
 import { requireTool, run, venvBin } from '../src/verify/tools.js';
+import { LANES, type Lane } from '../src/verify/lane-vectors.js';
+import { laneAfterLast } from '../src/verify/lanes.js';
+
+type ImplUnit = FpUnitOp | Lane;
+const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot' };
+const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES];
 
 /** Registers on every port of the unit: what nextpnr then times is the unit between them. */
-function wrapper(op: FpUnitOp): string {
+function wrapper(op: ImplUnit): string {
+  if (op === 'sum' || op === 'dot') {
+    const dot = op === 'dot';
+    return [
+      `module w_${op} (input wire clk, input wire rst, input wire in_v, input wire [31:0] a,${dot ? ' input wire [31:0] b,' : ''} input wire last, output reg ready_q, output reg out_v, output reg [31:0] y);`,
+      `  reg iv; reg il; reg [31:0] ra;${dot ? ' reg [31:0] rb;' : ''} wire rdy; wire ov; wire [31:0] oy;`,
+      `  always @(posedge clk) begin iv <= in_v; il <= last; ra <= a;${dot ? ' rb <= b;' : ''} ready_q <= rdy; out_v <= ov; y <= oy; end`,
+      `  ${TOPS[op]} u (.clk(clk), .rst(rst), .in_v(iv), .in_a(ra)${dot ? ', .in_b(rb)' : ''}, .in_last(il), .in_ready(rdy), .out_v(ov), .out_y(oy));`,
+      'endmodule',
+      '',
+    ].join('\n');
+  }
   const two = op !== 'sqrt' && op !== 'exp';
   const iter = op === 'div' || op === 'sqrt';
   const ports = ['input wire clk', 'input wire rst', 'input wire in_v', 'input wire [31:0] a', ...(two ? ['input wire [31:0] b'] : []), 'output reg out_v', 'output reg [31:0] y', ...(iter ? ['output reg busy_q'] : [])];
@@ -24,7 +42,7 @@ function wrapper(op: FpUnitOp): string {
     `module w_${op} (${ports.join(', ')});`,
     `  reg iv; reg [31:0] ra;${two ? ' reg [31:0] rb;' : ''} wire ov; wire [31:0] oy;${iter ? ' wire bz;' : ''}`,
     `  always @(posedge clk) begin iv <= in_v; ra <= a;${two ? ' rb <= b;' : ''} out_v <= ov; y <= oy;${iter ? ' busy_q <= bz;' : ''} end`,
-    `  ${FP_UNIT_TOPS[op]} u (.clk(clk), .rst(rst), .in_v(iv), .in_a(ra)${two ? ', .in_b(rb)' : ''}${iter ? ', .busy(bz)' : ''}, .out_v(ov), .out_y(oy));`,
+    `  ${TOPS[op]} u (.clk(clk), .rst(rst), .in_v(iv), .in_a(ra)${two ? ', .in_b(rb)' : ''}${iter ? ', .busy(bz)' : ''}, .out_v(ov), .out_y(oy));`,
     'endmodule',
     '',
   ].join('\n');
@@ -32,7 +50,7 @@ function wrapper(op: FpUnitOp): string {
 
 const arch = loadArch(process.argv[2] ?? 'default');
 const only = process.argv[3]?.split(',');
-if (only?.some((u) => !(FP_UNIT_OPS as readonly string[]).includes(u))) throw new Error(`units are ${FP_UNIT_OPS.join(', ')}`);
+if (only?.some((u) => !(UNITS as readonly string[]).includes(u))) throw new Error(`units are ${UNITS.join(', ')}`);
 const design = generateFpUnits(arch);
 const target = IMPL_TARGETS['ecp5-85k']!;
 requireTool('yosys', 'yosys');
@@ -44,8 +62,8 @@ try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
   const all = [...design.files.keys()].join(' ');
-  for (const op of FP_UNIT_OPS.filter((u) => !only || only.includes(u))) {
-    const top = FP_UNIT_TOPS[op];
+  for (const op of UNITS.filter((u) => !only || only.includes(u))) {
+    const top = TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
     const ylog = path.join(work, `${op}.yosys.log`);
@@ -62,7 +80,9 @@ try {
     const fmax = Math.min(...Object.values(r.fmax));
     const c = (k: string): string => (cells[k] ?? 0).toLocaleString('en-US');
     const contract =
-      op === 'add' || op === 'mul'
+      op === 'sum' || op === 'dot'
+        ? `result ${laneAfterLast(op, design.plan.add.latency, design.plan.mul.latency)} cycles after the last term`
+        : op === 'add' || op === 'mul'
         ? `latency ${design.plan[op].latency}`
         : op === 'exp'
           ? `latency ${design.plan.exp.latency} (${design.plan.exp.schedule.nodes.filter((n) => n.node.kind === 'fadd' || n.node.kind === 'fmul').length} fp32 units)`
@@ -74,7 +94,7 @@ try {
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log(`fp32 units of \`${arch.name}\` (${design.configHash}): Yosys synth_ecp5 of the unit alone; nextpnr-ecp5 on ${target.device}, seed 1, ${arch.clockMHz} MHz constraint, ports registered`);
+console.log(`fp32 units and lanes of \`${arch.name}\` (${design.configHash}): Yosys synth_ecp5 of the unit alone; nextpnr-ecp5 on ${target.device}, seed 1, ${arch.clockMHz} MHz constraint, ports registered`);
 console.log('');
 console.log(`| unit | contract | LUT4 | CCU2C | FF | MULT18X18D | Yosys warnings | Fmax (MHz) | ${arch.clockMHz} MHz | critical path |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');

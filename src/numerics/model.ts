@@ -34,7 +34,9 @@
  *                   the head) in one fixed order: four interleaved fp32 partial sums (element i
  *                   into partial i mod 4, in index order), combined as (p0 + p1) + (p2 + p3).
  *                   Four partials hide a 4-cycle pipelined adder, so one adder takes an element
- *                   per cycle; worst-case error grows like (n/4) * 2^-24 relative.
+ *                   per cycle (the lanes bnhw_fsum / bnhw_fdot, src/codegen/fpu.ts; their
+ *                   timing is src/ir/units.ts sumCycles); worst-case error grows like (n/4) *
+ *                   2^-24 relative.
  * KV cache: K (after RoPE) and V stored as fp32, bf16 or fp16 (RNE), read back exactly.
  */
 import { assertNever } from '../util/diagnostics.js';
