@@ -1,7 +1,7 @@
 /**
  * The exp unit (src/ir/exp-pipeline.ts, src/codegen/fexp.ts) against the numerics' expHw: its
- * schedule and contract, and the cocotb bench (driver, monitor, model, checker) with 1e5 seeded
- * arguments plus its edge arguments on Verilator and on Icarus. Apart from fpu.test.ts so the two
+ * schedule and contract, and the cocotb bench (driver, monitor, model, checker) with its edge
+ * arguments plus seeded random ones on Verilator and on Icarus (SUITE_COUNT). Apart from fpu.test.ts so the two
  * long benches run beside each other.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,17 +11,19 @@ import { expSchedule, operandNames } from '../../src/ir/exp-pipeline.js';
 import { runFpBench } from '../../src/verify/fpu.js';
 import { expEdgeArgs } from '../../src/verify/fp-vectors.js';
 import { codesOf } from '../helpers.js';
+import { SUITE_COUNT } from './suite-counts.js';
 
 const base = ARCH_PRESETS['default']!;
 const withMachine = (name: string, m: Record<string, number>): ArchSpec => parseArch({ ...base, name, machine: { ...base.machine, ...m } }, 'test');
 
-describe('exp unit: cocotb bench, 1e5 random arguments plus the edge arguments', () => {
+describe('exp unit: cocotb bench, the edge arguments plus 1e5 random arguments on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
   for (const sim of ['verilator', 'icarus'] as const) {
     it(`the exp bit-exact with expHw and on its contract cycle on ${sim}`, () => {
-      const r = runFpBench(base, sim, { count: 100_000, seed: 2027, stall: 20, units: ['exp'] });
+      const count = SUITE_COUNT[sim];
+      const r = runFpBench(base, sim, { count, seed: 2027, stall: 20, units: ['exp'] });
       expect(r.firstMismatches).toEqual([]);
       const u = r.units.exp!;
-      expect(u.vectors).toBe(100_000 + expEdgeArgs().length);
+      expect(u.vectors).toBe(count + expEdgeArgs().length);
       expect(u.checked).toBe(u.vectors);
       expect(u.mismatches).toBe(0);
       expect(u.contractCycles).toBe(machineOf(base).expLatency);

@@ -1,7 +1,7 @@
 /**
  * The reduction lanes (bnhw_fsum, bnhw_fdot) against the numerics' sumF32 / dotF32: the contract
- * functions, the vectors, and the cocotb bench (driver, monitor, model, checker) with 1e5 seeded
- * random terms plus the edge sums per lane on Verilator and on Icarus, and on other adder and
+ * functions, the vectors, and the cocotb bench (driver, monitor, model, checker) with the edge
+ * sums plus seeded random terms per lane on Verilator and on Icarus (SUITE_COUNT), and on other adder and
  * multiplier latencies (one term per cycle up to an adder latency of 4, gaps beyond).
  */
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { dotF32, sumF32 } from '../../src/numerics/model.js';
 import { laneResult, laneVectors } from '../../src/verify/lane-vectors.js';
 import { laneAfterLast, runLaneBench } from '../../src/verify/lanes.js';
 import { bitsToF32, f32Bits } from '../../src/util/float.js';
+import { SUITE_COUNT } from './suite-counts.js';
 
 const base = ARCH_PRESETS['default']!;
 const withLatencies = (name: string, add: number, mul: number): ArchSpec => parseArch({ ...base, name, machine: { ...base.machine, fpAddLatency: add, fpMulLatency: mul } }, 'test');
@@ -45,14 +46,14 @@ describe('reduction lanes: the contract', () => {
   });
 });
 
-describe('reduction lanes: cocotb bench, 1e5 random terms plus the edge sums per lane', () => {
+describe('reduction lanes: cocotb bench, the edge sums plus 1e5 random terms per lane on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
   for (const sim of ['verilator', 'icarus'] as const) {
     it(`the sum and product-sum lanes bit-exact with sumF32 / dotF32, on their contract cycles, on ${sim}`, () => {
-      const r = runLaneBench(base, sim, { terms: 100_000, seed: 2028, stall: 20 });
+      const r = runLaneBench(base, sim, { terms: SUITE_COUNT[sim], seed: 2028, stall: 20 });
       expect(r.firstMismatches).toEqual([]);
       for (const lane of ['sum', 'dot'] as const) {
         const u = r.lanes[lane]!;
-        expect(u.terms).toBeGreaterThanOrEqual(100_000);
+        expect(u.terms).toBeGreaterThanOrEqual(SUITE_COUNT[sim]);
         expect(u.checked).toBe(u.reductions);
         expect(u.mismatches).toBe(0);
         expect(u.afterLast).toBe(laneAfterLast(lane, machineOf(base).fpAddLatency, machineOf(base).fpMulLatency));

@@ -1,0 +1,47 @@
+/**
+ * Every whole-model unit bench at full size on both simulators: the adder, multiplier, divider and
+ * square root (edge pairs + N random pairs each), the exp (edge arguments + N) and the reduction
+ * lanes (edge sums + N random terms each), on Verilator and on Icarus, with the seeds the test
+ * suite uses. The suite runs N = 1e5 on Verilator and fewer on Icarus (tests/verify/suite-counts.ts);
+ * this is where the README's 1e5-on-both figures come from. Prints a table; exits 1 on any
+ * mismatch or unchecked vector.
+ *
+ * usage: node dist/scripts/units-long.js [arch] [N]   (about 15 minutes on two cores, default 1e5)
+ */
+import { loadArch } from '../src/ir/arch.js';
+import { generateFpUnits } from '../src/codegen/fpu.js';
+import { runFpBench } from '../src/verify/fpu.js';
+import { runLaneBench } from '../src/verify/lanes.js';
+import type { Sim } from '../src/verify/cocotb.js';
+
+const arch = loadArch(process.argv[2] ?? 'default');
+const n = Number(process.argv[3] ?? 100_000);
+if (!Number.isInteger(n) || n < 1) throw new Error('N is a positive integer');
+const design = generateFpUnits(arch);
+const rows: string[] = [];
+let ok = true;
+for (const sim of ['verilator', 'icarus'] as const satisfies readonly Sim[]) {
+  let t0 = Date.now();
+  const fp = runFpBench(arch, sim, { count: n, seed: 2026, stall: 20, units: ['add', 'mul', 'div', 'sqrt'] }, design);
+  const fpSec = (Date.now() - t0) / 1000;
+  t0 = Date.now();
+  const exp = runFpBench(arch, sim, { count: n, seed: 2027, stall: 20, units: ['exp'] }, design);
+  const expSec = (Date.now() - t0) / 1000;
+  t0 = Date.now();
+  const lanes = runLaneBench(arch, sim, { terms: n, seed: 2028, stall: 20 }, design);
+  const laneSec = (Date.now() - t0) / 1000;
+  ok &&= fp.passed && exp.passed && lanes.passed;
+  for (const [op, u] of Object.entries({ ...fp.units, ...exp.units })) {
+    rows.push(`| ${op} | ${sim} | ${u.vectors.toLocaleString('en-US')} operations | ${u.checked.toLocaleString('en-US')} | ${u.mismatches} | ${u.contractCycles} | ${(op === 'exp' ? expSec : fpSec).toFixed(0)} |`);
+  }
+  for (const [lane, u] of Object.entries(lanes.lanes)) {
+    rows.push(`| ${lane} lane | ${sim} | ${u.reductions.toLocaleString('en-US')} sums of ${u.terms.toLocaleString('en-US')} terms | ${u.checked.toLocaleString('en-US')} | ${u.mismatches} | ${u.afterLast} after the last term | ${laneSec.toFixed(0)} |`);
+  }
+  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
+}
+console.log(`whole-model units of \`${arch.name}\` (${design.configHash}), ${n.toLocaleString('en-US')} random operands or terms per unit after its edge cases`);
+console.log('');
+console.log('| unit | simulator | vectors | checked | mismatches | contract cycles | bench run (s) |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);
+process.exitCode = ok ? 0 : 1;

@@ -1,0 +1,7 @@
+/**
+ * Random operands per fp unit and random terms per reduction lane in the test suite's cocotb
+ * benches: 1e5 on Verilator; on Icarus, some ten times slower per cycle, 2e4, so the suite stays
+ * inside its time budget. `npm run verify:units` (scripts/units-long.ts) runs every bench with 1e5
+ * on both simulators; the README's figures come from it.
+ */
+export const SUITE_COUNT = { verilator: 100_000, icarus: 20_000 } as const;
