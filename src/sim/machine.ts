@@ -10,7 +10,9 @@
  * when its unit is free, every scratchpad word it reads has been written by the instructions
  * before it (read after write), and no earlier instruction still reads or writes a word it writes
  * (write after read, write after write). Chained engine instructions stream back to back in one
- * engine segment. `end` issues when everything has finished; the token's cycles end there.
+ * engine segment. `end` issues when everything has finished; the token's cycles end there. The
+ * rule is data (src/ir/deps.ts: how many instructions of each unit must have finished), the same
+ * counts the RTL sequencer reads from the program image.
  *
  * Needs: a program and the architecture it was compiled for; for values, the model with its
  * weights. Guarantees: deterministic cycles and values; logits equal the reference's
@@ -20,6 +22,7 @@ import type { ArchSpec } from '../ir/arch.js';
 import { systemOf } from '../ir/arch.js';
 import { packingOf, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
 import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir/program.js';
+import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
@@ -58,10 +61,6 @@ export interface TraceEntry {
   readonly busy: number;
 }
 
-interface Range {
-  readonly lo: number;
-  readonly hi: number;
-}
 
 export class Machine {
   readonly program: Program;
@@ -127,19 +126,11 @@ export class Machine {
     for (const a of [...this.kvK, ...this.kvV]) a.fill(0);
   }
 
-  private range(id: number): Range {
-    const b = this.program.buffers[id]!;
-    return { lo: b.base, hi: b.base + b.words };
-  }
 
   /** Static per-instruction facts, computed once: operand ranges, hazards, engine segments. */
   private plan: {
-    readonly rd: readonly Range[][];
-    readonly wr: readonly Range[][];
-    /** Earlier instructions whose finish this one waits for (read after write, write after write). */
-    readonly afterFinish: readonly Int32Array[];
-    /** Earlier instructions whose reads this one's writes wait for (write after read). */
-    readonly afterReads: readonly Int32Array[];
+    /** The issue rule: finished instructions of each unit every instruction waits for (src/ir/deps.ts). */
+    readonly deps: ProgramDeps;
     /** Engine instructions: the first instruction of their segment and their index in it. */
     readonly segHead: Int32Array;
     readonly segIndex: Int32Array;
@@ -197,21 +188,7 @@ export class Machine {
     const p = this.program;
     const ins = p.instructions;
     const n = ins.length;
-    const rd = ins.map((i) => reads(i).map((b) => this.range(b)));
-    const wr = ins.map((i) => writes(i).map((b) => this.range(b)));
-    const overlaps = (a: readonly Range[], b: readonly Range[]): boolean => a.some((x) => b.some((y) => x.lo < y.hi && y.lo < x.hi));
-    const afterFinish: Int32Array[] = [];
-    const afterReads: Int32Array[] = [];
-    for (let i = 0; i < n; i++) {
-      const fin: number[] = [];
-      const rds: number[] = [];
-      for (let j = 0; j < i; j++) {
-        if (overlaps(rd[i]!, wr[j]!) || overlaps(wr[i]!, wr[j]!)) fin.push(j);
-        if (overlaps(wr[i]!, rd[j]!)) rds.push(j);
-      }
-      afterFinish.push(Int32Array.from(fin));
-      afterReads.push(Int32Array.from(rds));
-    }
+    const deps = programDeps(p);
     const segHead = new Int32Array(n).fill(-1);
     const segIndex = new Int32Array(n).fill(-1);
     const segLayers = new Map<number, number[]>();
@@ -244,7 +221,7 @@ export class Machine {
     });
     const segFfn = new Uint8Array(n);
     for (const [head, layers] of segLayers) segFfn[head] = /\.ffn\./.test(p.engineLayers[layers[0]!] ?? '') ? 1 : 0;
-    return { rd, wr, afterFinish, afterReads, segHead, segIndex, segLayers, segFfn, tally };
+    return { deps, segHead, segIndex, segLayers, segFfn, tally };
   }
 
   /** An engine segment for a block of `rows` tokens: its timing with DRAM, and its actions. */
@@ -269,6 +246,8 @@ export class Machine {
       tally.push([this.actionId('dram', 'read', 1), bits]);
     }
     const r = { ends: s.layerEnds.map((e) => (e + 1) * (length / s.cycles)), length, dramStall, issue: s.issueCycles, tally };
+    // The issue rule counts a segment's end as its last lin's finish (src/ir/deps.ts).
+    if (r.ends[r.ends.length - 1] !== length) throw new Error(`machine: the segment ${key} ends at ${length}, its last layer at ${r.ends[r.ends.length - 1]}`);
     this.segMemo.set(key, r);
     return r;
   }
@@ -297,9 +276,8 @@ export class Machine {
     const plan = this.plan;
     const ins = p.instructions;
     const n = ins.length;
-    const unitFree: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
-    const finishAt = new Float64Array(n);
-    const readsUntil = new Float64Array(n);
+    // the finish of each unit's instructions, by their ordinal (the issue rule counts them)
+    const doneAt = Object.fromEntries(COUNTED_UNITS.map((u) => [u, new Float64Array(plan.deps.total[u])])) as Record<CountedUnit, Float64Array>;
     const trace: TraceEntry[] = [];
     const counts = this.counts;
     let prevIssue = -1;
@@ -313,32 +291,29 @@ export class Machine {
     for (let pc = 0; pc < n; pc++) {
       const i = ins[pc]!;
       let t = prevIssue + 1;
-      for (const j of plan.afterFinish[pc]!) if (finishAt[j]! > t) t = finishAt[j]!;
-      for (const j of plan.afterReads[pc]!) if (readsUntil[j]! > t) t = readsUntil[j]!;
+      const wait = plan.deps.wait[pc]!;
+      for (const u of COUNTED_UNITS) {
+        const k = wait[u];
+        if (k > 0 && doneAt[u][k - 1]! > t) t = doneAt[u][k - 1]!;
+      }
       let finish: number;
       let busy = 0;
       if (i.op === 'lin') {
         const head = plan.segHead[pc]!;
         const sg = this.segment(plan.segLayers.get(head)!, rows);
         if (head === pc) {
-          t = Math.max(t, unitFree.engine);
           segStart = t;
           busy = sg.length;
-          unitFree.engine = t + sg.length;
           this.busy.engine += sg.length;
           dramStall += sg.dramStall;
           engineIssue += sg.issue;
           for (const [id, c] of sg.tally) counts[id] = counts[id]! + c;
           if (plan.segFfn[pc]) for (const [id, c] of sg.tally) this.ffnCounts[id] = this.ffnCounts[id]! + c;
-        } else t = Math.max(t, segStart);
+        }
         finish = Math.ceil(segStart + sg.ends[plan.segIndex[pc]!]!);
-        // The engine reads its input while it streams: held until the segment ends.
-        readsUntil[pc] = unitFree.engine;
         if (this.sp) this.linValues(i, rows);
       } else {
         const unit = unitOf(i);
-        if (i.op === 'end') t = Math.max(t, lastFinish);
-        else t = Math.max(t, unitFree[unit]);
         const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
         let c = skipped ? 0 : unitCycles(i, p, this.u, pos, rows);
         if (i.op === 'attn' && !this.kvOnChip) {
@@ -362,9 +337,7 @@ export class Machine {
         }
         finish = t + c;
         busy = c;
-        unitFree[unit] = finish;
         this.busy[unit] += c;
-        readsUntil[pc] = finish;
         if (i.op === 'attn') for (let r = 0; r < rows; r++) this.attentionActions(pos + r);
         if (this.sp && !skipped) {
           const r = this.opValues(i, tokens, pos);
@@ -375,7 +348,8 @@ export class Machine {
         const times = perRow(i) ? rows : 1;
         for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c * times;
       }
-      finishAt[pc] = finish;
+      const u = unitOf(i);
+      if (u !== 'seq') doneAt[u][plan.deps.ordinal[pc]!] = finish;
       trace.push({ pc, issue: t, finish, busy });
       prevIssue = t;
       if (finish > lastFinish) lastFinish = finish;
