@@ -2,22 +2,28 @@
  * The program's two printed forms: a human-readable listing and the binary image the whole-model
  * RTL loads into its program memory (with a manifest describing it). Pure and reproducible.
  *
- * Image format (little-endian): eight u32 per instruction:
+ * Image format (little-endian): twelve u32 per instruction:
  *   [0] opcode | flags << 8   [1] f0   [2] f1   [3] f2   [4] f3   [5] n   [6] imm   [7] 0
+ *   [8] wait engine | wait vector << 16   [9] wait sfu | wait attention << 16
+ *   [10] wait head | wait kv << 16   [11] 0
  * Operands are scratchpad word addresses (or parameter addresses where flagged), engine layer
  * ids, KV layer indexes and counts; `imm` holds an fp32 constant (eps). Flags: lin bit 0 chain;
  * vmul bit 0 broadcast scalar b, bit 1 b in the parameter memory; vadd bit 1 likewise; act: the
- * activation (0 relu2-gated, 1 swiglu, 2 gelu).
+ * activation (0 relu2-gated, 1 swiglu, 2 gelu). The waits are the issue rule (src/ir/deps.ts):
+ * the instruction issues once that many instructions of each unit have finished.
  */
-import { assertNever } from '../util/diagnostics.js';
+import { assertNever, fail } from '../util/diagnostics.js';
+import { COUNTED_UNITS, programDeps, type CountedUnit } from './deps.js';
 import { f32Bits } from '../util/float.js';
 import { OPCODES, type Instr, type Program } from './program.js';
 import { unitOf } from './units.js';
 
 const ACT_CODES = { 'relu2-gated': 0, swiglu: 1, gelu: 2 } as const;
-export const IMAGE_WORDS_PER_INSTR = 8;
+export const IMAGE_WORDS_PER_INSTR = 12;
+/** Bits of each wait count in the image. */
+export const WAIT_BITS = 16;
 
-export function encodeInstr(p: Program, i: Instr): Uint32Array {
+export function encodeInstr(p: Program, i: Instr, wait: Readonly<Record<CountedUnit, number>>): Uint32Array {
   const w = new Uint32Array(IMAGE_WORDS_PER_INSTR);
   const buf = (id: number): number => p.buffers[id]!.base;
   const par = (id: number): number => p.params[id]!.base;
@@ -81,13 +87,32 @@ export function encodeInstr(p: Program, i: Instr): Uint32Array {
       assertNever(i, 'instruction');
   }
   w[0] = OPCODES[i.op] | (flags << 8);
+  COUNTED_UNITS.forEach((u, k) => {
+    w[8 + (k >> 1)]! |= wait[u] << (16 * (k & 1));
+  });
   return w;
 }
 
 export function encodeProgram(p: Program): Uint8Array {
+  const deps = programDeps(p);
+  for (const u of COUNTED_UNITS) {
+    if (deps.total[u] >= 2 ** WAIT_BITS) fail('PRG004', `program ${p.model} on ${p.arch}`, `${deps.total[u]} ${u} instructions do not fit the image's ${WAIT_BITS}-bit wait counts`, 'split the model (fewer layers per program)', `< ${2 ** WAIT_BITS}`);
+  }
   const out = new Uint32Array(p.instructions.length * IMAGE_WORDS_PER_INSTR);
-  p.instructions.forEach((ins, pc) => out.set(encodeInstr(p, ins), pc * IMAGE_WORDS_PER_INSTR));
+  p.instructions.forEach((ins, pc) => out.set(encodeInstr(p, ins, deps.wait[pc]!), pc * IMAGE_WORDS_PER_INSTR));
   return new Uint8Array(out.buffer);
+}
+
+/** The image as $readmemh text: one instruction per line, its words from the last to the first. */
+export function programHex(p: Program): string {
+  const w = new Uint32Array(encodeProgram(p).buffer);
+  const lines: string[] = [];
+  for (let pc = 0; pc < p.instructions.length; pc++) {
+    const words: string[] = [];
+    for (let k = IMAGE_WORDS_PER_INSTR - 1; k >= 0; k--) words.push(w[pc * IMAGE_WORDS_PER_INSTR + k]!.toString(16).padStart(8, '0'));
+    lines.push(words.join(''));
+  }
+  return lines.join('\n') + '\n';
 }
 
 function operands(p: Program, i: Instr): string {
@@ -138,7 +163,12 @@ export function listing(p: Program): string {
     `; hidden ${p.hidden}, vocab ${p.vocab}, context ${p.context}, ${p.attention.heads} heads (${p.attention.kvHeads} KV) of ${p.attention.headDim}, KV ${p.kvFormat}`,
     `; row block ${p.rows} tokens, scratchpad ${p.scratchpadWords} words, parameters ${p.paramWords} words, KV cache ${p.kvWords} words, ${p.instructions.length} instructions`,
   ];
-  p.instructions.forEach((ins, pc) => lines.push(`${String(pc).padStart(4, '0')}  ${ins.op.padEnd(7)} ${operands(p, ins)}  ; ${unitOf(ins)}`));
+  const deps = programDeps(p);
+  const waits = (pc: number): string => {
+    const w = COUNTED_UNITS.filter((u) => deps.wait[pc]![u] > 0).map((u) => `${u} ${deps.wait[pc]![u]}`);
+    return w.length ? `, after ${w.join(', ')}` : '';
+  };
+  p.instructions.forEach((ins, pc) => lines.push(`${String(pc).padStart(4, '0')}  ${ins.op.padEnd(7)} ${operands(p, ins)}  ; ${unitOf(ins)}${waits(pc)}`));
   return lines.join('\n') + '\n';
 }
 

@@ -87,7 +87,7 @@ export const OPCODES: Readonly<Record<Op, number>> = {
   kvw: 10, attn: 11, act: 12, head: 13, argmax: 14, end: 15,
 };
 
-export const PROGRAM_FORMAT_VERSION = 1;
+export const PROGRAM_FORMAT_VERSION = 2;
 
 /** The attention geometry of a layer (all layers of a model share it). */
 export interface AttentionGeom {

@@ -14,6 +14,7 @@ import { loadModel } from '../../src/ir/load.js';
 import { MODEL_PRESETS, shapeIR } from '../../src/ir/presets.js';
 import { OPCODES, reads, writes, type Program } from '../../src/ir/program.js';
 import { encodeProgram, IMAGE_WORDS_PER_INSTR } from '../../src/ir/program-image.js';
+import { COUNTED_UNITS, programDeps } from '../../src/ir/deps.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { codesOf, fixture, repoRoot, tmpDir } from '../helpers.js';
 
@@ -67,7 +68,7 @@ describe('program compiler', () => {
     expect(lins.map((l) => l.chain)).toEqual(p.engineLayers.map((n) => /attn\.(k|v)$|ffn\.up$/.test(n)));
     expect(p.instructions.at(-1)!.op).toBe('end');
   });
-  it('the image is reproducible, eight words per instruction, opcode in the low byte', () => {
+  it('the image is reproducible, twelve words per instruction, opcode in the low byte, the issue rule\'s waits', () => {
     const p = programs[1]![1];
     const a = encodeProgram(p);
     const b = encodeProgram(compileProgram(shapeIR(MODEL_PRESETS['2b4t']!), ARCH_PRESETS['default']!));
@@ -78,7 +79,17 @@ describe('program compiler', () => {
     // lin: src and dst scratchpad addresses, the engine layer id.
     const pc = p.instructions.findIndex((i) => i.op === 'lin');
     const lin = p.instructions[pc] as Extract<Program['instructions'][number], { op: 'lin' }>;
-    expect([...w.subarray(pc * 8 + 1, pc * 8 + 4)]).toEqual([p.buffers[lin.src]!.base, p.buffers[lin.dst]!.base, lin.layer]);
+    const W = IMAGE_WORDS_PER_INSTR;
+    expect([...w.subarray(pc * W + 1, pc * W + 4)]).toEqual([p.buffers[lin.src]!.base, p.buffers[lin.dst]!.base, lin.layer]);
+    // the waits: sixteen bits per unit in words 8-10, as src/ir/deps.ts computes them
+    const deps = programDeps(p);
+    p.instructions.forEach((_, k) => {
+      const got = COUNTED_UNITS.map((_u, j) => (w[k * W + 8 + (j >> 1)]! >>> (16 * (j & 1))) & 0xffff);
+      expect(got).toEqual(COUNTED_UNITS.map((u) => deps.wait[k]![u]));
+    });
+    // end waits for every instruction; the first lin for the norm before it
+    expect(COUNTED_UNITS.map((u) => deps.wait[p.instructions.length - 1]![u])).toEqual(COUNTED_UNITS.map((u) => deps.total[u]));
+    expect(deps.wait[pc]!.vector).toBeGreaterThan(0);
   });
   it('a scratchpad too small, a context too short for use, malformed machine fields: coded errors', () => {
     expect(codesOf(() => compileProgram(model.ir, parseArch({ ...ARCH_PRESETS['tiny']!, machine: { scratchpadWords: 100 } }, 't')))).toEqual(['PRG001']);
