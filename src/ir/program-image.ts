@@ -103,17 +103,6 @@ export function encodeProgram(p: Program): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-/** The image as $readmemh text: one instruction per line, its words from the last to the first. */
-export function programHex(p: Program): string {
-  const w = new Uint32Array(encodeProgram(p).buffer);
-  const lines: string[] = [];
-  for (let pc = 0; pc < p.instructions.length; pc++) {
-    const words: string[] = [];
-    for (let k = IMAGE_WORDS_PER_INSTR - 1; k >= 0; k--) words.push(w[pc * IMAGE_WORDS_PER_INSTR + k]!.toString(16).padStart(8, '0'));
-    lines.push(words.join(''));
-  }
-  return lines.join('\n') + '\n';
-}
 
 function operands(p: Program, i: Instr): string {
   const b = (id: number): string => {
