@@ -10,8 +10,8 @@ Model:   one model per unit, timed by the simulator: when the sequencer issues a
 Monitor: every issue: the cycle, the program counter, the unit pulse, the opcode.
 Checker: every instruction issues in order on exactly the simulator's cycle (relative to the
          run's first cycle), to its own unit (none for `end`, and none for `head`/`argmax` of a run
-         whose logits are not read), with its opcode; `done` with `end`; no unit finishes two
-         instructions in one cycle. The first mismatches name the run, the instruction and the
+         whose logits are not read), with its opcode; `done` with `end`, and no issue after it
+         until the next run; no unit finishes two instructions in one cycle. The first mismatches name the run, the instruction and the
          cycles, in the BNHW_RESULT document.
 
 Environment: BNHW_SEQVECTORS (file), BNHW_RESULT.
@@ -110,6 +110,12 @@ async def one_run(dut, k, run, chk):
     await RisingEdge(dut.clk)
     for u in high:
         getattr(dut, f"{u}_done").value = 0
+    # after `end`, nothing issues until the next run starts
+    for _ in range(3):
+        await ReadOnly()
+        if int(dut.issue_v.value) or int(dut.running.value):
+            chk.fail({"run": k, "cycle": now() - start, "what": "an issue or running after end"})
+        await RisingEdge(dut.clk)
     if expected != len(entries):
         chk.fail({"run": k, "what": f"{expected} of {len(entries)} instructions issued"})
 

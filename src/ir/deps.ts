@@ -7,7 +7,8 @@
  * Needs: a compiled program. Guarantees, for instruction i of unit u(i), the k-th of its unit
  * (k from 0): `wait[i][v]` is the smallest count of unit v's finished instructions that covers
  *   - every earlier instruction that writes what i reads or writes, or reads what i writes, over
- *     scratchpad word ranges (read after write, write after write, write after read); the
+ *     scratchpad word ranges and each layer's KV cache (read after write, write after write,
+ *     write after read: attention reads the rows `kvw` writes); the
  *     engine holds a BitLinear's input until its whole segment (the lin and the lins chained to
  *     it) has ended, so a write after such a read waits for the segment's last lin;
  *   - every earlier instruction of its own unit (a unit runs one instruction at a time), except
@@ -38,8 +39,11 @@ const counted = (u: UnitName): u is CountedUnit => u !== 'seq';
 export function programDeps(p: Program): ProgramDeps {
   const ins = p.instructions;
   const range = (id: number): { lo: number; hi: number } => ({ lo: p.buffers[id]!.base, hi: p.buffers[id]!.base + p.buffers[id]!.words });
-  const rd = ins.map((i) => reads(i).map(range));
-  const wr = ins.map((i) => writes(i).map(range));
+  // The KV cache is the one other memory an instruction writes and another reads: layer L's as
+  // one more word after the scratchpad's, so attention waits for the K and V rows it reads.
+  const kv = (layer: number): { lo: number; hi: number } => ({ lo: p.scratchpadWords + layer, hi: p.scratchpadWords + layer + 1 });
+  const rd = ins.map((i) => [...reads(i).map(range), ...(i.op === 'attn' ? [kv(i.layer)] : [])]);
+  const wr = ins.map((i) => [...writes(i).map(range), ...(i.op === 'kvw' ? [kv(i.layer)] : [])]);
   const overlaps = (a: readonly { lo: number; hi: number }[], b: readonly { lo: number; hi: number }[]): boolean => a.some((x) => b.some((y) => x.lo < y.hi && y.lo < x.hi));
   const seen = Object.fromEntries(COUNTED_UNITS.map((u) => [u, 0])) as Record<CountedUnit, number>;
   const ordinal = ins.map((i) => {

@@ -7,9 +7,9 @@
  * (src/numerics): scratchpad, parameter memory, KV cache and embedding memory are real arrays.
  *
  * Issue rule (the sequencer): instruction i issues at the earliest cycle >= the previous issue + 1
- * when its unit is free, every scratchpad word it reads has been written by the instructions
- * before it (read after write), and no earlier instruction still reads or writes a word it writes
- * (write after read, write after write). Chained engine instructions stream back to back in one
+ * when its unit is free, every scratchpad word and KV cache row it reads has been written by the
+ * instructions before it (read after write), and no earlier instruction still reads or writes a
+ * word it writes (write after read, write after write). Chained engine instructions stream back to back in one
  * engine segment. `end` issues when everything has finished; the token's cycles end there. The
  * rule is data (src/ir/deps.ts: how many instructions of each unit must have finished), the same
  * counts the RTL sequencer reads from the program image.
