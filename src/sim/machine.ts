@@ -245,7 +245,8 @@ export class Machine {
       }
       tally.push([this.actionId('dram', 'read', 1), bits]);
     }
-    const r = { ends: s.layerEnds.map((e) => (e + 1) * (length / s.cycles)), length, dramStall, issue: s.issueCycles, tally };
+    // multiplied before dividing, so the last layer's end is the segment's length exactly
+    const r = { ends: s.layerEnds.map((e) => ((e + 1) * length) / s.cycles), length, dramStall, issue: s.issueCycles, tally };
     // The issue rule counts a segment's end as its last lin's finish (src/ir/deps.ts).
     if (r.ends[r.ends.length - 1] !== length) throw new Error(`machine: the segment ${key} ends at ${length}, its last layer at ${r.ends[r.ends.length - 1]}`);
     this.segMemo.set(key, r);
