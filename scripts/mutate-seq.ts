@@ -2,7 +2,8 @@
  * Mutation check of the sequencer and its program image (src/codegen/seq.ts,
  * hw/cocotb/test_seq.py): named mutations of the generated bnhw_seq.v (a unit's wait ignored or
  * off by one, a skipped instruction dispatched or not counted, counters kept across runs, the
- * memory read a cycle late, `end` not ending the run, an opcode given to the wrong unit) and of
+ * fetch queue overrun, not shifted or filled out of order, `end` not ending the run, an issue
+ * from an empty queue, an opcode given to the wrong unit) and of
  * the memory image (a wait one too small, an opcode changed), each run through the sequencer's
  * bench on Icarus with the shipped model's program on `default`. Every mutant must be killed.
  * Prints a table and exits 1 if any survives.
@@ -24,7 +25,11 @@ import type { Mutation, MutantResult } from './mutate-rtl.js';
 
 const SEQ = 'bnhw_seq.v';
 
-/** Written against the shipped model's program on `default` (128 instructions, a 7-bit pc). */
+/**
+ * Written against the shipped model's program on `default` (128 instructions, a 7-bit pc). Left
+ * out as equivalent: an issue gated by `running` (the queue is empty whenever the sequencer is not
+ * running, since `end` is the last instruction and nothing is fetched past it).
+ */
 export const SEQ_MUTATIONS: readonly Mutation[] = [
   { file: SEQ, name: 'seq: the engine wait ignored', find: '(engine_cnt >= engine_wait) && ', replace: '' },
   { file: SEQ, name: 'seq: the vector wait one finish early', find: '(vector_cnt >= vector_wait)', replace: "(vector_cnt + 16'd1 >= vector_wait)" },
@@ -32,9 +37,11 @@ export const SEQ_MUTATIONS: readonly Mutation[] = [
   { file: SEQ, name: 'seq: a skipped head dispatched', find: 'head_op && !skip', replace: 'head_op' },
   { file: SEQ, name: 'seq: a skipped head or argmax not counted', find: " + {15'd0, go && skip}", replace: '' },
   { file: SEQ, name: 'seq: the kv count kept across runs', find: "if (rst || start) kv_cnt <= 16'd0;", replace: "if (rst) kv_cnt <= 16'd0;" },
-  { file: SEQ, name: 'seq: the memory read a cycle late', find: 'cur <= rom[next_pc];', replace: 'cur <= rom[pc];' },
+  { file: SEQ, name: 'seq: fetch ignores the room in the queue', find: "({1'b0, qn} + {2'b00, rv} <= 3'd2)", replace: "1'b1" },
+  { file: SEQ, name: 'seq: an issue does not shift the queue', find: 'go ? e1 : e0', replace: 'e0' },
+  { file: SEQ, name: 'seq: a read queued at the front', find: "e0 <= (rv && keep == 2'd0)", replace: "e0 <= (rv && qn == 2'd0)" },
   { file: SEQ, name: 'seq: end does not end the run', find: 'else if (go && is_end) running <= 1\'b0;', replace: '' },
-  { file: SEQ, name: 'seq: issues while not running', find: 'wire         go = running && ready;', replace: 'wire         go = ready;' },
+  { file: SEQ, name: 'seq: issues from an empty queue', find: "wire         go = (qn != 2'd0) && ready;", replace: 'wire         go = ready;' },
   { file: SEQ, name: 'seq: attn given to the vector unit', find: 'wire         attention_op = (op == 8\'d11);', replace: 'wire         attention_op = 1\'b0;' },
 ];
 

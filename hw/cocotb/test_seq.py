@@ -2,7 +2,8 @@
 memory).
 
 Driver:  starts each run of the program (a block of prompt rows, or one decoded token) with `run`
-         and the run's logits flag, as the host does.
+         and the run's logits flag, as the host does; the run's cycle 0 is the vector file's
+         start cycles after the cycle `run` is high in.
 Model:   one model per unit, timed by the simulator: when the sequencer issues an instruction to a
          unit, the unit raises done in the instruction's last cycle, as many cycles after its
          issue as the simulator (src/sim/machine.ts) took from issue to finish for the same
@@ -36,14 +37,14 @@ def read_seq_vectors(path):
         if f.read(8) != b"BNHWSQ01":
             raise ValueError(f"{path}: not a BNHWSQ01 vector file")
         data = f.read()
-    (count,), o, runs = struct.unpack_from("<I", data, 0), 4, []
+    (start_cycles, count), o, runs = struct.unpack_from("<2I", data, 0), 8, []
     for _ in range(count):
         rows, logits, pos, n = struct.unpack_from("<4I", data, o)
         o += 16
         entries = [struct.unpack_from("<4I", data, o + 16 * i) for i in range(n)]
         o += 16 * n
         runs.append({"rows": rows, "logits": logits, "pos": pos, "entries": entries})
-    return runs
+    return start_cycles, runs
 
 
 def now():
@@ -60,13 +61,13 @@ class Checker:
             self.first.append(what)
 
 
-async def one_run(dut, k, run, chk):
+async def one_run(dut, k, run, start_cycles, chk):
     entries = run["entries"]
     dut.logits.value = run["logits"]
     dut.run.value = 1
     await RisingEdge(dut.clk)
     dut.run.value = 0
-    start = now()  # the first cycle an instruction can issue: the simulator's cycle 0
+    start = now() - 1 + start_cycles  # the first cycle an instruction can issue: the simulator's cycle 0
     limit = start + max(e[0] + e[1] for e in entries) + 64
     due, high, expected = {}, set(), 0
     while True:
@@ -122,7 +123,7 @@ async def one_run(dut, k, run, chk):
 
 @cocotb.test()
 async def sequencer_matches_simulator(dut):
-    runs = read_seq_vectors(os.environ["BNHW_SEQVECTORS"])
+    start_cycles, runs = read_seq_vectors(os.environ["BNHW_SEQVECTORS"])
     dut._log.info("%d runs: %s", len(runs), ", ".join(f"{r['rows']} rows at {r['pos']}{'' if r['logits'] else ' (no logits)'}" for r in runs))
     dut.run.value = 0
     dut.logits.value = 0
@@ -131,7 +132,7 @@ async def sequencer_matches_simulator(dut):
     await reset(dut)
     chk = Checker()
     for k, run in enumerate(runs):
-        await one_run(dut, k, run, chk)
+        await one_run(dut, k, run, start_cycles, chk)
     doc = {"runs": len(runs), "checked": chk.checked, "mismatches": chk.mismatches, "first_mismatches": chk.first}
     if os.environ.get("BNHW_RESULT"):
         with open(os.environ["BNHW_RESULT"], "w") as f:

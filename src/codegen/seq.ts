@@ -24,6 +24,11 @@ export const SEQ_GENERATOR_VERSION = '0.1.0';
 export const SEQ_HEX_FILE = 'bnhw_program.hex';
 /** Words of each instruction the program memory holds (the image's word 11 is reserved). */
 export const SEQ_ROM_WORDS = 11;
+/**
+ * Cycles from the cycle `run` is high in to the first cycle the first instruction can issue (the
+ * simulator's cycle 0): the start, the first read, and its entry into the queue.
+ */
+export const SEQ_START_CYCLES = 3;
 
 export interface SequencerDesign {
   readonly configHash: string;
@@ -97,6 +102,9 @@ export function generateSequencer(p: Program): SequencerDesign {
     units,
     pcW,
     pcHi: pcW - 1,
+    fpcW: pcW + 1,
+    fpcHi: pcW,
+    startCycles: SEQ_START_CYCLES,
     issuePc: pcW === 16 ? 'pc' : `{${16 - pcW}'d0, pc}`,
     lastPc: n - 1,
     romHi: 32 * SEQ_ROM_WORDS - 1,

@@ -17,7 +17,7 @@ import { COUNTED_UNITS } from '../ir/deps.js';
 import { OPCODES } from '../ir/program.js';
 import type { ModelIR } from '../ir/types.js';
 import { unitOf } from '../ir/units.js';
-import { generateSequencer, type SequencerDesign } from '../codegen/seq.js';
+import { generateSequencer, SEQ_START_CYCLES, type SequencerDesign } from '../codegen/seq.js';
 import { createMachine } from '../sim/model.js';
 import { writeFileAtomic, dropTemp, tempSibling } from '../util/fsout.js';
 import { runCocotbTop, type Sim } from './cocotb.js';
@@ -63,7 +63,7 @@ export function runSeqBench(ir: ModelIR, arch: ArchSpec, sim: Sim, opts: { runs?
   const machine = createMachine(ir, arch, arch.clockMHz);
   const p = machine.program;
   const design: SequencerDesign = generateSequencer(p);
-  const words: number[] = [runs.length];
+  const words: number[] = [SEQ_START_CYCLES, runs.length];
   const cycles: number[] = [];
   for (const run of runs) {
     const pos = machine.position;

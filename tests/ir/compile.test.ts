@@ -106,14 +106,14 @@ describe('compile command', () => {
   it('prints the listing, writes program.{bin,json,lst}, refuses a foreign folder and a wrong weight kind', () => {
     const r = cli('compile', defaultModelDir(), '--arch', 'tiny', '--listing');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^; bitnet-hw accelerator program v1/);
+    expect(r.stdout).toMatch(/^; bitnet-hw accelerator program v2/);
     expect(r.stdout).toMatch(/0005 {2}lin {5}layers\.0\.attn\.q@/);
     const out = path.join(tmpDir(), 'prog');
     const w = cli('compile', defaultModelDir(), '--arch', 'tiny', '--out', out, '--json');
     expect(w.status, w.stderr).toBe(0);
     const doc = JSON.parse(w.stdout) as { instructions: number; imageSha256: string };
     expect(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(['program.bin', 'program.json', 'program.lst']);
-    expect(fs.statSync(path.join(out, 'program.bin')).size).toBe(doc.instructions * 32);
+    expect(fs.statSync(path.join(out, 'program.bin')).size).toBe(doc.instructions * IMAGE_WORDS_PER_INSTR * 4);
     expect(cli('compile', defaultModelDir(), '--arch', 'tiny', '--out', out).status).toBe(0); // ours: replaced
     const foreign = tmpDir();
     fs.writeFileSync(path.join(foreign, 'keep.txt'), 'mine');

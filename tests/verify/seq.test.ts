@@ -99,5 +99,6 @@ describe('sequencer: mutation', () => {
     const results = runSeqMutations(ir, arch);
     expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
     expect(results).toHaveLength(SEQ_MUTATIONS.length + 4);
+    expect(SEQ_MUTATIONS.length).toBeGreaterThanOrEqual(12);
   }, 900_000);
 });
