@@ -1,6 +1,7 @@
 """Shared cocotb verification components for bitnet-hw: vector reader, seeded stall generator,
 clock/reset, stream driver and monitor. Benches are driver -> DUT -> monitor -> checker, with the
 expected values (the model) coming from the TypeScript reference through vector files."""
+import json
 import os
 import struct
 
@@ -60,6 +61,14 @@ def read_quant_vectors(path):
             q = list(struct.unpack(f"<{chunks * s}b", f.read(chunks * s)))
             out.append(dict(n=n, chunks=chunks, qscale=qscale, half_away=half_away, eps=eps, a=a, ea=ea, x=x, q=q, s=s))
     return out
+
+
+def write_result(doc):
+    """The bench's result document for the TypeScript side, where BNHW_RESULT names a file."""
+    path = os.environ.get("BNHW_RESULT")
+    if path:
+        with open(path, "w") as f:
+            json.dump(doc, f, indent=1)
 
 
 def env_int(name, default):

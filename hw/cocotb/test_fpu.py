@@ -17,7 +17,6 @@ Checker: every result bit-exact and exactly on its contract cycle (latency for t
 
 Environment: BNHW_FPVECTORS (file), BNHW_SEED, BNHW_STALL (percent), BNHW_RESULT.
 """
-import json
 import os
 import struct
 from collections import deque
@@ -26,7 +25,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int, reset
+from bnhw_tb import XorShift32, env_int, reset, write_result
 
 CLOCK_NS = 10
 OPS = ["add", "mul", "div", "sqrt", "exp"]
@@ -189,9 +188,7 @@ async def fp_units_match_numerics(dut):
         "units": {u: {"checked": c.checked, "mismatches": c.mismatches, "contract_cycles": units[u][0]} for u, c in checkers.items()},
         "first_mismatches": [m for c in checkers.values() for m in c.first],
     }
-    if os.environ.get("BNHW_RESULT"):
-        with open(os.environ["BNHW_RESULT"], "w") as f:
-            json.dump(doc, f, indent=1)
+    write_result(doc)
     for u, c in checkers.items():
         dut._log.info("%s: %d checked, %d mismatches", u, c.checked, c.mismatches)
     bad = [m for c in checkers.values() for m in c.first]

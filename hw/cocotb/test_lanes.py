@@ -18,7 +18,6 @@ Checker: every result bit-exact and exactly on its contract cycle (a fixed numbe
 
 Environment: BNHW_LANEVECTORS (file), BNHW_SEED, BNHW_STALL (percent), BNHW_RESULT.
 """
-import json
 import os
 import struct
 from collections import deque
@@ -27,7 +26,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int, reset
+from bnhw_tb import XorShift32, env_int, reset, write_result
 
 CLOCK_NS = 10
 LANES = ["sum", "dot"]
@@ -170,9 +169,7 @@ async def lanes_match_numerics(dut):
                       "terms": sum(x[0] for x in lanes[u][2])} for u, c in checkers.items()},
         "first_mismatches": [m for c in checkers.values() for m in c.first],
     }
-    if os.environ.get("BNHW_RESULT"):
-        with open(os.environ["BNHW_RESULT"], "w") as f:
-            json.dump(doc, f, indent=1)
+    write_result(doc)
     for u, c in checkers.items():
         dut._log.info("%s: %d sums checked, %d mismatches", u, c.checked, c.mismatches)
     bad = [m for c in checkers.values() for m in c.first]

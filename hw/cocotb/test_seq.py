@@ -17,7 +17,6 @@ Checker: every instruction issues in order on exactly the simulator's cycle (rel
 
 Environment: BNHW_SEQVECTORS (file), BNHW_RESULT.
 """
-import json
 import os
 import struct
 
@@ -25,7 +24,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import reset
+from bnhw_tb import reset, write_result
 
 CLOCK_NS = 10
 UNITS = ["engine", "vector", "sfu", "attention", "head", "kv"]
@@ -134,8 +133,6 @@ async def sequencer_matches_simulator(dut):
     for k, run in enumerate(runs):
         await one_run(dut, k, run, start_cycles, chk)
     doc = {"runs": len(runs), "checked": chk.checked, "mismatches": chk.mismatches, "first_mismatches": chk.first}
-    if os.environ.get("BNHW_RESULT"):
-        with open(os.environ["BNHW_RESULT"], "w") as f:
-            json.dump(doc, f, indent=1)
+    write_result(doc)
     dut._log.info("%d instructions checked, %d mismatches", chk.checked, chk.mismatches)
     assert not chk.first, f"the sequencer differs from the simulator: {chk.first[:3]}"

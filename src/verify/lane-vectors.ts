@@ -65,6 +65,7 @@ const EDGE_SUMS: readonly (readonly number[])[] = [
   [F32_QNAN], [0x7f800001], [ONE, ONE, 0xffc00000], [INF, 0x7fbfffff],
   [1], [1, 1, 1, 1, 1, 1, 1, 1], [0x807fffff, 0x007fffff], [0x00800000, 0x80000001],
   [0x4b800000, ONE, ONE | NEG, 0x4b800000 | NEG], [ONE, ONE, ONE, ONE, ONE, ONE, ONE, ONE, ONE],
+  [ONE, ONE | NEG, ONE, 0x33800000, 0x33800000 | NEG, 0x34000000], [NEG, NEG, NEG, NEG, NEG, NEG, NEG],
   [0x40490fdb, 0xc02df854, 0x3eaaaaab, 0x3f7fffff, 0xbf800001, 0x00000003, 0x7effffff, 0xfeffffff, 0x3a800000],
 ];
 
