@@ -57,7 +57,7 @@ class Checker:
     def fail(self, what):
         self.mismatches += 1
         if len(self.first) < 8:
-            self.first.append(what)
+            self.first.append({**what, "time_ns": int(get_sim_time("ns"))})
 
 
 async def one_run(dut, k, run, start_cycles, chk):

@@ -83,7 +83,7 @@ export function runCocotbTop(t: CocotbTarget, sim: Sim, env: Record<string, stri
     const r = run('make', [
       '-s', '-f', path.join(makefiles, 'Makefile.sim'),
       `SIM=${sim}`, 'TOPLEVEL_LANG=verilog', `VERILOG_SOURCES=${sources.join(' ')}`, `TOPLEVEL=${t.top}`, `MODULE=${t.module}`,
-      ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ' -s bnhw_dump' : ''}`] : [`EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal${t.ownClock ? ' --timing' : ''}`]),
+      ...(sim === 'icarus' ? [`COMPILE_ARGS=-g2005${opts.vcd ? ` -s bnhw_dump -DBNHW_DUMP_TOP=${t.top}` : ''}`] : [`EXTRA_ARGS=--x-assign fast --x-initial fast -Wno-fatal${t.ownClock ? ' --timing' : ''}`]),
       ...(plusargs.length ? [`PLUSARGS=${plusargs.join(' ')}`] : []),
     ], {
       cwd: work,

@@ -47,8 +47,11 @@ export interface SeqBenchResult {
   /** The simulator's cycles per run (the last finish). */
   readonly cycles: readonly number[];
   readonly mismatches: number;
+  /** The first mismatches: run, instruction (pc, op, unit), the run's positions, cycles, simulation time. */
   readonly firstMismatches: readonly Record<string, unknown>[];
   readonly log: string;
+  /** The VCD written around the first mismatch (opts.waveform), when there was one. */
+  readonly waveform?: string;
 }
 
 interface BenchDoc {
@@ -58,15 +61,25 @@ interface BenchDoc {
   readonly first_mismatches: Record<string, unknown>[];
 }
 
-export function runSeqBench(ir: ModelIR, arch: ArchSpec, sim: Sim, opts: { runs?: readonly SeqRun[]; files?: ReadonlyMap<string, string> } = {}): SeqBenchResult {
+export interface SeqBenchOptions {
+  readonly runs?: readonly SeqRun[];
+  /** Simulate these files instead of the generated ones (mutation runs). */
+  readonly files?: ReadonlyMap<string, string>;
+  /** On a mismatch, rerun on Icarus and write a VCD of the 100 cycles around the first one here. */
+  readonly waveform?: string;
+}
+
+export function runSeqBench(ir: ModelIR, arch: ArchSpec, sim: Sim, opts: SeqBenchOptions = {}): SeqBenchResult {
   const runs = opts.runs ?? DEFAULT_SEQ_RUNS;
   const machine = createMachine(ir, arch, arch.clockMHz);
   const p = machine.program;
   const design: SequencerDesign = generateSequencer(p);
   const words: number[] = [SEQ_START_CYCLES, runs.length];
   const cycles: number[] = [];
+  const positions: number[] = [];
   for (const run of runs) {
     const pos = machine.position;
+    positions.push(pos);
     const r = machine.run(Array.from({ length: run.rows }, () => 0), { logits: run.logits });
     cycles.push(r.cycles);
     words.push(run.rows, run.logits ? 1 : 0, pos, r.trace.length);
@@ -85,16 +98,28 @@ export function runSeqBench(ir: ModelIR, arch: ArchSpec, sim: Sim, opts: { runs?
     out.set(new TextEncoder().encode('BNHWSQ01'), 0);
     out.set(body, 8);
     writeFileAtomic(file, out);
-    const r = runCocotbTop(
-      { key: `${design.configHash}-seq-${sim}`, files: opts.files ?? design.files, sources: design.sources, benchSources: ['bnhw_seq_tb.v'], top: 'bnhw_seq_tb', module: 'test_seq', ownClock: true },
-      sim,
-      { BNHW_SEQVECTORS: file },
-    );
+    const target = { key: `${design.configHash}-seq-${sim}`, files: opts.files ?? design.files, sources: design.sources, benchSources: ['bnhw_seq_tb.v'], top: 'bnhw_seq_tb', module: 'test_seq', ownClock: true };
+    const r = runCocotbTop(target, sim, { BNHW_SEQVECTORS: file });
     const doc = r.result as BenchDoc | null;
     const instructions = runs.length * p.instructions.length;
     const checked = doc?.checked ?? 0;
     const passed = r.passed && doc !== null && doc.mismatches === 0 && checked === instructions && doc.runs === runs.length;
-    return { sim, passed, runs: runs.length, checked, instructions, cycles, mismatches: doc?.mismatches ?? 0, firstMismatches: doc?.first_mismatches ?? [], log: r.log };
+    // each mismatch named by its run's positions, the instruction and its unit
+    const firstMismatches = (doc?.first_mismatches ?? []).map((m): Record<string, unknown> => {
+      const k = typeof m['run'] === 'number' ? m['run'] : -1;
+      const pc = typeof m['pc'] === 'number' ? m['pc'] : -1;
+      const ins = p.instructions[pc];
+      const run = runs[k];
+      return { ...m, ...(run ? { positions: `${positions[k]}..${positions[k]! + run.rows - 1}` } : {}), ...(ins ? { op: ins.op, unit: unitOf(ins) } : {}) };
+    });
+    let waveform: string | undefined;
+    const at = firstMismatches[0]?.['time_ns'];
+    if (!passed && opts.waveform && typeof at === 'number') {
+      const from = Math.max(0, at - 500);
+      runCocotbTop({ ...target, key: `${target.key}-vcd` }, 'icarus', { BNHW_SEQVECTORS: file }, { vcd: { file: opts.waveform, fromNs: from, toNs: at + 500 } });
+      if (fs.existsSync(opts.waveform)) waveform = opts.waveform;
+    }
+    return { sim, passed, runs: runs.length, checked, instructions, cycles, mismatches: doc?.mismatches ?? 0, firstMismatches, log: r.log, ...(waveform ? { waveform } : {}) };
   } finally {
     dropTemp(dir);
   }

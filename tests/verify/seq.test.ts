@@ -94,6 +94,23 @@ describe('sequencer: cocotb bench against the simulator', () => {
   }, 300_000);
 });
 
+describe('sequencer: a failure names where it happened', () => {
+  it('the run, positions, instruction, unit and cycles of the first difference, and a waveform of that window', () => {
+    const design = generateSequencer(program);
+    const files = new Map(design.files);
+    files.set('bnhw_seq.v', design.files.get('bnhw_seq.v')!.replace('(kv_cnt >= kv_wait)', "(kv_cnt + 16'd1 >= kv_wait)"));
+    const vcd = path.join(tmpDir('bnhw-seq-vcd-'), 'first.vcd');
+    const r = runSeqBench(ir, arch, 'icarus', { files, waveform: vcd, runs: [{ rows: 1, logits: true }] });
+    expect(r.passed).toBe(false);
+    const attn = program.instructions.findIndex((i) => i.op === 'attn');
+    expect(r.firstMismatches[0]).toMatchObject({ run: 0, pc: attn, op: 'attn', unit: 'attention', positions: '0..0', what: 'issue cycle' });
+    expect(r.waveform).toBe(vcd);
+    const text = fs.readFileSync(vcd, 'utf8');
+    expect(text).toMatch(/\$scope module bnhw_seq_tb/);
+    expect(text).toMatch(/kv_cnt/);
+  }, 300_000);
+});
+
 describe('sequencer: mutation', () => {
   it(`all ${SEQ_MUTATIONS.length} mutants of the sequencer and 4 of its program image are killed`, () => {
     const results = runSeqMutations(ir, arch);
