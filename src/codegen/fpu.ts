@@ -259,6 +259,12 @@ function laneView(header: string, m: MachineSpec, dot: boolean): Record<string, 
     s01At: La,
     s23At: La + 1,
     finAt,
+    // the closing adds' flags are registered from cc a cycle before (p0 + p1 right after the last
+    // term when La is 1)
+    s01AfterLast: La === 1,
+    s01Before: La - 1,
+    s23Before: La,
+    finBefore: 2 * La,
     tagHi: 3 * La - 1,
     tagLo: 3 * La - 3,
     tagSingle: La === 1,
