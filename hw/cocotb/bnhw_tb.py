@@ -8,6 +8,21 @@ import struct
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
+
+# The benches' clock period: rising edges at CLOCK_NS, 2 CLOCK_NS, ... (made by cocotb or in Verilog).
+CLOCK_NS = 10
+
+
+def now():
+    """The current clock cycle (rising edges every CLOCK_NS from time 0)."""
+    return int(get_sim_time("ns")) // CLOCK_NS
+
+
+def resolved(sig):
+    """A signal's value as an integer, or None while it holds X or Z bits."""
+    v = sig.value
+    return int(v) if v.is_resolvable else None
 
 
 class XorShift32:

@@ -23,11 +23,9 @@ from collections import deque
 
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
-from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int, reset, write_result
+from bnhw_tb import CLOCK_NS, XorShift32, env_int, now, reset, resolved, write_result
 
-CLOCK_NS = 10
 OPS = ["add", "mul", "div", "sqrt", "exp"]
 ONE_OPERAND = ("sqrt", "exp")
 
@@ -47,14 +45,6 @@ def read_fp_vectors(path):
     return units
 
 
-def now():
-    """The current clock cycle (rising edges every CLOCK_NS from time 0)."""
-    return int(get_sim_time("ns")) // CLOCK_NS
-
-
-def resolved(sig):
-    v = sig.value
-    return int(v) if v.is_resolvable else None
 
 
 class Checker:

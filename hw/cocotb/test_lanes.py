@@ -24,11 +24,9 @@ from collections import deque
 
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
-from cocotb.utils import get_sim_time
 
-from bnhw_tb import XorShift32, env_int, reset, write_result
+from bnhw_tb import XorShift32, env_int, now, reset, resolved, write_result
 
-CLOCK_NS = 10
 LANES = ["sum", "dot"]
 PARTIALS = 4
 
@@ -53,13 +51,6 @@ def read_lane_vectors(path):
     return lanes
 
 
-def now():
-    return int(get_sim_time("ns")) // CLOCK_NS
-
-
-def resolved(sig):
-    v = sig.value
-    return int(v) if v.is_resolvable else None
 
 
 def term_cycle(i, add_latency):

@@ -24,9 +24,8 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-from bnhw_tb import reset, write_result
+from bnhw_tb import now, reset, write_result
 
-CLOCK_NS = 10
 UNITS = ["engine", "vector", "sfu", "attention", "head", "kv"]
 NO_UNIT = len(UNITS)
 
@@ -45,9 +44,6 @@ def read_seq_vectors(path):
         runs.append({"rows": rows, "logits": logits, "pos": pos, "entries": entries})
     return start_cycles, runs
 
-
-def now():
-    return int(get_sim_time("ns")) // CLOCK_NS
 
 
 class Checker:
