@@ -19,6 +19,7 @@ import { LANES, type Lane } from '../src/verify/lane-vectors.js';
 import { laneAfterLast } from '../src/verify/lanes.js';
 import { generateSequencer } from '../src/codegen/seq.js';
 import { compileProgram } from '../src/ir/compile.js';
+import { COUNTED_UNITS } from '../src/ir/deps.js';
 import { loadModel } from '../src/ir/load.js';
 import { shapeIR, shapeOfModel } from '../src/ir/presets.js';
 import { defaultModelDir } from '../src/util/paths.js';
@@ -26,7 +27,6 @@ import { defaultModelDir } from '../src/util/paths.js';
 type ImplUnit = FpUnitOp | Lane | 'seq';
 const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq' };
 const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq'];
-const SEQ_UNITS = ['engine', 'vector', 'sfu', 'attention', 'head', 'kv'];
 
 /** Registers on every port of the unit: what nextpnr then times is the unit between them. */
 function wrapper(op: ImplUnit): string {
@@ -35,7 +35,7 @@ function wrapper(op: ImplUnit): string {
       `module w_seq (input wire clk, input wire rst, input wire run, input wire logits, input wire [5:0] done_in, output reg [5:0] issue_q, output reg running_q, output reg done_q, output reg issue_vq, output reg [15:0] pc_q, output reg [255:0] word_q);`,
       `  reg r_run; reg r_logits; reg [5:0] r_done; wire [5:0] iss; wire rn; wire dn; wire iv; wire [15:0] pc; wire [255:0] w;`,
       '  always @(posedge clk) begin r_run <= run; r_logits <= logits; r_done <= done_in; issue_q <= iss; running_q <= rn; done_q <= dn; issue_vq <= iv; pc_q <= pc; word_q <= w; end',
-      `  bnhw_seq u (.clk(clk), .rst(rst), .run(r_run), .logits(r_logits), ${SEQ_UNITS.map((u, k) => `.${u}_done(r_done[${k}]), .${u}_issue(iss[${k}])`).join(', ')}, .running(rn), .done(dn), .issue_v(iv), .issue_pc(pc), .issue_word(w));`,
+      `  bnhw_seq u (.clk(clk), .rst(rst), .run(r_run), .logits(r_logits), ${COUNTED_UNITS.map((u, k) => `.${u}_done(r_done[${k}]), .${u}_issue(iss[${k}])`).join(', ')}, .running(rn), .done(dn), .issue_v(iv), .issue_pc(pc), .issue_word(w));`,
       'endmodule',
       '',
     ].join('\n');
@@ -77,7 +77,8 @@ const ends: string[] = [];
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // the sequencer of the shipped model's program on this architecture
-  const seq = generateSequencer(compileProgram(shapeIR(shapeOfModel(loadModel(defaultModelDir()))), arch));
+  const program = compileProgram(shapeIR(shapeOfModel(loadModel(defaultModelDir()))), arch);
+  const seq = generateSequencer(program);
   for (const [name, text] of seq.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
   const all = [...design.files.keys(), ...seq.sources].join(' ');
@@ -100,7 +101,7 @@ try {
     const c = (k: string): string => (cells[k] ?? 0).toLocaleString('en-US');
     const contract =
       op === 'seq'
-        ? `the shipped model's program, ${compileProgram(shapeIR(shapeOfModel(loadModel(defaultModelDir()))), arch).instructions.length} instructions`
+        ? `the shipped model's program, ${program.instructions.length} instructions`
         : op === 'sum' || op === 'dot'
         ? `result ${laneAfterLast(op, design.plan.add.latency, design.plan.mul.latency)} cycles after the last term`
         : op === 'add' || op === 'mul'

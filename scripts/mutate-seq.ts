@@ -17,6 +17,7 @@ import { loadModel } from '../src/ir/load.js';
 import { shapeIR, shapeOfModel } from '../src/ir/presets.js';
 import type { ModelIR } from '../src/ir/types.js';
 import { OPCODES, type Program } from '../src/ir/program.js';
+import { WAIT_BITS, waitField } from '../src/ir/program-image.js';
 import { generateSequencer, SEQ_HEX_FILE, SEQ_ROM_WORDS } from '../src/codegen/seq.js';
 import { runSeqBench } from '../src/verify/seq.js';
 import { BitnetError } from '../src/util/diagnostics.js';
@@ -46,17 +47,14 @@ export const SEQ_MUTATIONS: readonly Mutation[] = [
 ];
 
 /** The image's line of instruction `pc` with one wait count changed by `delta`. */
-function imageWith(p: Program, hex: string, pc: number, unit: CountedUnit, delta: number): string {
+function imageWith(hex: string, pc: number, unit: CountedUnit, delta: number): string {
   const lines = hex.split('\n');
   const line = lines[pc]!;
-  const k = COUNTED_UNITS.indexOf(unit);
-  // the line is words 10 down to 0; word w's hex digits start at (10 - w) * 8; within a word, the
-  // upper 16 bits come first
-  const word = 8 + (k >> 1);
-  const at = (SEQ_ROM_WORDS - 1 - word) * 8 + (k & 1 ? 0 : 4);
+  // the line is words 10 down to 0, eight hex digits each, most significant first
+  const f = waitField(COUNTED_UNITS.indexOf(unit));
+  const at = (SEQ_ROM_WORDS - 1 - f.word) * 8 + (8 - (f.shift + WAIT_BITS) / 4);
   const value = parseInt(line.slice(at, at + 4), 16) + delta;
   lines[pc] = line.slice(0, at) + value.toString(16).padStart(4, '0') + line.slice(at + 4);
-  void p;
   return lines.join('\n');
 }
 
@@ -73,9 +71,9 @@ export function imageMutations(p: Program, hex: string): { name: string; text: s
   recoded[lin] = lines[lin]!.slice(0, opAt) + OPCODES.vmul.toString(16).padStart(2, '0') + lines[lin]!.slice(opAt + 2);
   if (deps.wait[attn]!.kv < 1 || deps.wait[rope]!.engine < 1) throw new Error('image mutations: the program has no kv wait on attn or engine wait on rope');
   return [
-    { name: 'image: attn waits for one kv write fewer', text: imageWith(p, hex, attn, 'kv', -1) },
-    { name: 'image: end waits for one head instruction fewer', text: imageWith(p, hex, end, 'head', -1) },
-    { name: 'image: rope waits for one engine finish fewer', text: imageWith(p, hex, rope, 'engine', -1) },
+    { name: 'image: attn waits for one kv write fewer', text: imageWith(hex, attn, 'kv', -1) },
+    { name: 'image: end waits for one head instruction fewer', text: imageWith(hex, end, 'head', -1) },
+    { name: 'image: rope waits for one engine finish fewer', text: imageWith(hex, rope, 'engine', -1) },
     { name: 'image: the first lin\'s opcode is vmul', text: recoded.join('\n') },
   ];
 }

@@ -26,6 +26,7 @@ import { assertNever, fail } from '../util/diagnostics.js';
 import { packageRoot } from '../util/paths.js';
 import { expSchedule, type ExpSchedule } from '../ir/exp-pipeline.js';
 import { expView } from './fexp.js';
+import { sumAfterLast } from '../ir/units.js';
 
 export const FPU_GENERATOR_VERSION = '0.1.0';
 
@@ -228,7 +229,8 @@ const counterBits = (max: number): number => Math.max(1, Math.ceil(Math.log2(max
 function laneView(header: string, m: MachineSpec, dot: boolean): Record<string, unknown> {
   const La = m.fpAddLatency;
   const Lm = m.fpMulLatency;
-  const blockCycles = 3 * La;
+  // in_ready is low from the cycle after a last term until its result is out
+  const blockCycles = sumAfterLast(La) - 1;
   const finAt = 2 * La + 1;
   const blkW = counterBits(blockCycles);
   const pwW = counterBits(La - 1);
@@ -240,7 +242,7 @@ function laneView(header: string, m: MachineSpec, dot: boolean): Record<string, 
     addLatency: La,
     mulLatency: Lm,
     period: Math.max(SUM_PARTIALS, La),
-    resultAfterLast: (dot ? Lm : 0) + 1 + 3 * La,
+    resultAfterLast: (dot ? Lm : 0) + sumAfterLast(La),
     blockCycles,
     blkW,
     blkHi: blkW - 1,

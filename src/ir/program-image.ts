@@ -23,6 +23,11 @@ export const IMAGE_WORDS_PER_INSTR = 12;
 /** Bits of each wait count in the image. */
 export const WAIT_BITS = 16;
 
+/** Where the wait count of COUNTED_UNITS[k] sits in an instruction: its word and bit shift. */
+export function waitField(k: number): { readonly word: number; readonly shift: number } {
+  return { word: 8 + (k >> 1), shift: WAIT_BITS * (k & 1) };
+}
+
 export function encodeInstr(p: Program, i: Instr, wait: Readonly<Record<CountedUnit, number>>): Uint32Array {
   const w = new Uint32Array(IMAGE_WORDS_PER_INSTR);
   const buf = (id: number): number => p.buffers[id]!.base;
@@ -88,7 +93,8 @@ export function encodeInstr(p: Program, i: Instr, wait: Readonly<Record<CountedU
   }
   w[0] = OPCODES[i.op] | (flags << 8);
   COUNTED_UNITS.forEach((u, k) => {
-    w[8 + (k >> 1)]! |= wait[u] << (16 * (k & 1));
+    const f = waitField(k);
+    w[f.word]! |= wait[u] << f.shift;
   });
   return w;
 }

@@ -16,7 +16,7 @@
  */
 import type { ArchSpec } from './arch.js';
 import { machineOf } from './arch.js';
-import type { Instr, Program } from './program.js';
+import type { Instr, Op, Program } from './program.js';
 import { SUM_PARTIALS } from '../numerics/model.js';
 import { assertNever } from '../util/diagnostics.js';
 
@@ -41,9 +41,9 @@ export function unitContracts(arch: ArchSpec): UnitContracts {
   };
 }
 
-/** The unit an instruction runs on. */
-export function unitOf(i: Instr): UnitName {
-  switch (i.op) {
+/** The unit an opcode runs on (the sequencer's opcode table is generated from it). */
+export function unitOfOp(op: Op): UnitName {
+  switch (op) {
     case 'lin':
       return 'engine';
     case 'vmul':
@@ -67,8 +67,13 @@ export function unitOf(i: Instr): UnitName {
     case 'end':
       return 'seq';
     default:
-      return assertNever(i, 'instruction');
+      return assertNever(op, 'opcode');
   }
+}
+
+/** The unit an instruction runs on. */
+export function unitOf(i: Instr): UnitName {
+  return unitOfOp(i.op);
 }
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -84,13 +89,17 @@ export function sumTermCycle(i: number, addLatency: number): number {
 }
 
 /**
- * Cycles from a sum's first term to its result: p0 + p1 enters the adder La cycles after the last
- * term, p2 + p3 the cycle after, their sum when p2 + p3 comes out; the result is out 3 La + 1
- * cycles after the last term (n + 3 La for La <= 4). The lane takes the next sum's first term in
- * the cycle this result comes out.
+ * Cycles from the cycle a sum's last term is taken to its result: p0 + p1 enters the adder La
+ * cycles after the last term, p2 + p3 the cycle after, their sum when p2 + p3 comes out: 3 La + 1.
+ * The lane takes the next sum's first term in the cycle this result comes out.
  */
+export function sumAfterLast(addLatency: number): number {
+  return 3 * addLatency + 1;
+}
+
+/** Cycles from a sum's first term to its result (n + 3 La for La <= 4). */
 export function sumCycles(n: number, addLatency: number): number {
-  return sumTermCycle(n - 1, addLatency) + 1 + 3 * addLatency;
+  return sumTermCycle(n - 1, addLatency) + sumAfterLast(addLatency);
 }
 
 /**

@@ -291,6 +291,7 @@ export class Machine {
     let segStart = 0;
     for (let pc = 0; pc < n; pc++) {
       const i = ins[pc]!;
+      const unit = unitOf(i);
       let t = prevIssue + 1;
       const wait = plan.deps.wait[pc]!;
       for (const u of COUNTED_UNITS) {
@@ -314,7 +315,6 @@ export class Machine {
         finish = Math.ceil(segStart + sg.ends[plan.segIndex[pc]!]!);
         if (this.sp) this.linValues(i, rows);
       } else {
-        const unit = unitOf(i);
         const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
         let c = skipped ? 0 : unitCycles(i, p, this.u, pos, rows);
         if (i.op === 'attn' && !this.kvOnChip) {
@@ -349,8 +349,7 @@ export class Machine {
         const times = perRow(i) ? rows : 1;
         for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c * times;
       }
-      const u = unitOf(i);
-      if (u !== 'seq') doneAt[u][plan.deps.ordinal[pc]!] = finish;
+      if (unit !== 'seq') doneAt[unit][plan.deps.ordinal[pc]!] = finish;
       trace.push({ pc, issue: t, finish, busy });
       prevIssue = t;
       if (finish > lastFinish) lastFinish = finish;

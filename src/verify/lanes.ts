@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArchSpec } from '../ir/arch.js';
 import { machineOf } from '../ir/arch.js';
-import { sumCycles } from '../ir/units.js';
+import { sumAfterLast } from '../ir/units.js';
 import { generateFpUnits, type FpUnitsDesign } from '../codegen/fpu.js';
 import { laneVectors, writeLaneVectors, type Lane } from './lane-vectors.js';
 import { runCocotbTop, type Sim } from './cocotb.js';
@@ -60,8 +60,7 @@ const LANE_SOURCES = ['bnhw_fadd.v', 'bnhw_fmul.v', 'bnhw_fsum.v', 'bnhw_fdot.v'
 
 /** Cycles from the cycle a lane took its last term to its result (the contract, src/ir/units.ts). */
 export function laneAfterLast(lane: Lane, addLatency: number, mulLatency: number): number {
-  // sumCycles(1) is the whole of a one-term sum: the cycles after its only (and last) term
-  return sumCycles(1, addLatency) + (lane === 'dot' ? mulLatency : 0);
+  return sumAfterLast(addLatency) + (lane === 'dot' ? mulLatency : 0);
 }
 
 export function runLaneBench(arch: ArchSpec, sim: Sim, opts: LaneBenchOptions, design: FpUnitsDesign = generateFpUnits(arch)): LaneBenchResult {
