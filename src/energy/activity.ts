@@ -53,6 +53,8 @@ const PRICES: Readonly<Record<string, Price>> = {
   'vector.fp32_mul': op('fp32_mul'),
   // Digit recurrence, one quotient (root) bit per step: 26 steps of a 26-bit add/subtract.
   'sfu.fp32_div': (t) => 26 * t.ops.int32_add,
+  // The vector unit's own divider (vmean's divide by n): the same digit recurrence.
+  'vector.fp32_div': (t) => 26 * t.ops.int32_add,
   'sfu.fp32_sqrt': (t) => 26 * t.ops.int32_add,
   // The exp unit as built (src/ir/exp-pipeline.ts): its fp32 multiplies and adds, and its small
   // integer steps (k's rounding, k as fp32, the -104 cut, the scale by 2^k) as 8-bit adds.

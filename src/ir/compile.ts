@@ -35,6 +35,7 @@ class Builder {
   constructor(
     readonly ir: ModelIR,
     private readonly rows: number,
+    private readonly align: number,
   ) {
     this.engineIds = new Map(allBitLinears(ir).map((b, i) => [b.name, i]));
   }
@@ -43,10 +44,12 @@ class Builder {
     this.vbufs.push({ name, rowWords, rows: single ? 1 : this.rows });
     return this.vbufs.length - 1;
   }
+  /** A parameter segment; bases are multiples of the vector lanes, as in the scratchpad. */
   param(name: string, words: number, source: ParamAlloc['source']): number {
     const id = this.params.length;
-    this.params.push({ kind: 'param', id, name, words, base: this.paramWords, source });
-    this.paramWords += words;
+    const base = alignUp(this.paramWords, this.align);
+    this.params.push({ kind: 'param', id, name, words, base, source });
+    this.paramWords = base + words;
     return id;
   }
   get paramTotal(): number {
@@ -86,8 +89,14 @@ class Builder {
   }
 }
 
-/** Scratchpad placement: linear scan over live ranges [first instruction, last instruction]. */
-function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinned: ReadonlySet<number>): { buffers: BufferAlloc[]; words: number } {
+const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+/**
+ * Scratchpad placement: linear scan over live ranges [first instruction, last instruction]. Every
+ * base is a multiple of `align` (the vector lanes: the scratchpad's banks are word-interleaved, so
+ * an aligned buffer starts in bank 0 and a line of the vector unit reads one word per bank).
+ */
+function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinned: ReadonlySet<number>, align: number): { buffers: BufferAlloc[]; words: number } {
   const first = vbufs.map(() => Infinity);
   const last = vbufs.map(() => -1);
   code.forEach((ins, pc) => {
@@ -114,7 +123,7 @@ function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinne
     let base = 0;
     for (const t of taken) {
       if (base + words <= t.base) break;
-      base = Math.max(base, t.base + t.words);
+      base = Math.max(base, alignUp(t.base + t.words, align));
     }
     bases[id] = base;
     live.push({ id, base, words });
@@ -125,7 +134,7 @@ function allocate(vbufs: readonly VirtualBuffer[], code: readonly Instr[], pinne
 
 export function compileProgram(ir: ModelIR, arch: ArchSpec): Program {
   const m = machineOf(arch);
-  const B = new Builder(ir, m.prefillRows);
+  const B = new Builder(ir, m.prefillRows, m.vectorLanes);
   const h = ir.hidden;
   const a0 = ir.layers[0]!.attention;
   const context = Math.min(m.context ?? ir.maxPositions, ir.maxPositions);
@@ -169,7 +178,7 @@ export function compileProgram(ir: ModelIR, arch: ArchSpec): Program {
   B.emit({ op: 'argmax', src: logits, n: ir.embedding.vocabSize });
   B.emit({ op: 'end' });
   // The residual stream and the logits live for the whole token (the host reads the logits).
-  const { buffers, words } = allocate(B.vbufs, B.code, new Set([x, logits]));
+  const { buffers, words } = allocate(B.vbufs, B.code, new Set([x, logits]), m.vectorLanes);
   if (words > m.scratchpadWords) {
     fail('PRG001', `arch ${arch.name}.machine.scratchpadWords`, `the program needs ${words} scratchpad words, the architecture has ${m.scratchpadWords}`, 'raise machine.scratchpadWords', `>= ${words}`);
   }

@@ -6,9 +6,11 @@
  *
  * The units:
  *   engine     the BitLinear engine (its own exact, cycle-level timing: src/sim/engine.ts)
- *   vector     `lanes` fp32 lanes, each one multiply and one add per cycle (pipelined, latencies
- *              below); reductions in the numerics' fixed order (four interleaved partial sums on
- *              one adder) take one element per cycle while fpAddLatency <= 4 (sumCycles)
+ *   vector     `lanes` fp32 lanes over a scratchpad of `lanes` word-interleaved banks, each lane
+ *              one multiply and one add per cycle (pipelined, latencies below), and a product-sum
+ *              lane each: reductions in the numerics' fixed order (four interleaved partial sums
+ *              on one adder) take one element per cycle while fpAddLatency <= 4 (sumCycles), one
+ *              row per lane, the lanes started a cycle apart (vectorReduction)
  *   sfu        the special functions: an iterative divider and square root, a pipelined exp
  *   attention  `lanes` dot-product lanes over the KV cache (each one product-sum per cycle)
  *   head       the embedding/head memory: the embedding row, and `lanes` head dot products
@@ -103,6 +105,39 @@ export function sumCycles(n: number, addLatency: number): number {
 }
 
 /**
+ * The vector unit's reductions (vsumsq, vmean) over `rows` rows of n words, as its RTL
+ * (templates/verilog/bnhw_vec.v.hbs) runs them. Cycle 0 is the issue cycle, in which the unit only
+ * takes the instruction. Lane l reduces rows l, l + lanes, ... on its product-sum lane; its reads
+ * are lane 0's delayed by l cycles, so that lanes reading at once read words of distinct banks
+ * (rows are whole numbers of lines). Term i of group j is read in cycle
+ * 1 + l + j * period + sumTermCycle(i), taken by the lane a cycle later; the row's sum leaves the
+ * lane `sum` cycles after its first read and is written in that cycle. A group starts once the
+ * previous one's reads are all done and lane 0's sum is out (`period`).
+ */
+export interface VectorReduction {
+  readonly groups: number;
+  /** Lanes of the first and of the last group. */
+  readonly lanes: number;
+  readonly lastLanes: number;
+  /** Cycles from a row's first read to its sum leaving the lane. */
+  readonly sum: number;
+  readonly period: number;
+  /** The cycle the last row's sum is written in. */
+  readonly lastWrite: number;
+}
+
+export function vectorReduction(n: number, rows: number, u: UnitContracts): VectorReduction {
+  const V = u.vector;
+  const lanes = Math.min(rows, V.lanes);
+  const groups = cdiv(rows, V.lanes);
+  const lastLanes = rows - (groups - 1) * V.lanes;
+  const span = sumTermCycle(n - 1, V.addLatency);
+  const sum = span + 1 + V.mulLatency + sumAfterLast(V.addLatency);
+  const period = Math.max(sum, span + lanes);
+  return { groups, lanes, lastLanes, sum, period, lastWrite: 1 + (groups - 1) * period + (lastLanes - 1) + sum };
+}
+
+/**
  * Cycles an instruction occupies its unit for a run of `rows` tokens at positions pos..pos+rows-1
  * (engine instructions: from the engine's own timing, not here). Element-wise work streams every
  * row through the lanes; one reduction per row, `lanes` of them side by side; the special
@@ -114,19 +149,22 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
   const La = V.addLatency;
   const Lm = V.mulLatency;
   const reduce = (n: number): number => sumCycles(n, La);
-  const reductions = (n: number): number => cdiv(rows, V.lanes) * reduce(n);
+  // element-wise: the issue cycle, a line of `lanes` words read per cycle (each row whole lines),
+  // the operands a cycle later, the result written as it leaves the multiplier or adder
+  const elementwise = (n: number, latency: number): number => 1 + rows * cdiv(n, V.lanes) + 1 + latency;
   switch (i.op) {
     case 'embed':
       return cdiv(rows * p.hidden, V.lanes) + 2;
     case 'vmul':
-      return cdiv(rows * i.n, V.lanes) + Lm + 1;
+      return elementwise(i.n, Lm);
     case 'vadd':
     case 'vsubs':
-      return cdiv(rows * i.n, V.lanes) + La + 1;
+      return elementwise(i.n, La);
     case 'vsumsq':
-      return reductions(i.n) + Lm + 1;
+      return vectorReduction(i.n, rows, u).lastWrite + 1;
     case 'vmean':
-      return reductions(i.n) + 1 + rows * u.sfu.divCycles;
+      // then row by row: the sum read back, divided by n on the unit's divider, written
+      return vectorReduction(i.n, rows, u).lastWrite + 2 + rows * u.sfu.divCycles + 1;
     case 'rsqrt':
       return rows * (2 * u.sfu.divCycles + La + u.sfu.sqrtCycles);
     case 'rope':

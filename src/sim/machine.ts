@@ -396,8 +396,10 @@ export class Machine {
         act('vector', 'fp32_add', 32, i.n + 3);
         break;
       case 'vmean':
+        // the vector unit's product-sum lane, each term times 1.0, then its divider
+        act('vector', 'fp32_mul', 32, i.n);
         act('vector', 'fp32_add', 32, i.n + 3);
-        act('sfu', 'fp32_div', 32, 1);
+        act('vector', 'fp32_div', 32, 1);
         break;
       case 'rsqrt':
         act('sfu', 'fp32_div', 32, 2);

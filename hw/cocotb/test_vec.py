@@ -1,0 +1,139 @@
+"""cocotb bench for the whole-model accelerator's vector unit (bnhw_vec_tb: bnhw_vec on the
+scratchpad bnhw_spad and the parameter memory bnhw_pmem, top written by src/verify/vec.ts).
+
+Driver:  per case, the lines of its operands (and junk in its destination's lines) loaded
+         through the host port while the unit is idle, then one instruction issued (issue with
+         its fields, and the run's rows); between cases seeded random idle cycles.
+Monitor: done, every cycle from the issue until the contract's last cycle and a few beyond.
+Model:   src/numerics through the vector file TypeScript wrote (src/verify/vec-vectors.ts): every
+         element-wise result one fp32 rounding, every sum in sumF32's order, vmean a division by
+         n; NaN 0x7FC00000.
+Checker: done high exactly in the contract's last cycle (src/ir/units.ts cycles) and in no other;
+         then every word of the destination's lines read back bit-exact, the words the
+         instruction must not write unchanged. Mismatches are counted and the first ones named
+         (case, op, rows, n, line, word, expected, got; or the cycles) in BNHW_RESULT.
+
+Environment: BNHW_VECVECTORS (file), BNHW_SEED, BNHW_RESULT.
+"""
+import os
+import struct
+
+import cocotb
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+from bnhw_tb import XorShift32, env_int, now, reset, resolved, write_result
+
+OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs"}
+
+
+def read_vec_vectors(path):
+    with open(path, "rb") as f:
+        if f.read(8) != b"BNHWVC01":
+            raise ValueError(f"{path}: not a BNHWVC01 vector file")
+        data = f.read()
+    lanes, count = struct.unpack_from("<2I", data, 0)
+    o = 8
+    cases = []
+    for _ in range(count):
+        op, flags, dst, a, b, n, rows, cycles, nl, npl, nc = struct.unpack_from("<11I", data, o)
+        o += 44
+
+        def lines(k):
+            nonlocal o
+            out = []
+            for _ in range(k):
+                line = struct.unpack_from("<I", data, o)[0]
+                words = struct.unpack_from(f"<{lanes}I", data, o + 4)
+                o += 4 + 4 * lanes
+                out.append((line, words))
+            return out
+
+        load, pload, check = lines(nl), lines(npl), lines(nc)
+        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
+    return lanes, cases
+
+
+def pack(words):
+    v = 0
+    for i, w in enumerate(words):
+        v |= w << (32 * i)
+    return v
+
+
+@cocotb.test()
+async def vector_unit_matches_numerics(dut):
+    seed = env_int("BNHW_SEED", 1)
+    lanes, cases = read_vec_vectors(os.environ["BNHW_VECVECTORS"])
+    dut._log.info("seed=%d lanes=%d cases=%d", seed, lanes, len(cases))
+    rng = XorShift32(seed)
+    for s in ("issue", "busy", "host_we", "host_pwe"):
+        getattr(dut, s).value = 0
+    for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "host_line", "host_wdata"):
+        getattr(dut, s).value = 0
+    dut.rows.value = 1
+    await reset(dut)
+    checked, mismatches, first = 0, 0, []
+
+    def fail(what):
+        nonlocal mismatches
+        mismatches += 1
+        if len(first) < 8:
+            first.append(what)
+
+    for k, c in enumerate(cases):
+        name = OPS.get(c["op"], str(c["op"]))
+        where = {"case": k, "op": name, "flags": c["flags"], "rows": c["rows"], "n": c["n"], "dst": c["dst"], "a": c["a"], "b": c["b"]}
+        # load: scratchpad lines, then parameter lines
+        for line, words in c["load"]:
+            dut.host_we.value, dut.host_line.value, dut.host_wdata.value = 1, line, pack(words)
+            await RisingEdge(dut.clk)
+        dut.host_we.value = 0
+        for line, words in c["pload"]:
+            dut.host_pwe.value, dut.host_line.value, dut.host_wdata.value = 1, line, pack(words)
+            await RisingEdge(dut.clk)
+        dut.host_pwe.value = 0
+        for _ in range(rng.next() % 3):
+            await RisingEdge(dut.clk)
+        # issue
+        dut.busy.value = 1
+        dut.issue.value, dut.issue_op.value, dut.issue_flags.value = 1, c["op"], c["flags"]
+        dut.issue_dst.value, dut.issue_a.value, dut.issue_b.value, dut.issue_n.value = c["dst"], c["a"], c["b"], c["n"]
+        dut.rows.value = c["rows"]
+        await ReadOnly()
+        t0 = now()
+        due = t0 + c["cycles"] - 1
+        dones = []
+        await RisingEdge(dut.clk)
+        dut.issue.value = 0
+        # other operands on the wires while not issuing
+        dut.issue_op.value, dut.issue_dst.value = rng.next() & 0xFF, 0
+        while True:
+            await ReadOnly()
+            t = now()
+            if resolved(dut.done) != 0:
+                dones.append(t)
+            if t >= due + 3:
+                break
+            await RisingEdge(dut.clk)
+        await RisingEdge(dut.clk)
+        dut.busy.value = 0
+        if dones != [due]:
+            fail({**where, "issue_cycle": t0, "due_cycle": due, "done_cycles": dones[:4]})
+        # read back the destination's lines: an address in a cycle, its line the next
+        got = []
+        for line, _ in c["check"]:
+            dut.host_line.value = line
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            got.append(resolved(dut.host_rdata))
+            await FallingEdge(dut.clk)
+        await RisingEdge(dut.clk)
+        checked += 1
+        for (line, words), g in zip(c["check"], got):
+            for w, want in enumerate(words):
+                v = None if g is None else (g >> (32 * w)) & 0xFFFFFFFF
+                if v != want:
+                    fail({**where, "line": line, "word": line * lanes + w, "expected": f"0x{want:08x}", "got": "X" if v is None else f"0x{v:08x}"})
+    write_result({"seed": seed, "cases": len(cases), "checked": checked, "mismatches": mismatches, "first_mismatches": first})
+    dut._log.info("%d cases checked, %d mismatches", checked, mismatches)
+    assert mismatches == 0, f"vector unit differs from the numerics: {first[:3]}"

@@ -1,0 +1,22 @@
+/**
+ * The vector unit's bench on one simulator: `node dist/scripts/vec-bench.js <model> <arch>
+ * <verilator|icarus> <operands per instruction> [seed]`; prints the result as JSON (exit 1 on a
+ * mismatch). `npm run verify:units` runs it at 1e5 on both simulators.
+ */
+import { loadModel } from '../src/ir/load.js';
+import { loadArch } from '../src/ir/arch.js';
+import { compileProgram } from '../src/ir/compile.js';
+import { runVecBench } from '../src/verify/vec.js';
+import type { Sim } from '../src/verify/cocotb.js';
+
+const [model, archName, sim, operands, seed] = process.argv.slice(2);
+if (!model || !archName || (sim !== 'verilator' && sim !== 'icarus') || !operands) throw new Error('usage: vec-bench <model> <arch> <verilator|icarus> <operands> [seed]');
+const arch = loadArch(archName);
+const p = compileProgram(loadModel(model).ir, arch);
+const r = runVecBench(p, arch, sim as Sim, { operands: Number(operands), seed: Number(seed ?? 1) });
+const { log, ...rest } = r;
+console.log(JSON.stringify(rest, null, 1));
+if (!r.passed) {
+  console.log(log.slice(-3000));
+  process.exit(1);
+}

@@ -1,0 +1,173 @@
+/**
+ * The whole-model accelerator's vector unit (templates/verilog/bnhw_vec.v.hbs) for a compiled
+ * program, with the scratchpad and the parameter memory it runs on (bnhw_spad.v.hbs: word-
+ * interleaved banks, one per lane).
+ *
+ * Needs: a program (src/ir/program.ts) compiled for the architecture (buffer and parameter bases
+ * are multiples of the vector lanes). Guarantees: every width (addresses, counts), every constant
+ * of the reductions' schedule (src/ir/units.ts vectorReduction) and the memories' depths are
+ * decided here; the vector instructions' lengths are checked (`CG043`: lanes a power of two,
+ * `CG044`: a length the unit cannot run); files are a pure function of the program, the machine
+ * block and the templates (reproducible byte for byte).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Handlebars from 'handlebars';
+import type { ArchSpec } from '../ir/arch.js';
+import { machineOf } from '../ir/arch.js';
+import { canonicalJson } from '../ir/irfile.js';
+import { OPCODES, type Program } from '../ir/program.js';
+import { sumAfterLast, sumTermCycle, unitOf } from '../ir/units.js';
+import { SUM_PARTIALS } from '../numerics/model.js';
+import { fail } from '../util/diagnostics.js';
+import { packageRoot } from '../util/paths.js';
+import { generateFpUnits, type FpUnitsDesign } from './fpu.js';
+
+export const VEC_GENERATOR_VERSION = '0.1.0';
+
+/** The vector unit's instructions this generator builds (rope and act come with the special functions). */
+export const VEC_OPS = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean'] as const;
+
+/** Every size the vector unit and its memories are built with. */
+export interface VectorPlan {
+  readonly lanes: number;
+  readonly laneBits: number;
+  /** Scratchpad and parameter memory: lines per bank, word address bits. */
+  readonly spadLines: number;
+  readonly spadAddrBits: number;
+  readonly paramLines: number;
+  readonly paramAddrBits: number;
+  /** Width of the unit's addresses and counts. */
+  readonly countBits: number;
+  /** Rows a run may hold (the program's row block). */
+  readonly maxRows: number;
+  readonly rowBits: number;
+  /** Cycles from a reduction row's last read to its sum, plus one (units.ts vectorReduction). */
+  readonly sumTail: number;
+}
+
+export interface VectorDesign {
+  readonly plan: VectorPlan;
+  readonly configHash: string;
+  /** bnhw_vec.v, bnhw_spad.v, bnhw_pmem.v and the fp units they use, sorted. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly sources: readonly string[];
+}
+
+const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1)));
+
+export function planVector(p: Program, arch: ArchSpec): VectorPlan {
+  const m = machineOf(arch);
+  const V = m.vectorLanes;
+  if (V < 2 || (V & (V - 1)) !== 0) {
+    fail('CG043', `arch ${arch.name}.machine.vectorLanes`, `${V} lanes: the scratchpad's banks are selected by an address's low bits`, 'use a power of two >= 2', 'a power of two >= 2');
+  }
+  const LB = Math.log2(V);
+  let nMax = 1;
+  let spanMax = 0;
+  p.instructions.forEach((ins, pc) => {
+    if (unitOf(ins) !== 'vector' || !('n' in ins) || !(VEC_OPS as readonly string[]).includes(ins.op)) return;
+    if (ins.n % V !== 0 || ins.n >= 2 ** 24) {
+      fail('CG044', `program ${p.model} on ${p.arch}: instruction ${pc} (${ins.op})`, `length ${ins.n}: the vector unit runs whole lines of ${V} words, and vmean's n as fp32 must be exact (< 2^24)`, `use vectorLanes dividing ${ins.n}`, `a multiple of ${V} below 2^24`);
+    }
+    nMax = Math.max(nMax, ins.n);
+    spanMax = Math.max(spanMax, sumTermCycle(ins.n - 1, m.fpAddLatency));
+  });
+  for (const b of [...p.buffers, ...p.params]) {
+    if (b.base % V !== 0) throw new Error(`planVector: ${b.kind} ${b.name} at ${b.base} is not aligned to ${V} words (the compiler aligns every base)`);
+  }
+  const spadLines = Math.max(1, Math.ceil(p.scratchpadWords / V));
+  const paramLines = Math.max(1, Math.ceil(p.paramWords / V));
+  const sumTail = 1 + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
+  // One width for every address and count: the memories' ports take the line part of it (their
+  // depth is their own), so no width is narrowed or widened anywhere.
+  const countBits = Math.max(LB + bitsFor(spadLines - 1), LB + bitsFor(paramLines - 1), bitsFor(nMax * V), bitsFor(p.rows + V), bitsFor(spanMax + Math.max(sumTail, V)), bitsFor(m.divCycles), 5);
+  if (countBits > 32) throw new Error(`planVector: ${countBits}-bit addresses`);
+  const spadAddrBits = LB + bitsFor(spadLines - 1);
+  const paramAddrBits = LB + bitsFor(paramLines - 1);
+  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail };
+}
+
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+function templateSource(name: string): string {
+  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
+}
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = compiled.get(name);
+  if (!t) {
+    t = Handlebars.compile(templateSource(name), { noEscape: true, strict: true });
+    compiled.set(name, t);
+  }
+  return t;
+}
+
+/** The fp units the vector unit instantiates. */
+const FP_SOURCES = ['bnhw_fadd.v', 'bnhw_fmul.v', 'bnhw_fdiv.v', 'bnhw_fdot.v'];
+
+export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = generateFpUnits(arch)): VectorDesign {
+  const m = machineOf(arch);
+  const plan = planVector(p, arch);
+  const V = plan.lanes;
+  const LB = plan.laneBits;
+  const CW = plan.countBits;
+  const h = createHash('sha256').update(canonicalJson({ plan, generator: VEC_GENERATOR_VERSION, fp: fp.configHash }));
+  for (const t of ['bnhw_vec', 'bnhw_spad']) h.update(templateSource(t));
+  const configHash = h.digest('hex').slice(0, 16);
+  const header = `Generated by bitnet-hw ${VEC_GENERATOR_VERSION} (vector unit ${configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
+  // a lane's address selects no bank when its bits above the memory's are not zero
+  const past = (addrBits: number, lane: string): string => (CW > addrBits ? ` && l${lane}_a[j * ${CW} + ${addrBits} +: ${CW - addrBits}] == ${CW - addrBits}'d0` : '');
+  const spadLineBits = plan.spadAddrBits - LB;
+  const paramLineBits = plan.paramAddrBits - LB;
+  const period4 = Math.max(SUM_PARTIALS, m.fpAddLatency);
+  const vec = template('bnhw_vec')({
+    header,
+    lanes: V,
+    lanesHi: V - 1,
+    lb: LB,
+    lbHi: LB - 1,
+    cw: CW,
+    cwHi: CW - 1,
+    maxRows: plan.maxRows,
+    rowsHi: plan.rowBits - 1,
+    rowsExt: CW === plan.rowBits ? 'rows' : `{${CW - plan.rowBits}'d0, rows}`,
+    mulLatency: m.fpMulLatency,
+    addLatency: m.fpAddLatency,
+    divCycles: m.divCycles,
+    divCyclesM1: m.divCycles - 1,
+    gaps: period4 > SUM_PARTIALS,
+    period4,
+    period4m1: period4 - 1,
+    sumTail: plan.sumTail,
+    nshHi: CW + 22,
+    nBits: Math.min(24, CW),
+    awHi: plan.spadAddrBits - 1,
+    lineBits: spadLineBits,
+    sAddrHi: V * spadLineBits - 1,
+    sAddrW: V * spadLineBits,
+    pAddrHi: V * paramLineBits - 1,
+    dataHi: 32 * V - 1,
+    dataW: 32 * V,
+    opVmul: OPCODES.vmul,
+    opVadd: OPCODES.vadd,
+    opVsumsq: OPCODES.vsumsq,
+    opVmean: OPCODES.vmean,
+    opVsubs: OPCODES.vsubs,
+    readPorts: [
+      { port: 'sa', lane: 'a', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'a') },
+      { port: 'sb', lane: 'b', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'b') },
+      { port: 'p', lane: 'p', addrHi: V * paramLineBits - 1, addrW: V * paramLineBits, lineBits: paramLineBits, past: past(plan.paramAddrBits, 'p') },
+    ],
+    spadPast: past(plan.spadAddrBits, 'w'),
+  });
+  const mem = (module: string, what: string, lines: number, lineBits: number, two: boolean): string =>
+    template('bnhw_spad')({ header, module, what, two, lanes: V, lanesHi: V - 1, lines, lastLine: lines - 1, lineBits, addrHi: V * lineBits - 1, dataHi: 32 * V - 1 });
+  const files = new Map<string, string>([
+    ['bnhw_vec.v', vec],
+    ['bnhw_spad.v', mem('bnhw_spad', 'the scratchpad', plan.spadLines, spadLineBits, true)],
+    ['bnhw_pmem.v', mem('bnhw_pmem', 'the parameter memory (norm weights and biases)', plan.paramLines, paramLineBits, false)],
+  ]);
+  for (const f of FP_SOURCES) files.set(f, fp.files.get(f)!);
+  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { plan, configHash, files: sorted, sources: [...sorted.keys()] };
+}

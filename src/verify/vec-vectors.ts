@@ -1,0 +1,186 @@
+/**
+ * Cases for the vector unit's bench (hw/cocotb/test_vec.py): random vector instructions (vmul with
+ * and without a broadcast scalar or a parameter operand, vadd, in place or not, vsubs, vsumsq,
+ * vmean) over random lengths and row counts, their operands placed at random aligned addresses of
+ * the scratchpad and the parameter memory, with the expected memory afterwards and the contract's
+ * cycles (src/ir/units.ts).
+ *
+ * Needs: a program and architecture (the unit's sizes: vec.ts planVector), a seed and an operand
+ * count per instruction. Guarantees: every expected word is the numerics' (the simulator's unit
+ * formulas over fp32: every product and sum one rounding, sums in sumF32's order, NaN as
+ * 0x7FC00000); each case checks whole lines around its destination (the words it must not write
+ * included); operands mix random bit patterns, numbers of one magnitude (cancellation, ties) and
+ * the fp units' edge operands.
+ *
+ * File 'BNHWVC01' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, rows, cycles, then
+ * counts of scratchpad lines to load, parameter lines to load and lines to check, then each line
+ * as its index and `lanes` words.
+ */
+import * as fs from 'node:fs';
+import type { Program } from '../ir/program.js';
+import { OPCODES } from '../ir/program.js';
+import { cycles, type UnitContracts } from '../ir/units.js';
+import { F32_QNAN, sumF32 } from '../numerics/model.js';
+import { bitsToF32, f32Bits } from '../util/float.js';
+import { Rng } from '../util/prng.js';
+import type { VectorPlan } from '../codegen/vec.js';
+import { FP_EDGE_OPERANDS } from './fp-vectors.js';
+
+export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean';
+export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean'];
+
+interface Line {
+  readonly line: number;
+  readonly words: Uint32Array;
+}
+
+export interface VecCase {
+  readonly op: VecOp;
+  readonly bcast: boolean;
+  readonly bParam: boolean;
+  readonly dst: number;
+  readonly a: number;
+  readonly b: number;
+  readonly n: number;
+  readonly rows: number;
+  readonly cycles: number;
+  readonly load: readonly Line[];
+  readonly loadParam: readonly Line[];
+  readonly check: readonly Line[];
+}
+
+export interface VecVectorSet {
+  readonly cases: readonly VecCase[];
+  /** Operands (elements or terms) per instruction. */
+  readonly operands: Readonly<Record<VecOp, number>>;
+}
+
+const f = Math.fround;
+const bits = (x: number): number => (Number.isNaN(x) ? F32_QNAN : f32Bits(x));
+
+/** One random operand of a case's family. */
+function operand(rng: Rng, family: number, center: number): number {
+  if (rng.int(0, 19) === 0) return FP_EDGE_OPERANDS[rng.int(0, FP_EDGE_OPERANDS.length - 1)]! >>> 0;
+  if (family === 0) return rng.u32();
+  const e = Math.max(0, Math.min(254, center + rng.int(-3, 3)));
+  const mant = rng.int(0, 7) === 0 ? 0 : rng.u32() & 0x7fffff;
+  return ((rng.int(0, 1) << 31) | (e << 23) | mant) >>> 0;
+}
+
+function words(rng: Rng, count: number): Uint32Array {
+  const family = rng.int(0, 2);
+  const center = family === 2 ? rng.int(100, 150) : rng.int(1, 254);
+  const w = new Uint32Array(count);
+  for (let i = 0; i < count; i++) w[i] = operand(rng, family, center);
+  return w;
+}
+
+export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp: number, seed: number, ops: readonly VecOp[] = VEC_BENCH_OPS): VecVectorSet {
+  const V = plan.lanes;
+  const rng = new Rng(seed);
+  const spadWords = plan.spadLines * V;
+  const paramWords = plan.paramLines * V;
+  const lengths = [...new Set(p.instructions.flatMap((i) => ('n' in i && i.n % V === 0 ? [i.n] : [])))];
+  const cases: VecCase[] = [];
+  const operands = { vmul: 0, vadd: 0, vsubs: 0, vsumsq: 0, vmean: 0 } as Record<VecOp, number>;
+  const alignUp = (x: number): number => Math.ceil(x / V) * V;
+  for (const op of ops) {
+    let k = 0;
+    // the edge cases first: one row, two rows, every lane of a group and one more
+    const edgeRows = [1, 2, Math.min(V, plan.maxRows), Math.min(V + 1, plan.maxRows), plan.maxRows];
+    while (operands[op] < perOp) {
+      const rows = k < edgeRows.length ? edgeRows[k]! : rng.int(1, plan.maxRows);
+      let n = rng.int(0, 2) === 0 && lengths.length > 0 ? lengths[rng.int(0, lengths.length - 1)]! : V * rng.int(1, 24);
+      if (k < edgeRows.length && k < 2) n = V;
+      k++;
+      const reduction = op === 'vsumsq' || op === 'vmean';
+      const bcast = op === 'vmul' && rng.int(0, 2) === 0;
+      const bParam = op === 'vmul' ? rng.int(0, 1) === 0 : op === 'vadd' ? rng.int(0, 2) === 0 : false;
+      const scalarB = bcast || op === 'vsubs';
+      const aWords = rows * n;
+      const dWords = reduction ? rows : rows * n;
+      const bWords = reduction ? 0 : scalarB ? (bParam ? 1 : rows) : bParam ? n : rows * n;
+      const inPlace = !reduction && op === 'vadd' && rng.int(0, 2) === 0;
+      // place a, b (scratchpad) and dst in order with random gaps
+      let at = V * rng.int(0, 4);
+      const a = at;
+      at = alignUp(at + aWords) + V * rng.int(0, 3);
+      let b = 0;
+      if (bWords > 0 && !bParam) {
+        b = at;
+        at = alignUp(at + bWords) + V * rng.int(0, 3);
+      } else if (bParam) {
+        b = V * rng.int(0, Math.max(0, Math.floor((paramWords - bWords) / V)));
+      }
+      const dst = inPlace ? a : at;
+      at = alignUp(at + dWords);
+      if (at > spadWords || bWords > paramWords) continue;
+      const sp = new Map<number, number>();
+      const A = words(rng, aWords);
+      A.forEach((w, i) => sp.set(a + i, w));
+      const B = words(rng, bWords);
+      if (!bParam) B.forEach((w, i) => sp.set(b + i, w));
+      // the destination's lines start as junk (a write that does not happen shows)
+      const dLo = Math.floor(dst / V) * V;
+      const dHi = alignUp(dst + dWords);
+      for (let w = dLo; w < dHi; w++) if (!sp.has(w)) sp.set(w, rng.u32());
+      const before = new Map(sp);
+      const x = (w: number): number => bitsToF32(sp.get(w)!);
+      const bv = (r: number, j: number): number => {
+        const idx = scalarB ? (bParam ? 0 : r) : bParam ? j : r * n + j;
+        return bitsToF32(B[idx]!);
+      };
+      const out: [number, number][] = [];
+      for (let r = 0; r < rows; r++) {
+        const row = a + r * n;
+        switch (op) {
+          case 'vmul':
+          case 'vadd':
+          case 'vsubs':
+            for (let j = 0; j < n; j++) {
+              const y = op === 'vmul' ? f(x(row + j) * bv(r, j)) : op === 'vadd' ? f(x(row + j) + bv(r, j)) : f(x(row + j) - bv(r, j));
+              out.push([dst + r * n + j, bits(y)]);
+            }
+            break;
+          case 'vsumsq':
+            out.push([dst + r, bits(sumF32(n, (j) => f(x(row + j) * x(row + j))))]);
+            break;
+          case 'vmean':
+            out.push([dst + r, bits(f(sumF32(n, (j) => x(row + j)) / n))]);
+            break;
+        }
+      }
+      for (const [w, v] of out) sp.set(w, v);
+      const lines = (m: Map<number, number>, lo: number, hi: number): Line[] => {
+        const res: Line[] = [];
+        for (let l = lo / V; l < hi / V; l++) {
+          const ws = new Uint32Array(V);
+          for (let i = 0; i < V; i++) ws[i] = m.get(l * V + i) ?? 0;
+          res.push({ line: l, words: ws });
+        }
+        return res;
+      };
+      const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((p1, p2) => p1 - p2).flatMap((l) => lines(before, l * V, (l + 1) * V));
+      const pm = new Map<number, number>();
+      if (bParam) B.forEach((w, i) => pm.set(b + i, w));
+      const loadParam = bParam ? lines(pm, Math.floor(b / V) * V, alignUp(b + bWords)) : [];
+      const instr = reduction ? ({ op, dst: 0, a: 0, n } as const) : op === 'vsubs' ? ({ op, dst: 0, a: 0, s: 0, n } as const) : op === 'vmul' ? ({ op, dst: 0, a: 0, b: 0, n, bcast, bParam } as const) : ({ op: 'vadd', dst: 0, a: 0, b: 0, n, bParam } as const);
+      cases.push({ op, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
+      operands[op] += rows * n;
+    }
+  }
+  return { cases, operands };
+}
+
+export function writeVecVectors(file: string, lanes: number, set: VecVectorSet): void {
+  const w: number[] = [lanes, set.cases.length];
+  for (const c of set.cases) {
+    const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
+    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
+    for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
+  }
+  const buf = Buffer.alloc(8 + 4 * w.length);
+  buf.write('BNHWVC01', 0, 'ascii');
+  w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
+  fs.writeFileSync(file, buf);
+}
