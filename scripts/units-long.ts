@@ -1,7 +1,8 @@
 /**
  * Every whole-model unit bench at full size on both simulators: the adder, multiplier, divider and
  * square root (edge pairs + N random pairs each), the exp (edge arguments + N) and the reduction
- * lanes (edge sums + N random terms each), on Verilator and on Icarus, with the seeds the test
+ * lanes (edge sums + N random terms each), and the vector unit (random instructions over N
+ * operands per instruction kind, on the shipped model's program), on Verilator and on Icarus, with the seeds the test
  * suite uses. The suite runs N = 1e5 on Verilator and fewer on Icarus (tests/verify/suite-counts.ts);
  * this is where the README's 1e5-on-both figures come from. Prints a table; exits 1 on any
  * mismatch or unchecked vector.
@@ -12,6 +13,10 @@ import { loadArch } from '../src/ir/arch.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
 import { runFpBench } from '../src/verify/fpu.js';
 import { runLaneBench } from '../src/verify/lanes.js';
+import { runVecBench } from '../src/verify/vec.js';
+import { compileProgram } from '../src/ir/compile.js';
+import { loadModel } from '../src/ir/load.js';
+import { defaultModelDir } from '../src/util/paths.js';
 import type { Sim } from '../src/verify/cocotb.js';
 
 const arch = loadArch(process.argv[2] ?? 'default');
@@ -37,7 +42,13 @@ for (const sim of ['verilator', 'icarus'] as const satisfies readonly Sim[]) {
   for (const [lane, u] of Object.entries(lanes.lanes)) {
     rows.push(`| ${lane} lane | ${sim} | ${u.reductions.toLocaleString('en-US')} sums of ${u.terms.toLocaleString('en-US')} terms | ${u.checked.toLocaleString('en-US')} | ${u.mismatches} | ${u.afterLast} after the last term | ${laneSec.toFixed(0)} |`);
   }
-  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
+  t0 = Date.now();
+  // the vector unit on the shipped model's program (the suite's seed)
+  const vec = runVecBench(compileProgram(loadModel(defaultModelDir()).ir, arch), arch, sim, { operands: n, seed: 2029 });
+  const vecSec = (Date.now() - t0) / 1000;
+  ok &&= vec.passed;
+  rows.push(`| vector unit | ${sim} | ${vec.cases.toLocaleString('en-US')} instructions over ${Object.entries(vec.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${vec.checked.toLocaleString('en-US')} | ${vec.mismatches} | units.ts cycles, every instruction | ${vecSec.toFixed(0)} |`);
+  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches, ...vec.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
 }
 console.log(`whole-model units of \`${arch.name}\` (${design.configHash}), ${n.toLocaleString('en-US')} random operands or terms per unit after its edge cases`);
 console.log('');
