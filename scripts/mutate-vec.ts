@@ -1,10 +1,10 @@
 /**
- * Mutation check of the vector unit: seeded mutants of the generated bnhw_vec (and its
- * scratchpad), each of which must be killed by the unit's cocotb bench (test_vec.py, Icarus,
- * a few thousand operands per instruction on `tiny`'s four lanes). A mutant the bench does not
- * kill is a hole in the bench.
+ * Mutation check of the scratchpad units: seeded mutants of the generated vector unit bnhw_vec (and
+ * its scratchpad) and special-function unit bnhw_sfu, each of which must be killed by the unit's
+ * cocotb bench (test_vec.py on Icarus, on `tiny`'s four lanes: 800 operands per vector
+ * instruction, 800 rsqrt operations). A mutant the bench does not kill is a hole in the bench.
  *
- * usage: node dist/scripts/mutate-vec.js [model] [arch]
+ * usage: node dist/scripts/mutate-vec.js [model] [arch] [mutant name...]
  */
 import { pathToFileURL } from 'node:url';
 import { loadArch, type ArchSpec } from '../src/ir/arch.js';
@@ -12,10 +12,12 @@ import { compileProgram } from '../src/ir/compile.js';
 import { loadModel } from '../src/ir/load.js';
 import type { Program } from '../src/ir/program.js';
 import { generateVector } from '../src/codegen/vec.js';
-import { runVecBench } from '../src/verify/vec.js';
+import { runSfuBench, runVecBench } from '../src/verify/vec.js';
+import { generateSfu } from '../src/codegen/sfu.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
 export interface VecMutation {
+  readonly unit: 'vec' | 'sfu';
   readonly name: string;
   readonly file: string;
   readonly from: string;
@@ -23,21 +25,31 @@ export interface VecMutation {
 }
 
 export const VEC_MUTATIONS: readonly VecMutation[] = [
-  { name: 'vsubs adds s', file: 'bnhw_vec.v', from: '{~bopnd[31], bopnd[30:0]}', to: '{bopnd[31], bopnd[30:0]}' },
-  { name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'op1 == OP_VSUMSQ ? la_d', to: 'op1 == OP_VMEAN ? la_d' },
-  { name: 'broadcast scalar read as a vector', file: 'bnhw_vec.v', from: 'scalar ? es : eb', to: 'eb' },
-  { name: 'scalar does not advance per row', file: 'bnhw_vec.v', from: '        es <= es + one;', to: '        es <= es;' },
-  { name: 'parameter operand does not restart per row', file: 'bnhw_vec.v', from: '        ep <= pbase;', to: '        ep <= ep;' },
-  { name: 'element-wise writes one line late', file: 'bnhw_vec.v', from: '      ed <= issue_dst;', to: '      ed <= issue_dst + LANES_PLACEHOLDER;' },
-  { name: 'lanes not staggered', file: 'bnhw_vec.v', from: '      kv[j] <= rst ? 1\'b0 : cv[j - 1];', to: '      kv[j] <= rst ? 1\'b0 : cv[0];' },
-  { name: 'next lane reads the same row', file: 'bnhw_vec.v', from: '] + n;', to: '];' },
-  { name: 'group period one short', file: 'bnhw_vec.v', from: '    rper <= span + rtail;', to: '    rper <= span + rtail - one;' },
-  { name: 'rows past the run read', file: 'bnhw_vec.v', from: ' < nrows);\n  end', to: ' <= nrows);\n  end' },
-  { name: 'vmean divides by n + 1', file: 'bnhw_vec.v', from: '{n, 23\'d0} >> np', to: '{n + one, 23\'d0} >> np' },
-  { name: 'divisions one cycle apart too many', file: 'bnhw_vec.v', from: 'dcnt <= DIVM1', to: 'dcnt <= DIVM1 + one' },
-  { name: 'done a cycle early (element-wise)', file: 'bnhw_vec.v', from: 'assign done = e_done', to: 'assign done = (erun && elast)' },
-  { name: 'write crossbar drops the bank match', file: 'bnhw_vec.v', from: 'if (lw_v[j] && lw_a[j * ', to: 'if (lw_v[j] && 1\'b1 || lw_a[j * ' },
-  { name: 'scratchpad copy b never written', file: 'bnhw_spad.v', from: 'if (w_en[k]) mb[', to: 'if (1\'b0) mb[' },
+  { unit: 'vec', name: 'vsubs adds s', file: 'bnhw_vec.v', from: '{~bopnd[31], bopnd[30:0]}', to: '{bopnd[31], bopnd[30:0]}' },
+  { unit: 'vec', name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'op1 == OP_VSUMSQ ? la_d', to: 'op1 == OP_VMEAN ? la_d' },
+  { unit: 'vec', name: 'broadcast scalar read as a vector', file: 'bnhw_vec.v', from: 'scalar ? es : eb', to: 'eb' },
+  { unit: 'vec', name: 'scalar does not advance per row', file: 'bnhw_vec.v', from: '        es <= es + one;', to: '        es <= es;' },
+  { unit: 'vec', name: 'parameter operand does not restart per row', file: 'bnhw_vec.v', from: '        ep <= pbase;', to: '        ep <= ep;' },
+  { unit: 'vec', name: 'element-wise writes one line late', file: 'bnhw_vec.v', from: '      ed <= issue_dst;', to: '      ed <= issue_dst + LANES_PLACEHOLDER;' },
+  { unit: 'vec', name: 'lanes not staggered', file: 'bnhw_vec.v', from: '      kv[j] <= rst ? 1\'b0 : cv[j - 1];', to: '      kv[j] <= rst ? 1\'b0 : cv[0];' },
+  { unit: 'vec', name: 'next lane reads the same row', file: 'bnhw_vec.v', from: '] + n;', to: '];' },
+  { unit: 'vec', name: 'group period one short', file: 'bnhw_vec.v', from: '    rper <= span + rtail;', to: '    rper <= span + rtail - one;' },
+  { unit: 'vec', name: 'rows past the run read', file: 'bnhw_vec.v', from: ' < nrows);\n  end', to: ' <= nrows);\n  end' },
+  { unit: 'vec', name: 'vmean divides by n + 1', file: 'bnhw_vec.v', from: '{n, 23\'d0} >> np', to: '{n + one, 23\'d0} >> np' },
+  { unit: 'vec', name: 'divisions one cycle apart too many', file: 'bnhw_vec.v', from: 'dcnt <= DIVM1', to: 'dcnt <= DIVM1 + one' },
+  { unit: 'vec', name: 'done a cycle early (element-wise)', file: 'bnhw_vec.v', from: 'assign done = e_done', to: 'assign done = (erun && elast)' },
+  { unit: 'vec', name: 'write crossbar drops the bank match', file: 'bnhw_vec.v', from: 'if (lw_v[j] && lw_a[j * ', to: 'if (lw_v[j] && 1\'b1 || lw_a[j * ' },
+  { unit: 'vec', name: 'scratchpad copy b never written', file: 'bnhw_spad.v', from: 'if (w_en[k]) mb[', to: 'if (1\'b0) mb[' },
+  { unit: 'vec', name: 'act: NaN gates pass the relu', file: 'bnhw_vec.v', from: " && !(av[30:23] == 8'hff && av[22:0] != 23'd0)) ? av", to: ') ? av' },
+  { unit: 'vec', name: 'act: second pass a cycle early', file: 'bnhw_vec.v', from: '(ecyc >= ', to: '(ecyc + one >= ' },
+  { unit: 'vec', name: 'act: second pass multiplies by the square', file: 'bnhw_vec.v', from: '.in_b(sq ? relu : bopnd)', to: '.in_b(sq ? relu : av)' },
+  { unit: 'sfu', name: 'rsqrt: eps not added', file: 'bnhw_sfu.v', from: '.in_b(eps)', to: ".in_b(32'd0)" },
+  { unit: 'sfu', name: 'rsqrt: divides by n + 1', file: 'bnhw_sfu.v', from: '{n, 23\'d0} >> np', to: '{n + one, 23\'d0} >> np' },
+  { unit: 'sfu', name: 'rsqrt: root / 1 for 1 / root', file: 'bnhw_sfu.v', from: ".in_a(sq_v ? 32'h3f800000 : x), .in_b(sq_v ? sq_y : nf)", to: ".in_a(sq_v ? sq_y : x), .in_b(sq_v ? 32'h3f800000 : nf)" },
+  { unit: 'sfu', name: 'rsqrt: done at every write', file: 'bnhw_sfu.v', from: 'assign done = wdone && last;', to: 'assign done = wdone;' },
+  { unit: 'sfu', name: 'rsqrt: rows read from one address', file: 'bnhw_sfu.v', from: 'if (rread) rd <= rd + one;', to: 'if (rread) rd <= rd;' },
+  { unit: 'sfu', name: 'rsqrt: written at the next row\'s address', file: 'bnhw_sfu.v', from: 'waddr = dbase + wr;', to: 'waddr = dbase + rd;' },
+  { unit: 'sfu', name: 'rsqrt: the word from the wrong bank', file: 'bnhw_sfu.v', from: 'rsel <= raddr[', to: 'rsel <= waddr[' },
 ];
 
 /** The mutant's text, with the generated design's own constants in place of the placeholders. */
@@ -54,15 +66,17 @@ export interface VecMutantResult {
   readonly applied: boolean;
 }
 
-export function runVecMutations(p: Program, arch: ArchSpec, operands = 800, seed = 77): VecMutantResult[] {
+export function runVecMutations(p: Program, arch: ArchSpec, operands = 800, seed = 77, only?: readonly string[]): VecMutantResult[] {
   const d = generateVector(p, arch);
+  const sfu = generateSfu(p, arch);
   const divM1 = Number(/dcnt <= \d+'d([1-9]\d*);/.exec(d.files.get('bnhw_vec.v')!)?.[1] ?? -1);
-  return VEC_MUTATIONS.map((m) => {
-    const text = apply(d.files.get(m.file)!, m, d.plan.lanes, d.plan.countBits, divM1);
+  return VEC_MUTATIONS.filter((m) => !only || only.includes(m.name)).map((m) => {
+    const base = m.unit === 'vec' ? d.files : sfu.files;
+    const text = apply(base.get(m.file)!, m, d.plan.lanes, d.plan.countBits, divM1);
     if (text === null) return { name: m.name, killed: false, applied: false };
-    const files = new Map(d.files);
+    const files = new Map(base);
     files.set(m.file, text);
-    const r = runVecBench(p, arch, 'icarus', { operands, seed, files }, d);
+    const r = m.unit === 'vec' ? runVecBench(p, arch, 'icarus', { operands, seed, files }, d) : runSfuBench(p, arch, 'icarus', { operations: operands, seed, files }, sfu);
     return { name: m.name, killed: !r.passed, applied: true };
   });
 }
@@ -70,7 +84,8 @@ export function runVecMutations(p: Program, arch: ArchSpec, operands = 800, seed
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const arch = loadArch(process.argv[3] ?? 'tiny');
   const p = compileProgram(loadModel(process.argv[2] ?? defaultModelDir()).ir, arch);
-  const rs = runVecMutations(p, arch);
+  const only = process.argv.slice(4);
+  const rs = runVecMutations(p, arch, 800, 77, only.length > 0 ? only : undefined);
   for (const r of rs) console.log(`${r.killed ? 'killed  ' : r.applied ? 'SURVIVED' : 'NOT APPLIED'} ${r.name}`);
   if (rs.some((r) => !r.killed)) process.exit(1);
 }

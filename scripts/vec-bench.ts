@@ -1,19 +1,20 @@
 /**
  * The vector unit's bench on one simulator: `node dist/scripts/vec-bench.js <model> <arch>
- * <verilator|icarus> <operands per instruction> [seed]`; prints the result as JSON (exit 1 on a
+ * <verilator|icarus> <operands per instruction> [seed]` (BNHW_UNIT=sfu: the special-function unit's
+ * rsqrt, that many operations); prints the result as JSON (exit 1 on a
  * mismatch). `npm run verify:units` runs it at 1e5 on both simulators.
  */
 import { loadModel } from '../src/ir/load.js';
 import { loadArch } from '../src/ir/arch.js';
 import { compileProgram } from '../src/ir/compile.js';
-import { runVecBench } from '../src/verify/vec.js';
+import { runSfuBench, runVecBench } from '../src/verify/vec.js';
 import type { Sim } from '../src/verify/cocotb.js';
 
 const [model, archName, sim, operands, seed] = process.argv.slice(2);
 if (!model || !archName || (sim !== 'verilator' && sim !== 'icarus') || !operands) throw new Error('usage: vec-bench <model> <arch> <verilator|icarus> <operands> [seed]');
 const arch = loadArch(archName);
 const p = compileProgram(loadModel(model).ir, arch);
-const r = runVecBench(p, arch, sim as Sim, { operands: Number(operands), seed: Number(seed ?? 1) });
+const r = process.env.BNHW_UNIT === 'sfu' ? runSfuBench(p, arch, sim as Sim, { operations: Number(operands), seed: Number(seed ?? 1) }) : runVecBench(p, arch, sim as Sim, { operands: Number(operands), seed: Number(seed ?? 1) });
 const { log, ...rest } = r;
 console.log(JSON.stringify(rest, null, 1));
 if (!r.passed) {

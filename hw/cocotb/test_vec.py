@@ -1,13 +1,15 @@
-"""cocotb bench for the whole-model accelerator's vector unit (bnhw_vec_tb: bnhw_vec on the
-scratchpad bnhw_spad and the parameter memory bnhw_pmem, top written by src/verify/vec.ts).
+"""cocotb bench for the whole-model accelerator's scratchpad units (bnhw_unit_tb, written by
+src/verify/vec.ts): the vector unit bnhw_vec on the scratchpad bnhw_spad and the parameter memory
+bnhw_pmem, or the special-function unit bnhw_sfu (rsqrt) on the scratchpad.
 
 Driver:  per case, the lines of its operands (and junk in its destination's lines) loaded
          through the host port while the unit is idle, then one instruction issued (issue with
          its fields, and the run's rows); between cases seeded random idle cycles.
-Monitor: done, every cycle from the issue until the contract's last cycle and a few beyond.
+Monitor: the top's log of done (how many cycles it was high in, the last of them), read once the
+         contract's cycles and a few more have passed.
 Model:   src/numerics through the vector file TypeScript wrote (src/verify/vec-vectors.ts): every
          element-wise result one fp32 rounding, every sum in sumF32's order, vmean a division by
-         n; NaN 0x7FC00000.
+         n; act (relu2-gated) max(gate, 0)^2 * up; rsqrt 1 / sqrt(a / n + eps); NaN 0x7FC00000.
 Checker: done high exactly in the contract's last cycle (src/ir/units.ts cycles) and in no other;
          then every word of the destination's lines read back bit-exact, the words the
          instruction must not write unchanged. Mismatches are counted and the first ones named
@@ -19,24 +21,24 @@ import os
 import struct
 
 import cocotb
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
-from bnhw_tb import XorShift32, env_int, now, reset, resolved, write_result
+from bnhw_tb import XorShift32, env_int, reset, resolved, write_result
 
-OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs"}
+OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 12: "act"}
 
 
 def read_vec_vectors(path):
     with open(path, "rb") as f:
-        if f.read(8) != b"BNHWVC01":
-            raise ValueError(f"{path}: not a BNHWVC01 vector file")
+        if f.read(8) != b"BNHWVC02":
+            raise ValueError(f"{path}: not a BNHWVC02 vector file")
         data = f.read()
     lanes, count = struct.unpack_from("<2I", data, 0)
     o = 8
     cases = []
     for _ in range(count):
-        op, flags, dst, a, b, n, rows, cycles, nl, npl, nc = struct.unpack_from("<11I", data, o)
-        o += 44
+        op, flags, dst, a, b, n, imm, rows, cycles, nl, npl, nc = struct.unpack_from("<12I", data, o)
+        o += 48
 
         def lines(k):
             nonlocal o
@@ -49,7 +51,7 @@ def read_vec_vectors(path):
             return out
 
         load, pload, check = lines(nl), lines(npl), lines(nc)
-        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
+        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
     return lanes, cases
 
 
@@ -68,7 +70,7 @@ async def vector_unit_matches_numerics(dut):
     rng = XorShift32(seed)
     for s in ("issue", "busy", "host_we", "host_pwe"):
         getattr(dut, s).value = 0
-    for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "host_line", "host_wdata"):
+    for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "issue_imm", "host_line", "host_wdata"):
         getattr(dut, s).value = 0
     dut.rows.value = 1
     await reset(dut)
@@ -95,26 +97,25 @@ async def vector_unit_matches_numerics(dut):
         for _ in range(rng.next() % 3):
             await RisingEdge(dut.clk)
         # issue
+        await ReadOnly()
+        n0 = resolved(dut.n_done)
+        await FallingEdge(dut.clk)
         dut.busy.value = 1
         dut.issue.value, dut.issue_op.value, dut.issue_flags.value = 1, c["op"], c["flags"]
         dut.issue_dst.value, dut.issue_a.value, dut.issue_b.value, dut.issue_n.value = c["dst"], c["a"], c["b"], c["n"]
+        dut.issue_imm.value = c["imm"]
         dut.rows.value = c["rows"]
         await ReadOnly()
-        t0 = now()
+        t0 = resolved(dut.cyc)
         due = t0 + c["cycles"] - 1
-        dones = []
         await RisingEdge(dut.clk)
         dut.issue.value = 0
         # other operands on the wires while not issuing
-        dut.issue_op.value, dut.issue_dst.value = rng.next() & 0xFF, 0
-        while True:
-            await ReadOnly()
-            t = now()
-            if resolved(dut.done) != 0:
-                dones.append(t)
-            if t >= due + 3:
-                break
-            await RisingEdge(dut.clk)
+        dut.issue_op.value, dut.issue_dst.value, dut.issue_imm.value = rng.next() & 0xFF, 0, rng.next()
+        await ClockCycles(dut.clk, c["cycles"] + 3)
+        await ReadOnly()
+        n_done, last = resolved(dut.n_done) - n0, resolved(dut.last_done)
+        dones = [last] if n_done == 1 else [f"{n_done} cycles, the last {last}"]
         await RisingEdge(dut.clk)
         dut.busy.value = 0
         if dones != [due]:

@@ -56,6 +56,7 @@ const PRICES: Readonly<Record<string, Price>> = {
   // The vector unit's own divider (vmean's divide by n): the same digit recurrence.
   'vector.fp32_div': (t) => 26 * t.ops.int32_add,
   'sfu.fp32_sqrt': (t) => 26 * t.ops.int32_add,
+  'sfu.fp32_add': op('fp32_add'),
   // The exp unit as built (src/ir/exp-pipeline.ts): its fp32 multiplies and adds, and its small
   // integer steps (k's rounding, k as fp32, the -104 cut, the scale by 2^k) as 8-bit adds.
   'sfu.fp32_exp': (t) => EXP_OPS.fmul * t.ops.fp32_mul + EXP_OPS.fadd * t.ops.fp32_add + EXP_OPS.steps * t.ops.int8_add,

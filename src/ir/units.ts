@@ -137,6 +137,11 @@ export function vectorReduction(n: number, rows: number, u: UnitContracts): Vect
   return { groups, lanes, lastLanes, sum, period, lastWrite: 1 + (groups - 1) * period + (lastLanes - 1) + sum };
 }
 
+/** Cycles of one row of `rsqrt` on the special-function unit, from its read to its write. */
+export function sfuRowCycles(u: UnitContracts): number {
+  return 1 + 2 * u.sfu.divCycles + u.vector.addLatency + u.sfu.sqrtCycles;
+}
+
 /**
  * Cycles an instruction occupies its unit for a run of `rows` tokens at positions pos..pos+rows-1
  * (engine instructions: from the engine's own timing, not here). Element-wise work streams every
@@ -166,7 +171,9 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       // then row by row: the sum read back, divided by n on the unit's divider, written
       return vectorReduction(i.n, rows, u).lastWrite + 2 + rows * u.sfu.divCycles + 1;
     case 'rsqrt':
-      return rows * (2 * u.sfu.divCycles + La + u.sfu.sqrtCycles);
+      // the issue cycle; per row: the read, a / n, + eps, the root, 1 / root (the next row's read
+      // in the cycle of the write); the last write
+      return 2 + rows * sfuRowCycles(u);
     case 'rope':
       return 4 * cdiv((rows * i.heads * i.headDim) / 2, V.lanes) + Lm + La + 1;
     case 'kvw':
@@ -192,8 +199,14 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       const passes = cdiv(rows * i.n, V.lanes);
       const n = rows * i.n;
       switch (i.kind) {
-        case 'relu2-gated':
-          return 2 * passes + 2 * Lm + 1;
+        case 'relu2-gated': {
+          // the vector unit: the issue cycle; the squares of max(gate, 0) into dst, then dst * up,
+          // each a line per cycle; the second pass once the first has read its lines and its
+          // first line is written
+          const lines = rows * cdiv(i.n, V.lanes);
+          const second = Math.max(lines + 1, 3 + Lm);
+          return second + lines + Lm + 1;
+        }
         case 'swiglu':
           return n * u.sfu.divCycles + u.sfu.expLatency + 2 * passes + 2 * Lm + La + 1;
         case 'gelu':

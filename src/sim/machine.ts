@@ -402,9 +402,10 @@ export class Machine {
         act('vector', 'fp32_div', 32, 1);
         break;
       case 'rsqrt':
+        // the special-function unit's own divider, adder and square root
         act('sfu', 'fp32_div', 32, 2);
         act('sfu', 'fp32_sqrt', 32, 1);
-        act('vector', 'fp32_add', 32, 1);
+        act('sfu', 'fp32_add', 32, 1);
         break;
       case 'rope':
         act('vector', 'fp32_mul', 32, 2 * i.heads * i.headDim);

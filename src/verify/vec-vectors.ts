@@ -12,12 +12,15 @@
  * included); operands mix random bit patterns, numbers of one magnitude (cancellation, ties) and
  * the fp units' edge operands.
  *
- * File 'BNHWVC01' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, rows, cycles, then
+ * The special-function unit's `rsqrt` cases (sfuVectors) are the same kind of case over rows of
+ * one word.
+ *
+ * File 'BNHWVC02' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, rows, cycles, then
  * counts of scratchpad lines to load, parameter lines to load and lines to check, then each line
  * as its index and `lanes` words.
  */
 import * as fs from 'node:fs';
-import type { Program } from '../ir/program.js';
+import type { Instr, Program } from '../ir/program.js';
 import { OPCODES } from '../ir/program.js';
 import { cycles, type UnitContracts } from '../ir/units.js';
 import { F32_QNAN, sumF32 } from '../numerics/model.js';
@@ -26,8 +29,8 @@ import { Rng } from '../util/prng.js';
 import type { VectorPlan } from '../codegen/vec.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
 
-export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean';
-export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean'];
+export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean' | 'act';
+export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean', 'act'];
 
 interface Line {
   readonly line: number;
@@ -35,7 +38,9 @@ interface Line {
 }
 
 export interface VecCase {
-  readonly op: VecOp;
+  readonly op: VecOp | 'rsqrt';
+  /** fp32 bits of the instruction's constant (rsqrt's eps), else 0. */
+  readonly imm: number;
   readonly bcast: boolean;
   readonly bParam: boolean;
   readonly dst: number;
@@ -51,8 +56,8 @@ export interface VecCase {
 
 export interface VecVectorSet {
   readonly cases: readonly VecCase[];
-  /** Operands (elements or terms) per instruction. */
-  readonly operands: Readonly<Record<VecOp, number>>;
+  /** Operands (elements or terms; rows for rsqrt) per instruction. */
+  readonly operands: Readonly<Record<string, number>>;
 }
 
 const f = Math.fround;
@@ -82,7 +87,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
   const paramWords = plan.paramLines * V;
   const lengths = [...new Set(p.instructions.flatMap((i) => ('n' in i && i.n % V === 0 ? [i.n] : [])))];
   const cases: VecCase[] = [];
-  const operands = { vmul: 0, vadd: 0, vsubs: 0, vsumsq: 0, vmean: 0 } as Record<VecOp, number>;
+  const operands = { vmul: 0, vadd: 0, vsubs: 0, vsumsq: 0, vmean: 0, act: 0 } as Record<VecOp, number>;
   const alignUp = (x: number): number => Math.ceil(x / V) * V;
   for (const op of ops) {
     let k = 0;
@@ -99,6 +104,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
       const scalarB = bcast || op === 'vsubs';
       const aWords = rows * n;
       const dWords = reduction ? rows : rows * n;
+      // (act: a is the gate, b the up projection)
       const bWords = reduction ? 0 : scalarB ? (bParam ? 1 : rows) : bParam ? n : rows * n;
       const inPlace = !reduction && op === 'vadd' && rng.int(0, 2) === 0;
       // place a, b (scratchpad) and dst in order with random gaps
@@ -142,6 +148,12 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
               out.push([dst + r * n + j, bits(y)]);
             }
             break;
+          case 'act':
+            for (let j = 0; j < n; j++) {
+              const g = x(row + j) > 0 ? x(row + j) : 0;
+              out.push([dst + r * n + j, bits(f(f(g * g) * bv(r, j)))]);
+            }
+            break;
           case 'vsumsq':
             out.push([dst + r, bits(sumF32(n, (j) => f(x(row + j) * x(row + j))))]);
             break;
@@ -164,23 +176,86 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
       const pm = new Map<number, number>();
       if (bParam) B.forEach((w, i) => pm.set(b + i, w));
       const loadParam = bParam ? lines(pm, Math.floor(b / V) * V, alignUp(b + bWords)) : [];
-      const instr = reduction ? ({ op, dst: 0, a: 0, n } as const) : op === 'vsubs' ? ({ op, dst: 0, a: 0, s: 0, n } as const) : op === 'vmul' ? ({ op, dst: 0, a: 0, b: 0, n, bcast, bParam } as const) : ({ op: 'vadd', dst: 0, a: 0, b: 0, n, bParam } as const);
-      cases.push({ op, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
+      const instr: Instr = reduction
+        ? { op, dst: 0, a: 0, n }
+        : op === 'vsubs'
+          ? { op, dst: 0, a: 0, s: 0, n }
+          : op === 'vmul'
+            ? { op, dst: 0, a: 0, b: 0, n, bcast, bParam }
+            : op === 'act'
+              ? { op, kind: 'relu2-gated', gate: 0, up: 0, dst: 0, n }
+              : { op: 'vadd', dst: 0, a: 0, b: 0, n, bParam };
+      cases.push({ op, imm: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
       operands[op] += rows * n;
     }
   }
   return { cases, operands };
 }
 
+/** Whole lines [lo, hi) of a sparse memory (absent words 0). */
+function linesOf(m: ReadonlyMap<number, number>, lanes: number, lo: number, hi: number): Line[] {
+  const res: Line[] = [];
+  for (let l = lo / lanes; l < hi / lanes; l++) {
+    const ws = new Uint32Array(lanes);
+    for (let i = 0; i < lanes; i++) ws[i] = m.get(l * lanes + i) ?? 0;
+    res.push({ line: l, words: ws });
+  }
+  return res;
+}
+
+/**
+ * rsqrt cases: random row counts, lengths n (the model's and others) and eps (the model's and
+ * others), the sums of squares as random words (any bit pattern, and magnitudes a sum of squares
+ * has: non-negative, zero, subnormal, huge), dst = 1 / sqrt(a / n + eps) per row.
+ */
+export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, operations: number, seed: number): VecVectorSet {
+  const V = plan.lanes;
+  const rng = new Rng(seed);
+  const spadWords = plan.spadLines * V;
+  const lengths = [...new Set(p.instructions.flatMap((i) => (i.op === 'rsqrt' ? [i.n] : [])))];
+  const epsilons = [...new Set(p.instructions.flatMap((i) => (i.op === 'rsqrt' ? [f32Bits(i.eps)] : [])))];
+  const alignUp = (x: number): number => Math.ceil(x / V) * V;
+  const cases: VecCase[] = [];
+  let done = 0;
+  const edgeRows = [1, 2, plan.maxRows];
+  for (let k = 0; done < operations; k++) {
+    const rows = k < edgeRows.length ? edgeRows[k]! : rng.int(1, plan.maxRows);
+    const n = rng.int(0, 1) === 0 && lengths.length > 0 ? lengths[rng.int(0, lengths.length - 1)]! : rng.int(1, 8192);
+    const eps = rng.int(0, 1) === 0 && epsilons.length > 0 ? epsilons[rng.int(0, epsilons.length - 1)]! : rng.int(0, 3) === 0 ? 0 : operand(rng, 1, rng.int(90, 126)) & 0x7fffffff;
+    const a = V * rng.int(0, 8) + rng.int(0, V - 1);
+    const dst = alignUp(a + rows) + V * rng.int(0, 3) + rng.int(0, V - 1);
+    if (dst + rows > spadWords) continue;
+    const sp = new Map<number, number>();
+    const family = rng.int(0, 3);
+    for (let r = 0; r < rows; r++) {
+      const w = family === 0 ? rng.u32() : family === 1 ? operand(rng, 1, rng.int(1, 254)) & 0x7fffffff : operand(rng, 2, 0) & 0x7fffffff;
+      sp.set(a + r, rng.int(0, 30) === 0 ? FP_EDGE_OPERANDS[rng.int(0, FP_EDGE_OPERANDS.length - 1)]! >>> 0 : w);
+    }
+    const dLo = Math.floor(dst / V) * V;
+    const dHi = alignUp(dst + rows);
+    for (let w = dLo; w < dHi; w++) if (!sp.has(w)) sp.set(w, rng.u32());
+    const aLo = Math.floor(a / V) * V;
+    for (let w = aLo; w < alignUp(a + rows); w++) if (!sp.has(w)) sp.set(w, rng.u32());
+    const before = new Map(sp);
+    const e = bitsToF32(eps);
+    for (let r = 0; r < rows; r++) sp.set(dst + r, bits(f(1 / f(Math.sqrt(f(f(bitsToF32(before.get(a + r)!) / n) + e))))));
+    const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
+    const instr = { op: 'rsqrt', dst: 0, a: 0, eps: e, n } as const;
+    cases.push({ op: 'rsqrt', imm: eps, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi) });
+    done += rows;
+  }
+  return { cases, operands: { rsqrt: done } };
+}
+
 export function writeVecVectors(file: string, lanes: number, set: VecVectorSet): void {
   const w: number[] = [lanes, set.cases.length];
   for (const c of set.cases) {
     const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
-    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
+    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
     for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
   }
   const buf = Buffer.alloc(8 + 4 * w.length);
-  buf.write('BNHWVC01', 0, 'ascii');
+  buf.write('BNHWVC02', 0, 'ascii');
   w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }

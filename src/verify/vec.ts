@@ -15,11 +15,12 @@ import * as path from 'node:path';
 import type { ArchSpec } from '../ir/arch.js';
 import type { Program } from '../ir/program.js';
 import { unitContracts } from '../ir/units.js';
-import { generateVector, type VectorDesign } from '../codegen/vec.js';
+import { generateVector, type VectorDesign, type VectorPlan } from '../codegen/vec.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
 import { runCocotbTop, type CocotbOptions, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
-import { VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp } from './vec-vectors.js';
+import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp } from './vec-vectors.js';
+import { generateSfu, type SfuDesign } from '../codegen/sfu.js';
 
 export interface VecBenchOptions {
   /** Operands (elements or terms) per instruction kind. */
@@ -50,53 +51,86 @@ interface BenchDoc {
   readonly first_mismatches: Record<string, unknown>[];
 }
 
-/** The bench's top: the unit, the scratchpad and the parameter memory, a host line port. */
-export function vecBenchTop(d: VectorDesign): string {
-  const { lanes: V, laneBits: LB, countBits: CW, rowBits: RW } = d.plan;
-  const SL = d.plan.spadAddrBits - LB;
-  const PL = d.plan.paramAddrBits - LB;
-  const rep = (w: number, s: string): string => `{${V}{${s}[${w - 1}:0]}}`;
-  return `\`timescale 1ns / 1ps
-// The cocotb top of the vector unit's bench (test_vec.py), written by src/verify/vec.ts: bnhw_vec
-// on bnhw_spad and bnhw_pmem. While the unit is idle the host loads lines (host_we: the
-// scratchpad, host_pwe: the parameter memory) and reads scratchpad lines (host_rdata the cycle
-// after host_line). The clock is made here (rising edges at 10, 20, ... ns).
-module bnhw_vec_tb (
-  output reg              clk,
-  input  wire             rst,
-  input  wire             issue,
-  input  wire [7:0]       issue_op,
-  input  wire [1:0]       issue_flags,
-  input  wire [${CW - 1}:0]      issue_dst,
-  input  wire [${CW - 1}:0]      issue_a,
-  input  wire [${CW - 1}:0]      issue_b,
-  input  wire [${CW - 1}:0]      issue_n,
-  input  wire [${RW - 1}:0]      rows,
-  output wire             done,
-  input  wire             busy,
-  input  wire             host_we,
-  input  wire             host_pwe,
-  input  wire [${Math.max(SL, PL) - 1}:0]      host_line,
-  input  wire [${32 * V - 1}:0]    host_wdata,
-  output wire [${32 * V - 1}:0]    host_rdata
-);
-  initial clk = 1'b1;
-  always #5 clk = ~clk;
+/** The unit a bench top holds. */
+export type ScratchpadUnit = 'vec' | 'sfu';
 
-  wire [${V * SL - 1}:0] sa_addr;
-  wire [${V * SL - 1}:0] sb_addr;
-  wire [${V - 1}:0] sw_en;
-  wire [${V * SL - 1}:0] sw_addr;
-  wire [${32 * V - 1}:0] sw_data;
-  wire [${32 * V - 1}:0] sa_rdata;
+/**
+ * The bench's top: the unit on the scratchpad (and, for the vector unit, the parameter memory),
+ * a host line port, and the cycle counter and `done` log the bench checks the contract with.
+ */
+export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: number): string {
+  const { lanes: V, laneBits: LB, rowBits: RW } = plan;
+  const CW = countBits;
+  const SL = plan.spadAddrBits - LB;
+  const PL = plan.paramAddrBits - LB;
+  const HL = Math.max(SL, PL);
+  const rep = (w: number, s: string): string => `{${V}{${s}[${w - 1}:0]}}`;
+  const unitInst =
+    unit === 'vec'
+      ? `  wire [${V * SL - 1}:0] sb_addr;
   wire [${32 * V - 1}:0] sb_rdata;
   wire [${V * PL - 1}:0] p_addr;
   wire [${32 * V - 1}:0] p_rdata;
   bnhw_vec u_vec (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_flags(issue_flags), .issue_dst(issue_dst), .issue_a(issue_a), .issue_b(issue_b), .issue_n(issue_n), .rows(rows), .done(done),
     .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata));
+  bnhw_pmem u_pmem (.clk(clk), .a_addr(p_addr), .a_rdata(p_rdata), .w_en({${V}{host_pwe}}), .w_addr(${rep(PL, 'host_line')}), .w_data(host_wdata));`
+      : `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
+  wire [${32 * V - 1}:0] sb_rdata;
+  bnhw_sfu u_sfu (.clk(clk), .rst(rst), .issue(issue), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .issue_imm(issue_imm), .rows(rows), .done(done),
+    .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data));`;
+  return `\`timescale 1ns / 1ps
+// The cocotb top of a scratchpad unit's bench (test_vec.py), written by src/verify/vec.ts: bnhw_${unit}
+// on bnhw_spad${unit === 'vec' ? ' and bnhw_pmem' : ''}. While the unit is idle the host loads lines (host_we: the scratchpad,
+// host_pwe: the parameter memory) and reads scratchpad lines (host_rdata the cycle after
+// host_line). cyc counts rising edges; n_done counts the cycles done was high in and last_done
+// holds cyc of the last of them. The clock is made here (rising edges at 10, 20, ... ns).
+module bnhw_unit_tb (
+  output reg              clk,
+  input  wire             rst,
+  input  wire             issue,
+  input  wire [7:0]       issue_op,
+  input  wire [1:0]       issue_flags,
+  input  wire [31:0]      issue_dst,
+  input  wire [31:0]      issue_a,
+  input  wire [31:0]      issue_b,
+  input  wire [31:0]      issue_n,
+  input  wire [31:0]      issue_imm,
+  input  wire [${RW - 1}:0]      rows,
+  output wire             done,
+  input  wire             busy,
+  input  wire             host_we,
+  input  wire             host_pwe,
+  input  wire [${HL - 1}:0]      host_line,
+  input  wire [${32 * V - 1}:0]    host_wdata,
+  output wire [${32 * V - 1}:0]    host_rdata,
+  output reg  [31:0]      cyc,
+  output reg  [31:0]      n_done,
+  output reg  [31:0]      last_done
+);
+  initial clk = 1'b1;
+  always #5 clk = ~clk;
+  always @(posedge clk) begin
+    if (rst) begin
+      cyc <= 32'd0;
+      n_done <= 32'd0;
+      last_done <= 32'd0;
+    end else begin
+      cyc <= cyc + 32'd1;
+      if (done) begin
+        n_done <= n_done + 32'd1;
+        last_done <= cyc;
+      end
+    end
+  end
+
+  wire [${V * SL - 1}:0] sa_addr;
+  wire [${V - 1}:0] sw_en;
+  wire [${V * SL - 1}:0] sw_addr;
+  wire [${32 * V - 1}:0] sw_data;
+  wire [${32 * V - 1}:0] sa_rdata;
+${unitInst}
   bnhw_spad u_spad (.clk(clk), .a_addr(busy ? sa_addr : ${rep(SL, 'host_line')}), .a_rdata(sa_rdata), .b_addr(sb_addr), .b_rdata(sb_rdata),
     .w_en(busy ? sw_en : {${V}{host_we}}), .w_addr(busy ? sw_addr : ${rep(SL, 'host_line')}), .w_data(busy ? sw_data : host_wdata));
-  bnhw_pmem u_pmem (.clk(clk), .a_addr(p_addr), .a_rdata(p_rdata), .w_en({${V}{host_pwe}}), .w_addr(${rep(PL, 'host_line')}), .w_data(host_wdata));
   assign host_rdata = sa_rdata;
 endmodule
 `;
@@ -110,9 +144,44 @@ export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBench
     const file = path.join(dir, 'vec.bin');
     writeVecVectors(file, design.plan.lanes, set);
     const files = new Map(opts.files ?? design.files);
-    files.set('bnhw_vec_tb.v', vecBenchTop(design));
+    files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
     const r = runCocotbTop(
-      { key: `${design.configHash}-vec-${sim}`, files, sources: [...design.sources, 'bnhw_vec_tb.v'], top: 'bnhw_vec_tb', module: 'test_vec', ownClock: true },
+      { key: `${design.configHash}-vec-${sim}`, files, sources: [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v', 'bnhw_unit_tb.v'].filter((x, i, a) => a.indexOf(x) === i), top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
+      sim,
+      { BNHW_VECVECTORS: file, BNHW_SEED: String(opts.seed) },
+      opts.vcd ? { vcd: opts.vcd } : {},
+    );
+    const doc = r.result as BenchDoc | null;
+    const checked = doc?.checked ?? 0;
+    const passed = r.passed && doc !== null && doc.cases === set.cases.length && checked === set.cases.length && doc.mismatches === 0;
+    return { sim, passed, seed: opts.seed, cases: set.cases.length, checked, operands: set.operands, mismatches: doc?.mismatches ?? -1, firstMismatches: doc?.first_mismatches ?? [], log: r.log };
+  } finally {
+    dropTemp(dir);
+  }
+}
+
+export interface SfuBenchOptions {
+  /** rsqrt operations (rows). */
+  readonly operations: number;
+  readonly seed: number;
+  readonly files?: ReadonlyMap<string, string>;
+  readonly vcd?: CocotbOptions['vcd'];
+}
+
+/** The special-function unit's bench: random rsqrt instructions on bnhw_sfu over the scratchpad. */
+export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBenchOptions, design: SfuDesign = generateSfu(p, arch)): VecBenchResult {
+  const set = sfuVectors(p, design.plan, unitContracts(arch), opts.operations, opts.seed);
+  const spad = generateVector(p, arch);
+  const dir = tempSibling(path.join(cacheDir('vecvec'), `${design.configHash}-sfu-${opts.seed}`));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'sfu.bin');
+    writeVecVectors(file, design.plan.lanes, set);
+    const files = new Map(opts.files ?? design.files);
+    files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? spad.files.get('bnhw_spad.v')!);
+    files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
+    const r = runCocotbTop(
+      { key: `${design.configHash}-sfu-${sim}`, files, sources: [...design.sources, 'bnhw_spad.v', 'bnhw_unit_tb.v'], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
       sim,
       { BNHW_VECVECTORS: file, BNHW_SEED: String(opts.seed) },
       opts.vcd ? { vcd: opts.vcd } : {},

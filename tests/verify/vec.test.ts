@@ -1,8 +1,9 @@
 /**
- * The vector unit (src/codegen/vec.ts, templates/verilog/bnhw_vec.v.hbs) against the numerics:
- * its reductions' contract, the generator's refusals, lint and synthesis cleanliness, the cocotb
- * bench (random vmul/vadd/vsubs/vsumsq/vmean instructions with the expected memory and contract
- * cycles) on Verilator and on Icarus, and the mutation check.
+ * The scratchpad units against the numerics: the vector unit (src/codegen/vec.ts,
+ * templates/verilog/bnhw_vec.v.hbs) and the special-function unit's rsqrt (src/codegen/sfu.ts,
+ * bnhw_sfu.v.hbs): their contracts, the generators' refusals, lint and synthesis cleanliness, the
+ * cocotb bench (random instructions with the expected memory and contract cycles) on Verilator
+ * and on Icarus, and the mutation check.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,8 +13,9 @@ import { generateVector } from '../../src/codegen/vec.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { compileProgram } from '../../src/ir/compile.js';
 import { loadModel } from '../../src/ir/load.js';
-import { cycles, unitContracts, vectorReduction } from '../../src/ir/units.js';
-import { runVecBench } from '../../src/verify/vec.js';
+import { cycles, sfuRowCycles, unitContracts, vectorReduction } from '../../src/ir/units.js';
+import { runSfuBench, runVecBench } from '../../src/verify/vec.js';
+import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { runVecMutations, VEC_MUTATIONS } from '../../scripts/mutate-vec.js';
 import { tmpDir } from '../helpers.js';
@@ -46,6 +48,11 @@ describe('vector unit: the contract and the generator', () => {
     expect(cycles({ op: 'vmean', dst: 0, a: 0, n: 128 }, pDefault, u, 0, 2)).toBe(vectorReduction(128, 2, u).lastWrite + 3 + 2 * 28);
     expect(cycles({ op: 'vmul', dst: 0, a: 0, b: 0, n: 128, bcast: false, bParam: true }, pDefault, u, 0, 3)).toBe(1 + 3 * 8 + 1 + 3);
   });
+  it('rsqrt: per row the read, two divisions, an add and a root, between the issue cycle and the last write', () => {
+    const u = unitContracts(def); // div 28, sqrt 27, add 4
+    expect(sfuRowCycles(u)).toBe(1 + 56 + 4 + 27);
+    expect(cycles({ op: 'rsqrt', dst: 0, a: 0, eps: 1e-5, n: 128 }, pDefault, u, 0, 3)).toBe(2 + 3 * 88);
+  });
   it('every buffer and parameter base is a multiple of the lanes', () => {
     for (const p of [pDefault, pTiny]) {
       const V = unitContracts(p === pDefault ? def : tiny).vector.lanes;
@@ -75,6 +82,16 @@ describe('vector unit: the contract and the generator', () => {
     const log = tool('yosys', ['-q', '-p', `read_verilog ${d.sources.join(' ')}; synth_ecp5 -noflatten -top bnhw_vec`], dir);
     expect(log.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
     expect(log).not.toMatch(/exit \d+$/);
+    for (const [p, arch] of [[pTiny, tiny], [pDefault, def]] as const) {
+      const s = generateSfu(p, arch);
+      const sdir = tmpDir('bnhw-sfu-');
+      for (const [f, text] of s.files) fs.writeFileSync(path.join(sdir, f), text);
+      expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', 'bnhw_sfu', ...s.sources], sdir)).toBe('');
+      expect(tool('iverilog', ['-g2005', '-Wall', '-o', 'a.vvp', '-s', 'bnhw_sfu', ...s.sources], sdir)).toBe('');
+      const slog = tool('yosys', ['-q', '-p', `read_verilog ${s.sources.join(' ')}; synth_ecp5 -noflatten -top bnhw_sfu`], sdir);
+      expect(slog.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
+      expect(slog).not.toMatch(/exit \d+$/);
+    }
   }, 900_000);
 });
 
@@ -96,8 +113,20 @@ describe('vector unit: cocotb bench, 1e5 operands per instruction on Verilator (
   }, 1_200_000);
 });
 
-describe('vector unit: mutation', () => {
-  it(`the bench kills all ${VEC_MUTATIONS.length} seeded mutants (Icarus, tiny)`, () => {
+describe('special-function unit (rsqrt): cocotb bench, 1e5 operations on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
+  for (const sim of ['verilator', 'icarus'] as const) {
+    it(`every word and every done cycle as the numerics and the contract say, on ${sim}`, () => {
+      const r = runSfuBench(pDefault, def, sim, { operations: SUITE_COUNT[sim], seed: 2030 });
+      expect(r.firstMismatches).toEqual([]);
+      expect(r.checked).toBe(r.cases);
+      expect(r.operands['rsqrt']).toBeGreaterThanOrEqual(SUITE_COUNT[sim]);
+      expect(r.passed).toBe(true);
+    }, 1_200_000);
+  }
+});
+
+describe('scratchpad units: mutation', () => {
+  it(`the benches kill all ${VEC_MUTATIONS.length} seeded mutants of the vector unit, its scratchpad and the special-function unit (Icarus, tiny)`, () => {
     const rs = runVecMutations(pTiny, tiny);
     expect(rs.filter((r) => !r.applied).map((r) => r.name)).toEqual([]);
     expect(rs.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
