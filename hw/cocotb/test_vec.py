@@ -9,7 +9,7 @@ Monitor: the top's log of done (how many cycles it was high in, the last of them
          contract's cycles and a few more have passed.
 Model:   src/numerics through the vector file TypeScript wrote (src/verify/vec-vectors.ts): every
          element-wise result one fp32 rounding, every sum in sumF32's order, vmean a division by
-         n; act (relu2-gated) max(gate, 0)^2 * up; rsqrt 1 / sqrt(a / n + eps); NaN 0x7FC00000.
+         n; act (relu2-gated) max(gate, 0)^2 * up; rope the numerics' ropeHw with ropeRow's table of each row's position; rsqrt 1 / sqrt(a / n + eps); NaN 0x7FC00000.
 Checker: done high exactly in the contract's last cycle (src/ir/units.ts cycles) and in no other;
          then every word of the destination's lines read back bit-exact, the words the
          instruction must not write unchanged. Mismatches are counted and the first ones named
@@ -25,20 +25,20 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from bnhw_tb import XorShift32, env_int, reset, resolved, write_result
 
-OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 12: "act"}
+OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 9: "rope", 12: "act"}
 
 
 def read_vec_vectors(path):
     with open(path, "rb") as f:
-        if f.read(8) != b"BNHWVC02":
-            raise ValueError(f"{path}: not a BNHWVC02 vector file")
+        if f.read(8) != b"BNHWVC03":
+            raise ValueError(f"{path}: not a BNHWVC03 vector file")
         data = f.read()
     lanes, count = struct.unpack_from("<2I", data, 0)
     o = 8
     cases = []
     for _ in range(count):
-        op, flags, dst, a, b, n, imm, rows, cycles, nl, npl, nc = struct.unpack_from("<12I", data, o)
-        o += 48
+        op, flags, dst, a, b, n, imm, pos, rows, cycles, nl, npl, nc = struct.unpack_from("<13I", data, o)
+        o += 52
 
         def lines(k):
             nonlocal o
@@ -51,7 +51,7 @@ def read_vec_vectors(path):
             return out
 
         load, pload, check = lines(nl), lines(npl), lines(nc)
-        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
+        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, pos=pos, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
     return lanes, cases
 
 
@@ -72,7 +72,7 @@ async def vector_unit_matches_numerics(dut):
         getattr(dut, s).value = 0
     for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "issue_imm", "host_line", "host_wdata"):
         getattr(dut, s).value = 0
-    dut.rows.value = 1
+    dut.rows.value, dut.pos.value = 1, 0
     await reset(dut)
     checked, mismatches, first = 0, 0, []
 
@@ -84,7 +84,7 @@ async def vector_unit_matches_numerics(dut):
 
     for k, c in enumerate(cases):
         name = OPS.get(c["op"], str(c["op"]))
-        where = {"case": k, "op": name, "flags": c["flags"], "rows": c["rows"], "n": c["n"], "dst": c["dst"], "a": c["a"], "b": c["b"]}
+        where = {"case": k, "op": name, "flags": c["flags"], "rows": c["rows"], "pos": c["pos"], "n": c["n"], "dst": c["dst"], "a": c["a"], "b": c["b"]}
         # load: scratchpad lines, then parameter lines
         for line, words in c["load"]:
             dut.host_we.value, dut.host_line.value, dut.host_wdata.value = 1, line, pack(words)
@@ -104,7 +104,7 @@ async def vector_unit_matches_numerics(dut):
         dut.issue.value, dut.issue_op.value, dut.issue_flags.value = 1, c["op"], c["flags"]
         dut.issue_dst.value, dut.issue_a.value, dut.issue_b.value, dut.issue_n.value = c["dst"], c["a"], c["b"], c["n"]
         dut.issue_imm.value = c["imm"]
-        dut.rows.value = c["rows"]
+        dut.rows.value, dut.pos.value = c["rows"], c["pos"]
         await ReadOnly()
         t0 = resolved(dut.cyc)
         due = t0 + c["cycles"] - 1

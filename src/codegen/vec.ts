@@ -19,7 +19,8 @@ import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { OPCODES, type Program } from '../ir/program.js';
 import { sumAfterLast, sumTermCycle, unitOf } from '../ir/units.js';
-import { SUM_PARTIALS } from '../numerics/model.js';
+import { ropeInvFreq, ropeRow, SUM_PARTIALS } from '../numerics/model.js';
+import { f32Bits } from '../util/float.js';
 import { fail } from '../util/diagnostics.js';
 import { packageRoot } from '../util/paths.js';
 import { generateFpUnits, type FpUnitsDesign } from './fpu.js';
@@ -48,6 +49,9 @@ export interface VectorPlan {
   readonly rowBits: number;
   /** Cycles from a reduction row's last read to its sum, plus one (units.ts vectorReduction). */
   readonly sumTail: number;
+  /** Whether the program rotates (RoPE), and the table's lines (context x half a head / lanes). */
+  readonly rope: boolean;
+  readonly ropeLines: number;
 }
 
 export interface VectorDesign {
@@ -83,16 +87,22 @@ export function planVector(p: Program, arch: ArchSpec): VectorPlan {
   for (const b of [...p.buffers, ...p.params]) {
     if (b.base % V !== 0) throw new Error(`planVector: ${b.kind} ${b.name} at ${b.base} is not aligned to ${V} words (the compiler aligns every base)`);
   }
+  const rope = p.attention.ropeTheta !== null && p.instructions.some((i) => i.op === 'rope');
+  const half = p.attention.headDim / 2;
+  if (rope && half % V !== 0) {
+    fail('CG047', `program ${p.model} on ${p.arch}: rope`, `half a head (${half} words) is not whole lines of ${V}: the unit reads x1's and x2's lines of a head at once`, `use vectorLanes dividing ${half}`, `a divisor of ${half}`);
+  }
+  const ropeLines = rope ? p.context * (half / V) : 0;
   const spadLines = Math.max(1, Math.ceil(p.scratchpadWords / V));
   const paramLines = Math.max(1, Math.ceil(p.paramWords / V));
   const sumTail = 1 + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
   // One width for every address and count: the memories' ports take the line part of it (their
   // depth is their own), so no width is narrowed or widened anywhere.
-  const countBits = Math.max(LB + bitsFor(spadLines - 1), LB + bitsFor(paramLines - 1), bitsFor(nMax * V), bitsFor(p.rows + V), bitsFor(spanMax + Math.max(sumTail, V)), bitsFor(m.divCycles), 5);
+  const countBits = Math.max(LB + bitsFor(spadLines - 1), LB + bitsFor(paramLines - 1), bitsFor(nMax * V), bitsFor(p.rows + V), bitsFor(spanMax + Math.max(sumTail, V)), bitsFor(m.divCycles), bitsFor(ropeLines + p.rows), 5);
   if (countBits > 32) throw new Error(`planVector: ${countBits}-bit addresses`);
   const spadAddrBits = LB + bitsFor(spadLines - 1);
   const paramAddrBits = LB + bitsFor(paramLines - 1);
-  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail };
+  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines };
 }
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -122,6 +132,57 @@ export function unitTemplate(name: string): Handlebars.TemplateDelegate {
 /** The fp units the vector unit instantiates. */
 const FP_SOURCES = ['bnhw_fadd.v', 'bnhw_fmul.v', 'bnhw_fdiv.v', 'bnhw_fdot.v'];
 
+export const ROPE_COS_FILE = 'bnhw_rope_cos.hex';
+export const ROPE_SIN_FILE = 'bnhw_rope_sin.hex';
+
+/** The RoPE table (bnhw_rope.v and its two $readmemh images), from the numerics' ropeRow. */
+function ropeFiles(p: Program, plan: VectorPlan, header: string): [string, string][] {
+  const V = plan.lanes;
+  const half = p.attention.headDim / 2;
+  const inv = ropeInvFreq(p.attention.ropeTheta!, p.attention.headDim);
+  const cos = new Float32Array(half);
+  const sin = new Float32Array(half);
+  const cosLines: string[] = [];
+  const sinLines: string[] = [];
+  const line = (t: Float32Array, i0: number): string => {
+    let s = '';
+    for (let k = V - 1; k >= 0; k--) s += f32Bits(t[i0 + k]!).toString(16).padStart(8, '0');
+    return s;
+  };
+  for (let pos = 0; pos < p.context; pos++) {
+    ropeRow(inv, pos, cos, sin);
+    for (let i0 = 0; i0 < half; i0 += V) {
+      cosLines.push(line(cos, i0));
+      sinLines.push(line(sin, i0));
+    }
+  }
+  const lineBits = bitsFor(plan.ropeLines - 1);
+  const CW = plan.countBits;
+  const text = unitTemplate('bnhw_rope')({
+    header,
+    model: p.model,
+    context: p.context,
+    half,
+    lanes: V,
+    halfLines: half / V,
+    cosFile: ROPE_COS_FILE,
+    sinFile: ROPE_SIN_FILE,
+    wide: CW > lineBits,
+    addrHi: CW - 1,
+    lineBits,
+    lineHi: lineBits - 1,
+    highBits: CW - lineBits,
+    dataHi: 32 * V - 1,
+    dataW: 32 * V,
+    lastLine: plan.ropeLines - 1,
+  });
+  return [
+    ['bnhw_rope.v', text],
+    [ROPE_COS_FILE, cosLines.join('\n') + '\n'],
+    [ROPE_SIN_FILE, sinLines.join('\n') + '\n'],
+  ];
+}
+
 export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = generateFpUnits(arch)): VectorDesign {
   const m = machineOf(arch);
   const plan = planVector(p, arch);
@@ -129,7 +190,7 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
   const LB = plan.laneBits;
   const CW = plan.countBits;
   const h = createHash('sha256').update(canonicalJson({ plan, generator: VEC_GENERATOR_VERSION, fp: fp.configHash }));
-  h.update(unitTemplateText(['bnhw_vec', 'bnhw_spad']));
+  h.update(unitTemplateText(['bnhw_vec', 'bnhw_spad', 'bnhw_rope']));
   const configHash = h.digest('hex').slice(0, 16);
   const header = `Generated by bitnet-hw ${VEC_GENERATOR_VERSION} (vector unit ${configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
   // a lane's address selects no bank when its bits above the memory's are not zero
@@ -171,6 +232,12 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     opVmean: OPCODES.vmean,
     opVsubs: OPCODES.vsubs,
     opAct: OPCODES.act,
+    opRope: OPCODES.rope,
+    rope: plan.rope,
+    half: p.attention.headDim / 2,
+    halfLines: p.attention.headDim / 2 / V,
+    halfLinesM1: p.attention.headDim / 2 / V - 1,
+    headSkip: p.attention.headDim / 2 + V,
     // act's second pass starts in cycle 3 + Lm at the earliest: decided in the cycle before
     act2From: 3 + m.fpMulLatency,
     act2Before: 2 + m.fpMulLatency,
@@ -185,10 +252,11 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     unitTemplate('bnhw_spad')({ header, module, what, two, lanes: V, lanesHi: V - 1, lines, lastLine: lines - 1, lineBits, addrHi: V * lineBits - 1, dataHi: 32 * V - 1 });
   const files = new Map<string, string>([
     ['bnhw_vec.v', vec],
+    ...(plan.rope ? ropeFiles(p, plan, header) : []),
     ['bnhw_spad.v', mem('bnhw_spad', 'the scratchpad', plan.spadLines, spadLineBits, true)],
     ['bnhw_pmem.v', mem('bnhw_pmem', 'the parameter memory (norm weights and biases)', plan.paramLines, paramLineBits, false)],
   ]);
   for (const f of FP_SOURCES) files.set(f, fp.files.get(f)!);
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { plan, configHash, files: sorted, sources: [...sorted.keys()] };
+  return { plan, configHash, files: sorted, sources: [...sorted.keys()].filter((f) => f.endsWith('.v')) };
 }

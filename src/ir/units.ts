@@ -175,7 +175,9 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       // in the cycle of the write); the last write
       return 2 + rows * sfuRowCycles(u);
     case 'rope':
-      return 4 * cdiv((rows * i.heads * i.headDim) / 2, V.lanes) + Lm + La + 1;
+      // the issue cycle; a group of `lanes` pairs (x1, x2) of one head every 4 cycles (its four
+      // products on each lane's multiplier), the last group's second sum written as it leaves
+      return 4 * rows * i.heads * cdiv(i.headDim / 2, V.lanes) + Lm + La + 2;
     case 'kvw':
       return cdiv(rows * 2 * p.kvRowWords, u.kv.wordsPerCycle) + 1;
     case 'attn': {

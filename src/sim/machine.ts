@@ -410,7 +410,8 @@ export class Machine {
       case 'rope':
         act('vector', 'fp32_mul', 32, 2 * i.heads * i.headDim);
         act('vector', 'fp32_add', 32, i.heads * i.headDim);
-        act('rope_table', 'read', 32, i.headDim);
+        // a cos and a sin for every pair of every head (the table is read per head)
+        act('rope_table', 'read', 32, i.heads * i.headDim);
         break;
       case 'kvw':
         act(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'write', kvBits, 2 * p.kvRowWords);

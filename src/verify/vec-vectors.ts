@@ -15,7 +15,7 @@
  * The special-function unit's `rsqrt` cases (sfuVectors) are the same kind of case over rows of
  * one word.
  *
- * File 'BNHWVC02' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, rows, cycles, then
+ * File 'BNHWVC03' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles, then
  * counts of scratchpad lines to load, parameter lines to load and lines to check, then each line
  * as its index and `lanes` words.
  */
@@ -23,14 +23,14 @@ import * as fs from 'node:fs';
 import type { Instr, Program } from '../ir/program.js';
 import { OPCODES } from '../ir/program.js';
 import { cycles, type UnitContracts } from '../ir/units.js';
-import { F32_QNAN, sumF32 } from '../numerics/model.js';
+import { F32_QNAN, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
 import { bitsToF32, f32Bits } from '../util/float.js';
 import { Rng } from '../util/prng.js';
 import type { VectorPlan } from '../codegen/vec.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
 
-export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean' | 'act';
-export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean', 'act'];
+export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean' | 'act' | 'rope';
+export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean', 'act', 'rope'];
 
 interface Line {
   readonly line: number;
@@ -41,6 +41,8 @@ export interface VecCase {
   readonly op: VecOp | 'rsqrt';
   /** fp32 bits of the instruction's constant (rsqrt's eps), else 0. */
   readonly imm: number;
+  /** The position of the run's first row (rope). */
+  readonly pos: number;
   readonly bcast: boolean;
   readonly bParam: boolean;
   readonly dst: number;
@@ -87,9 +89,13 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
   const paramWords = plan.paramLines * V;
   const lengths = [...new Set(p.instructions.flatMap((i) => ('n' in i && i.n % V === 0 ? [i.n] : [])))];
   const cases: VecCase[] = [];
-  const operands = { vmul: 0, vadd: 0, vsubs: 0, vsumsq: 0, vmean: 0, act: 0 } as Record<VecOp, number>;
+  const operands = { vmul: 0, vadd: 0, vsubs: 0, vsumsq: 0, vmean: 0, act: 0, rope: 0 } as Record<VecOp, number>;
   const alignUp = (x: number): number => Math.ceil(x / V) * V;
   for (const op of ops) {
+    if (op === 'rope') {
+      if (plan.rope) ropeCases(p, plan, u, perOp, rng, cases, operands);
+      continue;
+    }
     let k = 0;
     // the edge cases first: one row, two rows, every lane of a group and one more
     const edgeRows = [1, 2, Math.min(V, plan.maxRows), Math.min(V + 1, plan.maxRows), plan.maxRows];
@@ -185,7 +191,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
             : op === 'act'
               ? { op, kind: 'relu2-gated', gate: 0, up: 0, dst: 0, n }
               : { op: 'vadd', dst: 0, a: 0, b: 0, n, bParam };
-      cases.push({ op, imm: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
+      cases.push({ op, imm: 0, pos: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
       operands[op] += rows * n;
     }
   }
@@ -241,21 +247,64 @@ export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, opera
     for (let r = 0; r < rows; r++) sp.set(dst + r, bits(f(1 / f(Math.sqrt(f(f(bitsToF32(before.get(a + r)!) / n) + e))))));
     const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
     const instr = { op: 'rsqrt', dst: 0, a: 0, eps: e, n } as const;
-    cases.push({ op: 'rsqrt', imm: eps, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi) });
+    cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi) });
     done += rows;
   }
   return { cases, operands: { rsqrt: done } };
+}
+
+/**
+ * rope cases: the program's head counts (queries, keys) and others, random row counts and first
+ * positions (the context's first and last among them), the buffer rotated in place by the
+ * numerics' ropeHw with ropeRow's table of each row's position.
+ */
+function ropeCases(p: Program, plan: VectorPlan, u: UnitContracts, perOp: number, rng: Rng, cases: VecCase[], operands: Record<VecOp, number>): void {
+  const V = plan.lanes;
+  const hd = p.attention.headDim;
+  const inv = ropeInvFreq(p.attention.ropeTheta!, hd);
+  const headCounts = [...new Set(p.instructions.flatMap((i) => (i.op === 'rope' ? [i.heads] : [])))];
+  const spadWords = plan.spadLines * V;
+  const cos = new Float32Array(hd / 2);
+  const sin = new Float32Array(hd / 2);
+  for (let k = 0; operands.rope < perOp; k++) {
+    const rows = k === 0 ? 1 : k === 1 ? plan.maxRows : rng.int(1, plan.maxRows);
+    const heads = rng.int(0, 2) > 0 && headCounts.length > 0 ? headCounts[rng.int(0, headCounts.length - 1)]! : rng.int(1, 6);
+    const pos = k === 0 ? 0 : k === 1 ? p.context - rows : rng.int(0, p.context - rows);
+    const words = rows * heads * hd;
+    const a = V * rng.int(0, 6);
+    if (a + words > spadWords) continue;
+    const data = words === 0 ? new Uint32Array(0) : (() => {
+      const w = new Uint32Array(words);
+      const family = rng.int(0, 2);
+      const center = rng.int(100, 150);
+      for (let i = 0; i < words; i++) w[i] = operand(rng, family === 0 ? 0 : 1, family === 2 ? rng.int(1, 254) : center);
+      return w;
+    })();
+    const before = new Map<number, number>();
+    data.forEach((w, i) => before.set(a + i, w));
+    const v = Float32Array.from(data, bitsToF32);
+    for (let r = 0; r < rows; r++) {
+      ropeRow(inv, pos + r, cos, sin);
+      ropeHw(v, r * heads * hd, heads, hd, cos, sin);
+    }
+    const after = new Map<number, number>();
+    v.forEach((x, i) => after.set(a + i, bits(x)));
+    const hi = Math.ceil((a + words) / V) * V;
+    const instr: Instr = { op: 'rope', buf: 0, heads, headDim: hd, table: 0 };
+    cases.push({ op: 'rope', imm: 0, pos, bcast: false, bParam: false, dst: a, a: 0, b: 0, n: heads, rows, cycles: cycles(instr, p, u, pos, rows), load: linesOf(before, V, a, hi), loadParam: [], check: linesOf(after, V, a, hi) });
+    operands.rope += words;
+  }
 }
 
 export function writeVecVectors(file: string, lanes: number, set: VecVectorSet): void {
   const w: number[] = [lanes, set.cases.length];
   for (const c of set.cases) {
     const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
-    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
+    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
     for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
   }
   const buf = Buffer.alloc(8 + 4 * w.length);
-  buf.write('BNHWVC02', 0, 'ascii');
+  buf.write('BNHWVC03', 0, 'ascii');
   w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }

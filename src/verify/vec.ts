@@ -71,8 +71,12 @@ export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: numb
   wire [${32 * V - 1}:0] sb_rdata;
   wire [${V * PL - 1}:0] p_addr;
   wire [${32 * V - 1}:0] p_rdata;
-  bnhw_vec u_vec (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_flags(issue_flags), .issue_dst(issue_dst), .issue_a(issue_a), .issue_b(issue_b), .issue_n(issue_n), .rows(rows), .done(done),
-    .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata));
+${plan.rope ? `  wire [${CW - 1}:0] t_addr;
+  wire [${32 * V - 1}:0] t_cos;
+  wire [${32 * V - 1}:0] t_sin;
+  bnhw_rope u_rope (.clk(clk), .addr(t_addr), .cos_q(t_cos), .sin_q(t_sin));
+` : ''}  bnhw_vec u_vec (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_flags(issue_flags), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_b(issue_b[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .rows(rows),${plan.rope ? ` .pos(pos[${CW - 1}:0]),` : ''} .done(done),
+    .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata)${plan.rope ? ', .t_addr(t_addr), .t_cos(t_cos), .t_sin(t_sin)' : ''});
   bnhw_pmem u_pmem (.clk(clk), .a_addr(p_addr), .a_rdata(p_rdata), .w_en({${V}{host_pwe}}), .w_addr(${rep(PL, 'host_line')}), .w_data(host_wdata));`
       : `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
   wire [${32 * V - 1}:0] sb_rdata;
@@ -96,6 +100,7 @@ module bnhw_unit_tb (
   input  wire [31:0]      issue_n,
   input  wire [31:0]      issue_imm,
   input  wire [${RW - 1}:0]      rows,
+  input  wire [31:0]      pos,
   output wire             done,
   input  wire             busy,
   input  wire             host_we,
