@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../src/ir/export/synthetic.js';
 import { BitnetError } from '../src/util/diagnostics.js';
 
@@ -45,4 +46,10 @@ export function writeRaw(file: string, header: unknown, data: Uint8Array, header
 
 export function repoRoot(): string {
   return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+}
+
+/** A tool's stdout and stderr, trimmed, and its exit status when not 0 (lint and synthesis checks). */
+export function toolOutput(cmd: string, args: readonly string[], cwd?: string): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd });
+  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : `\nexit ${r.status}`);
 }

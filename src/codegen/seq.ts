@@ -9,15 +9,12 @@
  * program and the template (reproducible byte for byte).
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import Handlebars from 'handlebars';
+import { verilogTemplate, verilogTemplateSource } from './templates.js';
 import { COUNTED_UNITS } from '../ir/deps.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { OPCODES, type Op, type Program } from '../ir/program.js';
 import { encodeProgram, IMAGE_WORDS_PER_INSTR, WAIT_BITS, waitField } from '../ir/program-image.js';
 import { unitOfOp } from '../ir/units.js';
-import { packageRoot } from '../util/paths.js';
 import { fail } from '../util/diagnostics.js';
 
 export const SEQ_GENERATOR_VERSION = '0.1.0';
@@ -49,10 +46,7 @@ export function programRomHex(p: Program): string {
   return lines.join('\n') + '\n';
 }
 
-let compiled: Handlebars.TemplateDelegate | null = null;
-function templateSource(): string {
-  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', 'bnhw_seq.v.hbs'), 'utf8');
-}
+const templateSource = (): string => verilogTemplateSource('bnhw_seq');
 
 export function generateSequencer(p: Program): SequencerDesign {
   const n = p.instructions.length;
@@ -74,8 +68,7 @@ export function generateSequencer(p: Program): SequencerDesign {
       skips: u === 'head',
     };
   });
-  compiled ??= Handlebars.compile(templateSource(), { noEscape: true, strict: true });
-  const text = compiled({
+  const text = verilogTemplate('bnhw_seq')({
     header,
     model: p.model,
     arch: p.arch,

@@ -16,7 +16,7 @@ import type { Program } from '../ir/program.js';
 import { sfuRowCycles, unitContracts } from '../ir/units.js';
 import { fail } from '../util/diagnostics.js';
 import { generateFpUnits, type FpUnitsDesign } from './fpu.js';
-import { planVector, unitTemplate, unitTemplateText, type VectorPlan } from './vec.js';
+import { planVector, unitTemplate, unitTemplateText, unitViewBase, type VectorPlan } from './vec.js';
 
 export const SFU_GENERATOR_VERSION = '0.1.0';
 
@@ -49,25 +49,13 @@ export function generateSfu(p: Program, arch: ArchSpec, fp: FpUnitsDesign = gene
   const LB = plan.laneBits;
   const lineBits = plan.spadAddrBits - LB;
   const text = source({
-    header,
-    lanes: V,
-    lanesHi: V - 1,
-    lb: LB,
-    lbHi: LB - 1,
-    cw: CW,
-    cwHi: CW - 1,
-    maxRows: plan.maxRows,
-    rowsHi: plan.rowBits - 1,
-    rowsExt: CW === plan.rowBits ? 'rows' : `{${CW - plan.rowBits}'d0, rows}`,
+    ...unitViewBase(plan, CW, header),
     divCycles: m.divCycles,
     addLatency: m.fpAddLatency,
     sqrtCycles: m.sqrtCycles,
     rowCycles: sfuRowCycles(unitContracts(arch)),
     lineBits,
     sAddrHi: V * lineBits - 1,
-    dataHi: 32 * V - 1,
-    nBits: Math.min(24, CW),
-    nshHi: CW + 22,
   });
   const files = new Map<string, string>([['bnhw_sfu.v', text]]);
   for (const f of FP_SOURCES) files.set(f, fp.files.get(f)!);

@@ -11,9 +11,8 @@
  * block and the templates (reproducible byte for byte).
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { verilogPartialSource, verilogTemplate, verilogTemplateSource } from './templates.js';
 import type { ArchSpec } from '../ir/arch.js';
 import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
@@ -22,7 +21,6 @@ import { sumAfterLast, sumTermCycle, unitOf } from '../ir/units.js';
 import { ropeInvFreq, ropeRow, SUM_PARTIALS } from '../numerics/model.js';
 import { f32Bits } from '../util/float.js';
 import { fail } from '../util/diagnostics.js';
-import { packageRoot } from '../util/paths.js';
 import { generateFpUnits, type FpUnitsDesign } from './fpu.js';
 
 export const VEC_GENERATOR_VERSION = '0.1.0';
@@ -105,32 +103,40 @@ export function planVector(p: Program, arch: ArchSpec): VectorPlan {
   return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines };
 }
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
-function templateSource(name: string): string {
-  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', `${name}.v.hbs`), 'utf8');
-}
 const PARTIALS = ['n_as_f32'] as const;
-function partialSource(name: string): string {
-  return fs.readFileSync(path.join(packageRoot(), 'templates', 'verilog', 'partials', `${name}.v.hbs`), 'utf8');
-}
+
 /** The text a scratchpad unit's files come from: its templates and the shared partials (for hashes). */
 export function unitTemplateText(names: readonly string[]): string {
-  return [...names.map(templateSource), ...PARTIALS.map(partialSource)].join('\n');
+  return [...names.map(verilogTemplateSource), ...PARTIALS.map(verilogPartialSource)].join('\n');
 }
 
 /** A template of the scratchpad units (vec, sfu), with their shared partials. */
 export function unitTemplate(name: string): Handlebars.TemplateDelegate {
-  let t = compiled.get(name);
-  if (!t) {
-    for (const p of PARTIALS) Handlebars.registerPartial(p, partialSource(p));
-    t = Handlebars.compile(templateSource(name), { noEscape: true, strict: true });
-    compiled.set(name, t);
-  }
-  return t;
+  return verilogTemplate(name, PARTIALS);
 }
 
 /** The fp units the vector unit instantiates. */
 const FP_SOURCES = ['bnhw_fadd.v', 'bnhw_fmul.v', 'bnhw_fdiv.v', 'bnhw_fdot.v'];
+
+/** The view fields every scratchpad unit's template shares: lanes, the count width, rows. */
+export function unitViewBase(plan: VectorPlan, countBits: number, header: string): Record<string, unknown> {
+  return {
+    header,
+    lanes: plan.lanes,
+    lanesHi: plan.lanes - 1,
+    lb: plan.laneBits,
+    lbHi: plan.laneBits - 1,
+    cw: countBits,
+    cwHi: countBits - 1,
+    maxRows: plan.maxRows,
+    rowsHi: plan.rowBits - 1,
+    rowsExt: countBits === plan.rowBits ? 'rows' : `{${countBits - plan.rowBits}'d0, rows}`,
+    dataHi: 32 * plan.lanes - 1,
+    // vmean's and rsqrt's n as fp32 (partials/n_as_f32)
+    nBits: Math.min(24, countBits),
+    nshHi: countBits + 22,
+  };
+}
 
 export const ROPE_COS_FILE = 'bnhw_rope_cos.hex';
 export const ROPE_SIN_FILE = 'bnhw_rope_sin.hex';
@@ -199,16 +205,7 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
   const paramLineBits = plan.paramAddrBits - LB;
   const period4 = Math.max(SUM_PARTIALS, m.fpAddLatency);
   const vec = unitTemplate('bnhw_vec')({
-    header,
-    lanes: V,
-    lanesHi: V - 1,
-    lb: LB,
-    lbHi: LB - 1,
-    cw: CW,
-    cwHi: CW - 1,
-    maxRows: plan.maxRows,
-    rowsHi: plan.rowBits - 1,
-    rowsExt: CW === plan.rowBits ? 'rows' : `{${CW - plan.rowBits}'d0, rows}`,
+    ...unitViewBase(plan, CW, header),
     mulLatency: m.fpMulLatency,
     addLatency: m.fpAddLatency,
     divCycles: m.divCycles,
@@ -217,14 +214,11 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     period4,
     period4m1: period4 - 1,
     sumTail: plan.sumTail,
-    nshHi: CW + 22,
-    nBits: Math.min(24, CW),
     awHi: plan.spadAddrBits - 1,
     lineBits: spadLineBits,
     sAddrHi: V * spadLineBits - 1,
     sAddrW: V * spadLineBits,
     pAddrHi: V * paramLineBits - 1,
-    dataHi: 32 * V - 1,
     dataW: 32 * V,
     opVmul: OPCODES.vmul,
     opVadd: OPCODES.vadd,

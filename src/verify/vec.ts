@@ -19,7 +19,7 @@ import { generateVector, type VectorDesign, type VectorPlan } from '../codegen/v
 import { dropTemp, tempSibling } from '../util/fsout.js';
 import { runCocotbTop, type CocotbOptions, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
-import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp } from './vec-vectors.js';
+import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp, type VecVectorSet } from './vec-vectors.js';
 import { generateSfu, type SfuDesign } from '../codegen/sfu.js';
 
 export interface VecBenchOptions {
@@ -141,28 +141,33 @@ endmodule
 `;
 }
 
-export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBenchOptions, design: VectorDesign = generateVector(p, arch)): VecBenchResult {
-  const set = vecVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? VEC_BENCH_OPS);
-  const dir = tempSibling(path.join(cacheDir('vecvec'), `${design.configHash}-${opts.seed}`));
+/** One run of test_vec.py on a bench top over these files and cases. */
+function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, vcd: CocotbOptions['vcd'] | undefined): VecBenchResult {
+  const dir = tempSibling(path.join(cacheDir('vecvec'), `${key}-${seed}`));
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'vec.bin');
-    writeVecVectors(file, design.plan.lanes, set);
-    const files = new Map(opts.files ?? design.files);
-    files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
+    const file = path.join(dir, `${unit}.bin`);
+    writeVecVectors(file, lanes, set);
     const r = runCocotbTop(
-      { key: `${design.configHash}-vec-${sim}`, files, sources: [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v', 'bnhw_unit_tb.v'].filter((x, i, a) => a.indexOf(x) === i), top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
+      { key: `${key}-${sim}`, files, sources: [...new Set([...sources, 'bnhw_unit_tb.v'])], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
       sim,
-      { BNHW_VECVECTORS: file, BNHW_SEED: String(opts.seed) },
-      opts.vcd ? { vcd: opts.vcd } : {},
+      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed) },
+      vcd ? { vcd } : {},
     );
     const doc = r.result as BenchDoc | null;
     const checked = doc?.checked ?? 0;
     const passed = r.passed && doc !== null && doc.cases === set.cases.length && checked === set.cases.length && doc.mismatches === 0;
-    return { sim, passed, seed: opts.seed, cases: set.cases.length, checked, operands: set.operands, mismatches: doc?.mismatches ?? -1, firstMismatches: doc?.first_mismatches ?? [], log: r.log };
+    return { sim, passed, seed, cases: set.cases.length, checked, operands: set.operands, mismatches: doc?.mismatches ?? -1, firstMismatches: doc?.first_mismatches ?? [], log: r.log };
   } finally {
     dropTemp(dir);
   }
+}
+
+export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBenchOptions, design: VectorDesign = generateVector(p, arch)): VecBenchResult {
+  const set = vecVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? VEC_BENCH_OPS);
+  const files = new Map(opts.files ?? design.files);
+  files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
+  return runUnitBench('vec', `${design.configHash}-vec`, files, [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd);
 }
 
 export interface SfuBenchOptions {
@@ -176,26 +181,8 @@ export interface SfuBenchOptions {
 /** The special-function unit's bench: random rsqrt instructions on bnhw_sfu over the scratchpad. */
 export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBenchOptions, design: SfuDesign = generateSfu(p, arch)): VecBenchResult {
   const set = sfuVectors(p, design.plan, unitContracts(arch), opts.operations, opts.seed);
-  const spad = generateVector(p, arch);
-  const dir = tempSibling(path.join(cacheDir('vecvec'), `${design.configHash}-sfu-${opts.seed}`));
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'sfu.bin');
-    writeVecVectors(file, design.plan.lanes, set);
-    const files = new Map(opts.files ?? design.files);
-    files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? spad.files.get('bnhw_spad.v')!);
-    files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
-    const r = runCocotbTop(
-      { key: `${design.configHash}-sfu-${sim}`, files, sources: [...design.sources, 'bnhw_spad.v', 'bnhw_unit_tb.v'], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
-      sim,
-      { BNHW_VECVECTORS: file, BNHW_SEED: String(opts.seed) },
-      opts.vcd ? { vcd: opts.vcd } : {},
-    );
-    const doc = r.result as BenchDoc | null;
-    const checked = doc?.checked ?? 0;
-    const passed = r.passed && doc !== null && doc.cases === set.cases.length && checked === set.cases.length && doc.mismatches === 0;
-    return { sim, passed, seed: opts.seed, cases: set.cases.length, checked, operands: set.operands, mismatches: doc?.mismatches ?? -1, firstMismatches: doc?.first_mismatches ?? [], log: r.log };
-  } finally {
-    dropTemp(dir);
-  }
+  const files = new Map(opts.files ?? design.files);
+  files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
+  files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
+  return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd);
 }

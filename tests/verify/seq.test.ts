@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { generateSequencer, programRomHex, SEQ_HEX_FILE } from '../../src/codegen/seq.js';
 import { ARCH_PRESETS } from '../../src/ir/arch.js';
@@ -18,16 +17,13 @@ import { encodeProgram, IMAGE_WORDS_PER_INSTR } from '../../src/ir/program-image
 import { runSeqBench } from '../../src/verify/seq.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { runSeqMutations, SEQ_MUTATIONS } from '../../scripts/mutate-seq.js';
-import { tmpDir } from '../helpers.js';
+import { tmpDir, toolOutput } from '../helpers.js';
 
 const ir = shapeIR(shapeOfModel(loadModel(defaultModelDir())));
 const arch = ARCH_PRESETS['default']!;
 const program = compileProgram(ir, arch);
 
-function tool(cmd: string, args: readonly string[], cwd?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd });
-  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : `\nexit ${r.status}`);
-}
+const tool = toolOutput;
 
 describe('issue rule', () => {
   it('attention waits for the KV rows kvw writes; a chained lin only for what it reads; end for everything', () => {

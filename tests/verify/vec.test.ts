@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { generateVector } from '../../src/codegen/vec.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
@@ -18,7 +17,7 @@ import { runSfuBench, runVecBench } from '../../src/verify/vec.js';
 import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { runVecMutations, VEC_MUTATIONS } from '../../scripts/mutate-vec.js';
-import { tmpDir } from '../helpers.js';
+import { tmpDir, toolOutput } from '../helpers.js';
 import { SUITE_COUNT } from './suite-counts.js';
 
 const ir = loadModel(defaultModelDir()).ir;
@@ -27,10 +26,7 @@ const tiny = ARCH_PRESETS['tiny']!;
 const pDefault = compileProgram(ir, def);
 const pTiny = compileProgram(ir, tiny);
 
-function tool(cmd: string, args: readonly string[], cwd?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd });
-  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : `\nexit ${r.status}`);
-}
+const tool = toolOutput;
 
 describe('vector unit: the contract and the generator', () => {
   it('reductions: one row per lane, lanes a cycle apart, groups a period apart', () => {
