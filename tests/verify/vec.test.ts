@@ -16,7 +16,6 @@ import { cycles, sfuRowCycles, unitContracts, vectorReduction } from '../../src/
 import { runSfuBench, runVecBench } from '../../src/verify/vec.js';
 import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
-import { runVecMutations, VEC_MUTATIONS } from '../../scripts/mutate-vec.js';
 import { tmpDir, toolOutput } from '../helpers.js';
 import { SUITE_COUNT } from './suite-counts.js';
 
@@ -119,12 +118,4 @@ describe('special-function unit (rsqrt): cocotb bench, 1e5 operations on Verilat
       expect(r.passed).toBe(true);
     }, 1_200_000);
   }
-});
-
-describe('scratchpad units: mutation', () => {
-  it(`the benches kill all ${VEC_MUTATIONS.length} seeded mutants of the vector unit, its scratchpad and the special-function unit (Icarus, tiny)`, () => {
-    const rs = runVecMutations(pTiny, tiny);
-    expect(rs.filter((r) => !r.applied).map((r) => r.name)).toEqual([]);
-    expect(rs.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
-  }, 1_800_000);
 });
