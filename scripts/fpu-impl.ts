@@ -4,7 +4,7 @@
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
- * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec)   (about 20 minutes, most of it the exp)
+ * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec, sfu; vec and sfu with their memories)   (about 20 minutes, most of it the exp)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,15 +19,16 @@ import { LANES, type Lane } from '../src/verify/lane-vectors.js';
 import { laneAfterLast } from '../src/verify/lanes.js';
 import { generateSequencer } from '../src/codegen/seq.js';
 import { generateVector, type VectorDesign } from '../src/codegen/vec.js';
+import { generateSfu, type SfuDesign } from '../src/codegen/sfu.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { COUNTED_UNITS } from '../src/ir/deps.js';
 import { loadModel } from '../src/ir/load.js';
 import { shapeIR, shapeOfModel } from '../src/ir/presets.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
-type ImplUnit = FpUnitOp | Lane | 'seq' | 'vec';
-const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq', vec: 'bnhw_vec' };
-const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq', 'vec'];
+type ImplUnit = FpUnitOp | Lane | 'seq' | 'vec' | 'sfu';
+const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq', vec: 'bnhw_vec', sfu: 'bnhw_sfu' };
+const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq', 'vec', 'sfu'];
 
 /**
  * The vector unit with its scratchpad and parameter memory, its instruction and a host write port
@@ -53,8 +54,28 @@ function vecWrapper(d: VectorDesign): string {
 }
 
 /** Registers on every port of the unit: what nextpnr then times is the unit between them. */
+/** The special-function unit on the scratchpad, its instruction and a host write port registered. */
+function sfuWrapper(d: SfuDesign): string {
+  const { lanes: V, laneBits: LB, rowBits: RW } = d.plan;
+  const CW = d.countBits;
+  const SL = d.plan.spadAddrBits - LB;
+  const D = 32 * V;
+  return [
+    `module w_sfu (input wire clk, input wire rst, input wire issue, input wire [${CW - 1}:0] dst, input wire [${CW - 1}:0] a, input wire [${CW - 1}:0] n, input wire [31:0] imm, input wire [${RW - 1}:0] rows,`,
+    `  input wire hw, input wire [${SL - 1}:0] hl, input wire [${D - 1}:0] hd, output reg done_q, output reg [31:0] q);`,
+    `  reg ri; reg [${CW - 1}:0] rd, ra, rn; reg [31:0] rimm; reg [${RW - 1}:0] rr; reg rhw; reg [${SL - 1}:0] rhl; reg [${D - 1}:0] rhd;`,
+    `  wire dn; wire [${V * SL - 1}:0] sa, swa; wire [${V - 1}:0] swe; wire [${D - 1}:0] sd, qa, qb;`,
+    `  always @(posedge clk) begin ri <= issue; rd <= dst; ra <= a; rn <= n; rimm <= imm; rr <= rows; rhw <= hw; rhl <= hl; rhd <= hd; done_q <= dn; q <= qb[31:0]; end`,
+    `  bnhw_sfu u (.clk(clk), .rst(rst), .issue(ri), .issue_dst(rd), .issue_a(ra), .issue_n(rn), .issue_imm(rimm), .rows(rr), .done(dn), .sr_addr(sa), .sr_rdata(qa), .sw_en(swe), .sw_addr(swa), .sw_data(sd));`,
+    `  bnhw_spad s (.clk(clk), .a_addr(sa), .a_rdata(qa), .b_addr({${V}{rhl}}), .b_rdata(qb), .w_en(rhw ? {${V}{1'b1}} : swe), .w_addr(rhw ? {${V}{rhl}} : swa), .w_data(rhw ? rhd : sd));`,
+    'endmodule',
+    '',
+  ].join('\n');
+}
+
 function wrapper(op: ImplUnit): string {
   if (op === 'vec') return vecWrapper(vec);
+  if (op === 'sfu') return sfuWrapper(sfu);
   if (op === 'seq') {
     return [
       `module w_seq (input wire clk, input wire rst, input wire run, input wire logits, input wire [5:0] done_in, output reg [5:0] issue_q, output reg running_q, output reg done_q, output reg issue_vq, output reg [15:0] pc_q, output reg [255:0] word_q);`,
@@ -100,6 +121,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-fpu-impl-'));
 const rows: string[] = [];
 const ends: string[] = [];
 let vec: VectorDesign;
+let sfu: SfuDesign;
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // the sequencer of the shipped model's program on this architecture
@@ -108,17 +130,19 @@ try {
   for (const [name, text] of seq.files) fs.writeFileSync(path.join(work, name), text);
   vec = generateVector(program, arch, design);
   for (const [name, text] of vec.files) fs.writeFileSync(path.join(work, name), text);
+  sfu = generateSfu(program, arch, design);
+  for (const [name, text] of sfu.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
-  const all = [...new Set([...design.files.keys(), ...seq.sources, ...vec.sources])].join(' ');
+  const all = [...new Set([...design.files.keys(), ...seq.sources, ...vec.sources, ...sfu.sources])].join(' ');
   for (const op of UNITS.filter((u) => !only || only.includes(u))) {
     const top = TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
     const ylog = path.join(work, `${op}.yosys.log`);
-    // (the vector unit's cells with its memories: its wrapper's)
-    run('yosys', ['-q', '-l', ylog, '-p', op === 'vec' ? `read_verilog ${all} w_vec.v; synth_ecp5 -top w_vec; stat` : `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
+    // (the vector and special-function units' cells with their memories: their wrappers')
+    run('yosys', ['-q', '-l', ylog, '-p', op === 'vec' || op === 'sfu' ? `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op}; stat` : `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
     const ytext = fs.readFileSync(ylog, 'utf8');
-    const cells = parseYosysStat(ytext, op === 'vec' ? 'w_vec' : top).cells;
+    const cells = parseYosysStat(ytext, op === 'vec' || op === 'sfu' ? `w_${op}` : top).cells;
     const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l)).length;
     // the wrapped unit through place and route (relative paths: YoWASP has a /tmp of its own)
     const y = run('yosys', ['-q', '-p', `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
@@ -131,6 +155,8 @@ try {
     const contract =
       op === 'seq'
         ? `the shipped model's program, ${program.instructions.length} instructions`
+        : op === 'sfu'
+        ? `rsqrt, ${sfu.plan.lanes} scratchpad banks`
         : op === 'vec'
         ? `${vec.plan.lanes} lanes, scratchpad ${(vec.plan.spadLines * vec.plan.lanes).toLocaleString('en-US')} words, parameters ${(vec.plan.paramLines * vec.plan.lanes).toLocaleString('en-US')} words`
         : op === 'sum' || op === 'dot'
