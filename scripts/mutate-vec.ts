@@ -47,6 +47,9 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'rope: the next position\'s table row', file: 'bnhw_vec.v', from: 'otl <= pos * ', to: 'otl <= (pos + one) * ' },
   { unit: 'vec', name: 'rope: halves written swapped', file: 'bnhw_vec.v', from: 'wx + (acnt ? ', to: 'wx + (!acnt ? ' },
   { unit: 'vec', name: 'rope: a head one word further', file: 'bnhw_vec.v', from: 'ox <= ox + ', to: 'ox <= ox + one + ' },
+  { unit: 'vec', name: 'counters: one closing add per sum', file: 'bnhw_vec.v', from: ', n_sums } + { ', to: ', n_sums } - { ' },
+  { unit: 'vec', name: 'counters: a product-sum term not counted as a multiply', file: 'bnhw_vec.v', from: 'n_mul = n_mul + { ', to: 'n_mul = n_mul + 0 * { ' },
+  { unit: 'sfu', name: 'counters: the square root not counted', file: 'bnhw_sfu.v', from: "c_sqrt <= c_sqrt + { 47'd0, sq_in };", to: 'c_sqrt <= c_sqrt;' },
   { unit: 'sfu', name: 'rsqrt: eps not added', file: 'bnhw_sfu.v', from: '.in_b(eps)', to: ".in_b(32'd0)" },
   { unit: 'sfu', name: 'rsqrt: divides by n + 1', file: 'bnhw_sfu.v', from: '{n, 23\'d0} >> np', to: '{n + one, 23\'d0} >> np' },
   { unit: 'sfu', name: 'rsqrt: root / 1 for 1 / root', file: 'bnhw_sfu.v', from: ".in_a(sq_v ? 32'h3f800000 : x), .in_b(sq_v ? sq_y : nf)", to: ".in_a(sq_v ? sq_y : x), .in_b(sq_v ? 32'h3f800000 : nf)" },
@@ -71,8 +74,9 @@ export interface VecMutantResult {
 }
 
 export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed = 77, only?: readonly string[]): VecMutantResult[] {
-  const d = generateVector(p, arch);
-  const sfu = generateSfu(p, arch);
+  // (built with their action counters, as the benches build them)
+  const d = generateVector(p, arch, undefined, { actions: true });
+  const sfu = generateSfu(p, arch, undefined, { actions: true });
   const divM1 = Number(/dcnt <= \d+'d([1-9]\d*);/.exec(d.files.get('bnhw_vec.v')!)?.[1] ?? -1);
   return VEC_MUTATIONS.filter((m) => !only || only.includes(m.name)).map((m) => {
     const base = m.unit === 'vec' ? d.files : sfu.files;

@@ -11,6 +11,7 @@ Model:   src/numerics through the vector file TypeScript wrote (src/verify/vec-v
          element-wise result one fp32 rounding, every sum in sumF32's order, vmean a division by
          n; act (relu2-gated) max(gate, 0)^2 * up; rope the numerics' ropeHw with ropeRow's table of each row's position; rsqrt 1 / sqrt(a / n + eps); NaN 0x7FC00000.
 Checker: done high exactly in the contract's last cycle (src/ir/units.ts cycles) and in no other;
+         the unit's action counters moved by exactly the simulator's counts for the instruction;
          then every word of the destination's lines read back bit-exact, the words the
          instruction must not write unchanged. Mismatches are counted and the first ones named
          (case, op, rows, n, line, word, expected, got; or the cycles) in BNHW_RESULT.
@@ -25,20 +26,22 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from bnhw_tb import XorShift32, env_int, reset, resolved, write_result
 
+# the units' action counters, in the vector file's order (src/sim/unit-actions.ts)
+ACTIONS = ["mul", "add", "div", "sqrt", "table"]
 OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 9: "rope", 12: "act"}
 
 
 def read_vec_vectors(path):
     with open(path, "rb") as f:
-        if f.read(8) != b"BNHWVC03":
-            raise ValueError(f"{path}: not a BNHWVC03 vector file")
+        if f.read(8) != b"BNHWVC04":
+            raise ValueError(f"{path}: not a BNHWVC04 vector file")
         data = f.read()
     lanes, count = struct.unpack_from("<2I", data, 0)
     o = 8
     cases = []
     for _ in range(count):
-        op, flags, dst, a, b, n, imm, pos, rows, cycles, nl, npl, nc = struct.unpack_from("<13I", data, o)
-        o += 52
+        op, flags, dst, a, b, n, imm, pos, rows, cycles, m, ad, dv, sq, tb, nl, npl, nc = struct.unpack_from("<18I", data, o)
+        o += 72
 
         def lines(k):
             nonlocal o
@@ -51,7 +54,7 @@ def read_vec_vectors(path):
             return out
 
         load, pload, check = lines(nl), lines(npl), lines(nc)
-        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, pos=pos, rows=rows, cycles=cycles, load=load, pload=pload, check=check))
+        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, pos=pos, rows=rows, actions=[m, ad, dv, sq, tb], cycles=cycles, load=load, pload=pload, check=check))
     return lanes, cases
 
 
@@ -99,6 +102,7 @@ async def vector_unit_matches_numerics(dut):
         # issue
         await ReadOnly()
         n0 = resolved(dut.n_done)
+        a0 = [resolved(getattr(dut, f"act_{x}")) for x in ACTIONS]
         await FallingEdge(dut.clk)
         dut.busy.value = 1
         dut.issue.value, dut.issue_op.value, dut.issue_flags.value = 1, c["op"], c["flags"]
@@ -115,11 +119,14 @@ async def vector_unit_matches_numerics(dut):
         await ClockCycles(dut.clk, c["cycles"] + 3)
         await ReadOnly()
         n_done, last = resolved(dut.n_done) - n0, resolved(dut.last_done)
+        moved = [resolved(getattr(dut, f"act_{x}")) - v for x, v in zip(ACTIONS, a0)]
         dones = [last] if n_done == 1 else [f"{n_done} cycles, the last {last}"]
         await RisingEdge(dut.clk)
         dut.busy.value = 0
         if dones != [due]:
             fail({**where, "issue_cycle": t0, "due_cycle": due, "done_cycles": dones[:4]})
+        if moved != c["actions"]:
+            fail({**where, "actions": dict(zip(ACTIONS, moved)), "simulator": dict(zip(ACTIONS, c["actions"]))})
         # read back the destination's lines: an address in a cycle, its line the next
         got = []
         for line, _ in c["check"]:

@@ -25,6 +25,7 @@ import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir
 import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
+import { unitActions } from './unit-actions.js';
 import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
@@ -379,49 +380,18 @@ export class Machine {
   private staticActions(i: Instr, act: (component: string, action: string, bits: number, count: number) => void): void {
     const p = this.program;
     const kvBits = p.kvFormat === 'fp32' ? 32 : 16;
+    const unit = unitActions(i);
+    if (unit) {
+      for (const a of unit) act(a.component, a.action, 32, a.count);
+      return;
+    }
     switch (i.op) {
       case 'embed':
         if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.hidden);
         else act('dram', 'read_embedding', 1, p.hidden * p.embeddingBits);
         break;
-      case 'vmul':
-        act('vector', 'fp32_mul', 32, i.n);
-        break;
-      case 'vadd':
-      case 'vsubs':
-        act('vector', 'fp32_add', 32, i.n);
-        break;
-      case 'vsumsq':
-        act('vector', 'fp32_mul', 32, i.n);
-        act('vector', 'fp32_add', 32, i.n + 3);
-        break;
-      case 'vmean':
-        // the vector unit's product-sum lane, each term times 1.0, then its divider
-        act('vector', 'fp32_mul', 32, i.n);
-        act('vector', 'fp32_add', 32, i.n + 3);
-        act('vector', 'fp32_div', 32, 1);
-        break;
-      case 'rsqrt':
-        // the special-function unit's own divider, adder and square root
-        act('sfu', 'fp32_div', 32, 2);
-        act('sfu', 'fp32_sqrt', 32, 1);
-        act('sfu', 'fp32_add', 32, 1);
-        break;
-      case 'rope':
-        act('vector', 'fp32_mul', 32, 2 * i.heads * i.headDim);
-        act('vector', 'fp32_add', 32, i.heads * i.headDim);
-        // a cos and a sin for every pair of every head (the table is read per head)
-        act('rope_table', 'read', 32, i.heads * i.headDim);
-        break;
       case 'kvw':
         act(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'write', kvBits, 2 * p.kvRowWords);
-        break;
-      case 'act':
-        act('vector', 'fp32_mul', 32, 2 * i.n);
-        if (i.kind !== 'relu2-gated') {
-          act('sfu', 'fp32_exp', 32, i.n);
-          act('sfu', 'fp32_div', 32, i.n);
-        }
         break;
       case 'head':
         act('head', 'fp32_mac', 32, p.vocab * p.hidden);
@@ -432,6 +402,15 @@ export class Machine {
       case 'argmax':
         act('head', 'compare', 32, p.vocab);
         break;
+      case 'vmul':
+      case 'vadd':
+      case 'vsubs':
+      case 'vsumsq':
+      case 'vmean':
+      case 'rsqrt':
+      case 'rope':
+      case 'act':
+        throw new Error(`staticActions: ${i.op} is the vector or special-function unit's (unitActions)`);
       case 'attn':
       case 'lin':
       case 'end':

@@ -15,7 +15,8 @@
  * The special-function unit's `rsqrt` cases (sfuVectors) are the same kind of case over rows of
  * one word.
  *
- * File 'BNHWVC03' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles, then
+ * File 'BNHWVC04' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles,
+ * the expected action counts (multiplies, adds, divisions, roots, table words: src/sim/unit-actions.ts), then
  * counts of scratchpad lines to load, parameter lines to load and lines to check, then each line
  * as its index and `lanes` words.
  */
@@ -25,6 +26,7 @@ import { OPCODES } from '../ir/program.js';
 import { cycles, type UnitContracts } from '../ir/units.js';
 import { F32_QNAN, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
 import { bitsToF32, f32Bits } from '../util/float.js';
+import { unitActions } from '../sim/unit-actions.js';
 import { Rng } from '../util/prng.js';
 import type { VectorPlan } from '../codegen/vec.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
@@ -54,6 +56,21 @@ export interface VecCase {
   readonly load: readonly Line[];
   readonly loadParam: readonly Line[];
   readonly check: readonly Line[];
+  /** The simulator's actions for the instruction (all its rows): multiplies, adds, divisions, roots, table words. */
+  readonly actions: readonly [number, number, number, number, number];
+}
+
+const ACTION_ORDER = ['fp32_mul', 'fp32_add', 'fp32_div', 'fp32_sqrt', 'read'] as const;
+
+/** unitActions of an instruction over `rows` rows, in the bench's order. */
+function expectedActions(i: Instr, rows: number): readonly [number, number, number, number, number] {
+  const out = [0, 0, 0, 0, 0] as [number, number, number, number, number];
+  for (const a of unitActions(i) ?? []) {
+    const k = ACTION_ORDER.indexOf(a.action as (typeof ACTION_ORDER)[number]);
+    if (k < 0) throw new Error(`vec-vectors: ${i.op} has an action (${a.action}) the units do not count`);
+    out[k] = out[k]! + a.count * rows;
+  }
+  return out;
 }
 
 export interface VecVectorSet {
@@ -191,7 +208,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
             : op === 'act'
               ? { op, kind: 'relu2-gated', gate: 0, up: 0, dst: 0, n }
               : { op: 'vadd', dst: 0, a: 0, b: 0, n, bParam };
-      cases.push({ op, imm: 0, pos: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi) });
+      cases.push({ op, imm: 0, pos: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi), actions: expectedActions(instr, rows) });
       operands[op] += rows * n;
     }
   }
@@ -247,7 +264,7 @@ export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, opera
     for (let r = 0; r < rows; r++) sp.set(dst + r, bits(f(1 / f(Math.sqrt(f(f(bitsToF32(before.get(a + r)!) / n) + e))))));
     const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
     const instr = { op: 'rsqrt', dst: 0, a: 0, eps: e, n } as const;
-    cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi) });
+    cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi), actions: expectedActions(instr, rows) });
     done += rows;
   }
   return { cases, operands: { rsqrt: done } };
@@ -291,7 +308,7 @@ function ropeCases(p: Program, plan: VectorPlan, u: UnitContracts, perOp: number
     v.forEach((x, i) => after.set(a + i, bits(x)));
     const hi = Math.ceil((a + words) / V) * V;
     const instr: Instr = { op: 'rope', buf: 0, heads, headDim: hd, table: 0 };
-    cases.push({ op: 'rope', imm: 0, pos, bcast: false, bParam: false, dst: a, a: 0, b: 0, n: heads, rows, cycles: cycles(instr, p, u, pos, rows), load: linesOf(before, V, a, hi), loadParam: [], check: linesOf(after, V, a, hi) });
+    cases.push({ op: 'rope', imm: 0, pos, bcast: false, bParam: false, dst: a, a: 0, b: 0, n: heads, rows, cycles: cycles(instr, p, u, pos, rows), load: linesOf(before, V, a, hi), loadParam: [], check: linesOf(after, V, a, hi), actions: expectedActions(instr, rows) });
     operands.rope += words;
   }
 }
@@ -300,11 +317,11 @@ export function writeVecVectors(file: string, lanes: number, set: VecVectorSet):
   const w: number[] = [lanes, set.cases.length];
   for (const c of set.cases) {
     const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
-    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, c.load.length, c.loadParam.length, c.check.length);
+    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, ...c.actions, c.load.length, c.loadParam.length, c.check.length);
     for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
   }
   const buf = Buffer.alloc(8 + 4 * w.length);
-  buf.write('BNHWVC03', 0, 'ascii');
+  buf.write('BNHWVC04', 0, 'ascii');
   w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }

@@ -5,9 +5,11 @@
  * unit, the scratchpad and the parameter memory, with a host port that loads and reads lines while
  * the unit is idle; written here because its port widths are the unit's).
  *
- * Needs: a program and architecture. Guarantees: a pass means every case's instruction finished
- * (`done`) exactly on its contract cycle, once, and every word of the lines around its destination
- * read back as the numerics say (the words it must not write unchanged); the result names the
+ * Needs: a program and architecture (the benches build the units with their action counters).
+ * Guarantees: a pass means every case's instruction finished (`done`) exactly on its contract
+ * cycle, once, its action counters moved exactly by the simulator's counts (src/sim/unit-actions.ts),
+ * and every word of the lines around its destination read back as the numerics say (the words it
+ * must not write unchanged); the result names the
  * first mismatches (case, instruction, line, word, expected, got; or the cycles).
  */
 import * as fs from 'node:fs';
@@ -76,18 +78,23 @@ ${plan.rope ? `  wire [${CW - 1}:0] t_addr;
   wire [${32 * V - 1}:0] t_sin;
   bnhw_rope u_rope (.clk(clk), .addr(t_addr), .cos_q(t_cos), .sin_q(t_sin));
 ` : ''}  bnhw_vec u_vec (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_flags(issue_flags), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_b(issue_b[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .rows(rows),${plan.rope ? ` .pos(pos[${CW - 1}:0]),` : ''} .done(done),
-    .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata)${plan.rope ? ', .t_addr(t_addr), .t_cos(t_cos), .t_sin(t_sin)' : ''});
+    .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata)${plan.rope ? ', .t_addr(t_addr), .t_cos(t_cos), .t_sin(t_sin)' : ''},
+    .act_mul(act_mul), .act_add(act_add), .act_div(act_div), .act_table(act_table));
+  assign act_sqrt = 48'd0;
   bnhw_pmem u_pmem (.clk(clk), .a_addr(p_addr), .a_rdata(p_rdata), .w_en({${V}{host_pwe}}), .w_addr(${rep(PL, 'host_line')}), .w_data(host_wdata));`
       : `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
   wire [${32 * V - 1}:0] sb_rdata;
   bnhw_sfu u_sfu (.clk(clk), .rst(rst), .issue(issue), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .issue_imm(issue_imm), .rows(rows), .done(done),
-    .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data));`;
+    .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .act_div(act_div), .act_sqrt(act_sqrt), .act_add(act_add));
+  assign act_mul = 48'd0;
+  assign act_table = 48'd0;`;
   return `\`timescale 1ns / 1ps
 // The cocotb top of a scratchpad unit's bench (test_vec.py), written by src/verify/vec.ts: bnhw_${unit}
 // on bnhw_spad${unit === 'vec' ? ' and bnhw_pmem' : ''}. While the unit is idle the host loads lines (host_we: the scratchpad,
 // host_pwe: the parameter memory) and reads scratchpad lines (host_rdata the cycle after
 // host_line). cyc counts rising edges; n_done counts the cycles done was high in and last_done
-// holds cyc of the last of them. The clock is made here (rising edges at 10, 20, ... ns).
+// holds cyc of the last of them; act_* are the unit's action counters (zero where it has none).
+// The clock is made here (rising edges at 10, 20, ... ns).
 module bnhw_unit_tb (
   output reg              clk,
   input  wire             rst,
@@ -110,7 +117,12 @@ module bnhw_unit_tb (
   output wire [${32 * V - 1}:0]    host_rdata,
   output reg  [31:0]      cyc,
   output reg  [31:0]      n_done,
-  output reg  [31:0]      last_done
+  output reg  [31:0]      last_done,
+  output wire [47:0]      act_mul,
+  output wire [47:0]      act_add,
+  output wire [47:0]      act_div,
+  output wire [47:0]      act_sqrt,
+  output wire [47:0]      act_table
 );
   initial clk = 1'b1;
   always #5 clk = ~clk;
@@ -163,7 +175,7 @@ function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, stri
   }
 }
 
-export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBenchOptions, design: VectorDesign = generateVector(p, arch)): VecBenchResult {
+export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBenchOptions, design: VectorDesign = generateVector(p, arch, undefined, { actions: true })): VecBenchResult {
   const set = vecVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? VEC_BENCH_OPS);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
@@ -179,7 +191,7 @@ export interface SfuBenchOptions {
 }
 
 /** The special-function unit's bench: random rsqrt instructions on bnhw_sfu over the scratchpad. */
-export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBenchOptions, design: SfuDesign = generateSfu(p, arch)): VecBenchResult {
+export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBenchOptions, design: SfuDesign = generateSfu(p, arch, undefined, { actions: true })): VecBenchResult {
   const set = sfuVectors(p, design.plan, unitContracts(arch), opts.operations, opts.seed);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);

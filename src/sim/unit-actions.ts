@@ -1,0 +1,61 @@
+/**
+ * The arithmetic actions of the vector and special-function units' instructions, per row of the
+ * block, as those units do them (templates/verilog/bnhw_vec.v.hbs, bnhw_sfu.v.hbs): the simulator
+ * counts these (src/sim/machine.ts), and the units' RTL action counters must count the same
+ * (their bench checks every instruction). Pure.
+ */
+import type { Instr } from '../ir/program.js';
+
+export interface UnitAction {
+  readonly component: 'vector' | 'sfu' | 'rope_table';
+  readonly action: 'fp32_mul' | 'fp32_add' | 'fp32_div' | 'fp32_sqrt' | 'fp32_exp' | 'read';
+  readonly count: number;
+}
+
+/** null: not a vector or special-function instruction. */
+export function unitActions(i: Instr): UnitAction[] | null {
+  switch (i.op) {
+    case 'vmul':
+      return [{ component: 'vector', action: 'fp32_mul', count: i.n }];
+    case 'vadd':
+    case 'vsubs':
+      return [{ component: 'vector', action: 'fp32_add', count: i.n }];
+    case 'vsumsq':
+      // every term through the product-sum lane: a product, an add into its partial; three adds close it
+      return [
+        { component: 'vector', action: 'fp32_mul', count: i.n },
+        { component: 'vector', action: 'fp32_add', count: i.n + 3 },
+      ];
+    case 'vmean':
+      // the product-sum lane with every term times 1.0, then the unit's divider
+      return [
+        { component: 'vector', action: 'fp32_mul', count: i.n },
+        { component: 'vector', action: 'fp32_add', count: i.n + 3 },
+        { component: 'vector', action: 'fp32_div', count: 1 },
+      ];
+    case 'rsqrt':
+      // the special-function unit's own divider (a / n, 1 / root), adder and square root
+      return [
+        { component: 'sfu', action: 'fp32_div', count: 2 },
+        { component: 'sfu', action: 'fp32_sqrt', count: 1 },
+        { component: 'sfu', action: 'fp32_add', count: 1 },
+      ];
+    case 'rope':
+      // four products and two sums per pair; a cos and a sin for every pair of every head
+      return [
+        { component: 'vector', action: 'fp32_mul', count: 2 * i.heads * i.headDim },
+        { component: 'vector', action: 'fp32_add', count: i.heads * i.headDim },
+        { component: 'rope_table', action: 'read', count: i.heads * i.headDim },
+      ];
+    case 'act':
+      if (i.kind === 'relu2-gated') return [{ component: 'vector', action: 'fp32_mul', count: 2 * i.n }];
+      // swiglu and gelu as the simulator prices them (no RTL yet: CG046)
+      return [
+        { component: 'vector', action: 'fp32_mul', count: 2 * i.n },
+        { component: 'sfu', action: 'fp32_exp', count: i.n },
+        { component: 'sfu', action: 'fp32_div', count: i.n },
+      ];
+    default:
+      return null;
+  }
+}
