@@ -40,12 +40,14 @@ function vecWrapper(d: VectorDesign): string {
   const PL = d.plan.paramAddrBits - LB;
   const D = 32 * V;
   return [
-    `module w_vec (input wire clk, input wire rst, input wire issue, input wire [7:0] op, input wire [1:0] flags, input wire [${CW - 1}:0] dst, input wire [${CW - 1}:0] a, input wire [${CW - 1}:0] b, input wire [${CW - 1}:0] n, input wire [${RW - 1}:0] rows,`,
+    `module w_vec (input wire clk, input wire rst, input wire issue, input wire [7:0] op, input wire [1:0] flags, input wire [${CW - 1}:0] dst, input wire [${CW - 1}:0] a, input wire [${CW - 1}:0] b, input wire [${CW - 1}:0] n, input wire [${RW - 1}:0] rows, input wire [${CW - 1}:0] pos,`,
     `  input wire hw, input wire [${SL - 1}:0] hl, input wire [${D - 1}:0] hd, output reg done_q, output reg [31:0] q);`,
     `  reg ri; reg [7:0] rop; reg [1:0] rf; reg [${CW - 1}:0] rd, ra, rb, rn; reg [${RW - 1}:0] rr; reg rhw; reg [${SL - 1}:0] rhl; reg [${D - 1}:0] rhd;`,
     `  wire dn; wire [${V * SL - 1}:0] sa, sb, swa; wire [${V - 1}:0] swe; wire [${D - 1}:0] sd, qa, qb, qp; wire [${V * PL - 1}:0] pa;`,
     `  always @(posedge clk) begin ri <= issue; rop <= op; rf <= flags; rd <= dst; ra <= a; rb <= b; rn <= n; rr <= rows; rhw <= hw; rhl <= hl; rhd <= hd; done_q <= dn; q <= qa[31:0] ^ qa[${D - 1}:${D - 32}]; end`,
-    `  bnhw_vec u (.clk(clk), .rst(rst), .issue(ri), .issue_op(rop), .issue_flags(rf), .issue_dst(rd), .issue_a(ra), .issue_b(rb), .issue_n(rn), .rows(rr), .done(dn), .sa_addr(sa), .sa_rdata(qa), .sb_addr(sb), .sb_rdata(qb), .sw_en(swe), .sw_addr(swa), .sw_data(sd), .p_addr(pa), .p_rdata(qp));`,
+    // the RoPE table with the position register, where the program rotates
+    ...(d.plan.rope ? [`  reg [${CW - 1}:0] rpos; wire [${CW - 1}:0] ta; wire [${D - 1}:0] tc, ts; always @(posedge clk) rpos <= pos;`, '  bnhw_rope t (.clk(clk), .addr(ta), .cos_q(tc), .sin_q(ts));'] : [`  wire unused_pos = ^pos;`]),
+    `  bnhw_vec u (.clk(clk), .rst(rst), .issue(ri), .issue_op(rop), .issue_flags(rf), .issue_dst(rd), .issue_a(ra), .issue_b(rb), .issue_n(rn), .rows(rr),${d.plan.rope ? ' .pos(rpos),' : ''} .done(dn), .sa_addr(sa), .sa_rdata(qa), .sb_addr(sb), .sb_rdata(qb), .sw_en(swe), .sw_addr(swa), .sw_data(sd), .p_addr(pa), .p_rdata(qp)${d.plan.rope ? ', .t_addr(ta), .t_cos(tc), .t_sin(ts)' : ''});`,
     `  bnhw_spad s (.clk(clk), .a_addr(sa), .a_rdata(qa), .b_addr(sb), .b_rdata(qb), .w_en(rhw ? {${V}{1'b1}} : swe), .w_addr(rhw ? {${V}{rhl}} : swa), .w_data(rhw ? rhd : sd));`,
     `  bnhw_pmem m (.clk(clk), .a_addr(pa), .a_rdata(qp), .w_en({${V}{rhw}}), .w_addr({${V}{rhl[${PL - 1}:0]}}), .w_data(rhd));`,
     'endmodule',
