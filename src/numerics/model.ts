@@ -167,11 +167,15 @@ export function stridedDotF32(w: Float32Array, v: Float32Array, vo: number, stri
   return f(f(p0 + p1) + f(p2 + p3));
 }
 
+/** A norm's scale from its sum of squares: 1 / sqrt(ss / n + eps), every step one fp32 rounding (rsqrt). */
+export function rsqrtHw(ss: number, n: number, eps: number): number {
+  return f(1 / f(Math.sqrt(f(f(ss / n) + f(eps)))));
+}
+
 /** RMSNorm of x[xo..xo+n) into y[yo..]: ss sequential, mean = ss / n, r = 1 / sqrt(mean + eps). */
 export function rmsNormHw(x: Float32Array, xo: number, n: number, w: Float32Array, eps: number, y: Float32Array, yo: number, bias: Float32Array | null = null): void {
   const ss = sumF32(n, (j) => f(x[xo + j]! * x[xo + j]!));
-  const mean = f(ss / n);
-  const r = f(1 / f(Math.sqrt(f(mean + f(eps)))));
+  const r = rsqrtHw(ss, n, eps);
   for (let j = 0; j < n; j++) {
     let v = f(f(x[xo + j]! * r) * w[j]!);
     if (bias) v = f(v + bias[j]!);
@@ -186,7 +190,7 @@ export function layerNormHw(x: Float32Array, xo: number, n: number, w: Float32Ar
     const d = f(x[xo + j]! - mean);
     return f(d * d);
   });
-  const r = f(1 / f(Math.sqrt(f(f(vs / n) + f(eps)))));
+  const r = rsqrtHw(vs, n, eps);
   for (let j = 0; j < n; j++) {
     let v = f(f(f(x[xo + j]! - mean) * r) * w[j]!);
     if (bias) v = f(v + bias[j]!);

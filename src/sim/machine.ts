@@ -27,7 +27,7 @@ import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { unitActions } from './unit-actions.js';
 import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
-import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
+import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
 import { argmax } from '../ref/model.js';
 import { assertNever, fail } from '../util/diagnostics.js';
@@ -490,7 +490,7 @@ export class Machine {
         }
         return null;
       case 'rsqrt':
-        for (let r = 0; r < rows; r++) sp[R(i.dst, r)] = f(1 / f(Math.sqrt(f(f(sp[R(i.a, r)]! / i.n) + i.eps))));
+        for (let r = 0; r < rows; r++) sp[R(i.dst, r)] = rsqrtHw(sp[R(i.a, r)]!, i.n, i.eps);
         return null;
       case 'rope': {
         const half = i.headDim / 2;

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import type { Instr, Program } from '../ir/program.js';
 import { OPCODES } from '../ir/program.js';
 import { cycles, type UnitContracts } from '../ir/units.js';
-import { F32_QNAN, ropeHw, ropeInvFreq, ropeRow, sumF32 } from '../numerics/model.js';
+import { F32_QNAN, ffnActHw, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { bitsToF32, f32Bits } from '../util/float.js';
 import { unitActions } from '../sim/unit-actions.js';
 import { Rng } from '../util/prng.js';
@@ -171,12 +171,12 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
               out.push([dst + r * n + j, bits(y)]);
             }
             break;
-          case 'act':
-            for (let j = 0; j < n; j++) {
-              const g = x(row + j) > 0 ? x(row + j) : 0;
-              out.push([dst + r * n + j, bits(f(f(g * g) * bv(r, j)))]);
-            }
+          case 'act': {
+            const gate = Float32Array.from({ length: n }, (_, j) => x(row + j));
+            const up = Float32Array.from({ length: n }, (_, j) => bv(r, j));
+            ffnActHw('relu2-gated', gate, up, new Float32Array(n)).forEach((y, j) => out.push([dst + r * n + j, bits(y)]));
             break;
+          }
           case 'vsumsq':
             out.push([dst + r, bits(sumF32(n, (j) => f(x(row + j) * x(row + j))))]);
             break;
@@ -261,7 +261,7 @@ export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, opera
     for (let w = aLo; w < alignUp(a + rows); w++) if (!sp.has(w)) sp.set(w, rng.u32());
     const before = new Map(sp);
     const e = bitsToF32(eps);
-    for (let r = 0; r < rows; r++) sp.set(dst + r, bits(f(1 / f(Math.sqrt(f(f(bitsToF32(before.get(a + r)!) / n) + e))))));
+    for (let r = 0; r < rows; r++) sp.set(dst + r, bits(rsqrtHw(bitsToF32(before.get(a + r)!), n, e)));
     const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
     const instr = { op: 'rsqrt', dst: 0, a: 0, eps: e, n } as const;
     cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi), actions: expectedActions(instr, rows) });
