@@ -1,17 +1,20 @@
 """cocotb bench for the whole-model accelerator's scratchpad units (bnhw_unit_tb, written by
 src/verify/vec.ts): the vector unit bnhw_vec on the scratchpad bnhw_spad and the parameter memory
-bnhw_pmem, or the special-function unit bnhw_sfu (rsqrt) on the scratchpad.
+bnhw_pmem, the special-function unit bnhw_sfu (rsqrt) or the head unit bnhw_head (embed, head,
+argmax, on its table) on the scratchpad.
 
-Driver:  per case, the lines of its operands (and junk in its destination's lines) loaded
-         through the host port while the unit is idle, then one instruction issued (issue with
+Driver:  per case, the lines of its operands (and junk in its destination's lines) and the
+         run's token ids (the head unit) loaded through the host port while the unit is idle, then one instruction issued (issue with
          its fields, and the run's rows); between cases seeded random idle cycles.
 Monitor: the top's log of done (how many cycles it was high in, the last of them), read once the
          contract's cycles and a few more have passed.
 Model:   src/numerics through the vector file TypeScript wrote (src/verify/vec-vectors.ts): every
          element-wise result one fp32 rounding, every sum in sumF32's order, vmean a division by
-         n; act (relu2-gated) max(gate, 0)^2 * up; rope the numerics' ropeHw with ropeRow's table of each row's position; rsqrt 1 / sqrt(a / n + eps); NaN 0x7FC00000.
+         n; act (relu2-gated) max(gate, 0)^2 * up; rope the numerics' ropeHw with ropeRow's table of each row's position; rsqrt 1 / sqrt(a / n + eps); embed the table row;
+         head dotF32 with every table row; argmax the reference's; NaN 0x7FC00000.
 Checker: done high exactly in the contract's last cycle (src/ir/units.ts cycles) and in no other;
          the unit's action counters moved by exactly the simulator's counts for the instruction;
+         argmax's token (or `none` when every word is NaN) as the reference's;
          then every word of the destination's lines read back bit-exact, the words the
          instruction must not write unchanged. Mismatches are counted and the first ones named
          (case, op, rows, n, line, word, expected, got; or the cycles) in BNHW_RESULT.
@@ -27,21 +30,26 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from bnhw_tb import XorShift32, env_int, reset, resolved, write_result
 
 # the units' action counters, in the vector file's order (src/sim/unit-actions.ts)
-ACTIONS = ["mul", "add", "div", "sqrt", "table"]
-OPS = {3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 9: "rope", 12: "act"}
+ACTIONS = ["mul", "add", "div", "sqrt", "table", "mac", "cmp"]
+OPS = {1: "embed", 3: "vmul", 4: "vadd", 5: "vsumsq", 6: "vmean", 7: "vsubs", 8: "rsqrt", 9: "rope", 12: "act", 13: "head", 14: "argmax"}
+TOKEN_UNCHECKED, TOKEN_NONE = 0xFFFFFFFF, 0xFFFFFFFE
 
 
 def read_vec_vectors(path):
     with open(path, "rb") as f:
-        if f.read(8) != b"BNHWVC04":
-            raise ValueError(f"{path}: not a BNHWVC04 vector file")
+        if f.read(8) != b"BNHWVC05":
+            raise ValueError(f"{path}: not a BNHWVC05 vector file")
         data = f.read()
     lanes, count = struct.unpack_from("<2I", data, 0)
     o = 8
     cases = []
     for _ in range(count):
-        op, flags, dst, a, b, n, imm, pos, rows, cycles, m, ad, dv, sq, tb, nl, npl, nc = struct.unpack_from("<18I", data, o)
-        o += 72
+        op, flags, dst, a, b, n, imm, pos, rows, cycles = struct.unpack_from("<10I", data, o)
+        actions = list(struct.unpack_from("<7I", data, o + 40))
+        token, ntok, nl, npl, nc = struct.unpack_from("<5I", data, o + 68)
+        o += 88
+        tokens = list(struct.unpack_from(f"<{ntok}I", data, o))
+        o += 4 * ntok
 
         def lines(k):
             nonlocal o
@@ -54,7 +62,7 @@ def read_vec_vectors(path):
             return out
 
         load, pload, check = lines(nl), lines(npl), lines(nc)
-        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, pos=pos, rows=rows, actions=[m, ad, dv, sq, tb], cycles=cycles, load=load, pload=pload, check=check))
+        cases.append(dict(op=op, flags=flags, dst=dst, a=a, b=b, n=n, imm=imm, pos=pos, rows=rows, actions=actions, cycles=cycles, token=token, tokens=tokens, load=load, pload=pload, check=check))
     return lanes, cases
 
 
@@ -71,9 +79,9 @@ async def vector_unit_matches_numerics(dut):
     lanes, cases = read_vec_vectors(os.environ["BNHW_VECVECTORS"])
     dut._log.info("seed=%d lanes=%d cases=%d", seed, lanes, len(cases))
     rng = XorShift32(seed)
-    for s in ("issue", "busy", "host_we", "host_pwe"):
+    for s in ("issue", "busy", "host_we", "host_pwe", "host_twe"):
         getattr(dut, s).value = 0
-    for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "issue_imm", "host_line", "host_wdata"):
+    for s in ("issue_op", "issue_flags", "issue_dst", "issue_a", "issue_b", "issue_n", "issue_imm", "host_line", "host_wdata", "host_trow", "host_tid"):
         getattr(dut, s).value = 0
     dut.rows.value, dut.pos.value = 1, 0
     await reset(dut)
@@ -97,6 +105,10 @@ async def vector_unit_matches_numerics(dut):
             dut.host_pwe.value, dut.host_line.value, dut.host_wdata.value = 1, line, pack(words)
             await RisingEdge(dut.clk)
         dut.host_pwe.value = 0
+        for r, t in enumerate(c["tokens"]):
+            dut.host_twe.value, dut.host_trow.value, dut.host_tid.value = 1, r, t
+            await RisingEdge(dut.clk)
+        dut.host_twe.value = 0
         for _ in range(rng.next() % 3):
             await RisingEdge(dut.clk)
         # issue
@@ -120,6 +132,7 @@ async def vector_unit_matches_numerics(dut):
         await ReadOnly()
         n_done, last = resolved(dut.n_done) - n0, resolved(dut.last_done)
         moved = [resolved(getattr(dut, f"act_{x}")) - v for x, v in zip(ACTIONS, a0)]
+        token, none = resolved(dut.token), resolved(dut.token_none)
         dones = [last] if n_done == 1 else [f"{n_done} cycles, the last {last}"]
         await RisingEdge(dut.clk)
         dut.busy.value = 0
@@ -127,6 +140,10 @@ async def vector_unit_matches_numerics(dut):
             fail({**where, "issue_cycle": t0, "due_cycle": due, "done_cycles": dones[:4]})
         if moved != c["actions"]:
             fail({**where, "actions": dict(zip(ACTIONS, moved)), "simulator": dict(zip(ACTIONS, c["actions"]))})
+        if c["token"] != TOKEN_UNCHECKED:
+            got_token = TOKEN_NONE if none == 1 else token
+            if got_token != c["token"] or none is None:
+                fail({**where, "token": got_token, "expected_token": "none (every word NaN)" if c["token"] == TOKEN_NONE else c["token"]})
         # read back the destination's lines: an address in a cycle, its line the next
         got = []
         for line, _ in c["check"]:

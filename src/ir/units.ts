@@ -13,7 +13,9 @@
  *              row per lane, the lanes started a cycle apart (vectorReduction)
  *   sfu        the special functions: an iterative divider and square root, a pipelined exp
  *   attention  `lanes` dot-product lanes over the KV cache (each one product-sum per cycle)
- *   head       the embedding/head memory: the embedding row, and `lanes` head dot products
+ *   head       the embedding/head table (vocab row v in bank v mod `lanes`): embed copies a row a
+ *              word per cycle; head runs `lanes` product-sum lanes in lockstep, one vocab row each,
+ *              the hidden vector's word broadcast (headSchedule); argmax compares a word per cycle
  *   kv         K and V row writes
  */
 import type { ArchSpec } from './arch.js';
@@ -137,6 +139,39 @@ export function vectorReduction(n: number, rows: number, u: UnitContracts): Vect
   return { groups, lanes, lastLanes, sum, period, lastWrite: 1 + (groups - 1) * period + (lastLanes - 1) + sum };
 }
 
+/**
+ * The head's logits (templates/verilog/bnhw_head.v.hbs): groups of `lanes` vocab rows, one per
+ * product-sum lane, all lanes reading term i of their rows in cycle 1 + g * period + sumTermCycle(i)
+ * (the hidden vector's word i broadcast from the scratchpad). A group's sums leave the lanes
+ * together `sum` cycles after its first read, are held, and are written to the scratchpad a line of
+ * the scratchpad's lanes per cycle from the next cycle. The next group's first term is taken as
+ * soon as the lanes take a new sum (sumAfterLast after the last term), and no sooner than the
+ * previous group's lines are written.
+ */
+export interface HeadSchedule {
+  readonly groups: number;
+  /** Lanes used by the last group. */
+  readonly lastLanes: number;
+  readonly sum: number;
+  readonly period: number;
+  /** Scratchpad lines a full group's logits take (and the last group's). */
+  readonly lines: number;
+  readonly lastLines: number;
+}
+
+export function headSchedule(vocab: number, hidden: number, u: UnitContracts): HeadSchedule {
+  const HL = u.head.lanes;
+  const V = u.vector.lanes;
+  const La = u.vector.addLatency;
+  const groups = cdiv(vocab, HL);
+  const lastLanes = vocab - (groups - 1) * HL;
+  const span = sumTermCycle(hidden - 1, La);
+  const sum = span + 1 + u.vector.mulLatency + sumAfterLast(La);
+  const lines = Math.max(1, HL / V);
+  const lastLines = HL >= V ? cdiv(lastLanes, V) : 1;
+  return { groups, lastLanes, sum, period: Math.max(span + sumAfterLast(La), lines), lines, lastLines };
+}
+
 /** Cycles of one row of `rsqrt` on the special-function unit, from its read to its write. */
 export function sfuRowCycles(u: UnitContracts): number {
   return 1 + 2 * u.sfu.divCycles + u.vector.addLatency + u.sfu.sqrtCycles;
@@ -159,7 +194,8 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
   const elementwise = (n: number, latency: number): number => 1 + rows * cdiv(n, V.lanes) + 1 + latency;
   switch (i.op) {
     case 'embed':
-      return cdiv(rows * p.hidden, V.lanes) + 2;
+      // the issue cycle; a table word read per cycle, written to the scratchpad a cycle later
+      return rows * p.hidden + 2;
     case 'vmul':
       return elementwise(i.n, Lm);
     case 'vadd':
@@ -217,10 +253,14 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
           return assertNever(i.kind, 'activation');
       }
     }
-    case 'head':
-      return cdiv(p.vocab, u.head.lanes) * (p.hidden + Lm + 3 * La);
+    case 'head': {
+      // the issue cycle; the groups; the last group's sums held a cycle, then its lines written
+      const h = headSchedule(p.vocab, p.hidden, u);
+      return 2 + (h.groups - 1) * h.period + h.sum + h.lastLines;
+    }
     case 'argmax':
-      return p.vocab + 1;
+      // the issue cycle; a word read per cycle, compared with the best so far a cycle later
+      return i.n + 2;
     case 'lin':
       throw new Error('units.cycles: engine instructions take the engine\'s own timing');
     case 'end':

@@ -12,6 +12,11 @@ function get(store: TensorStore, ref: TensorRef): StoredTensor {
   return t;
 }
 
+/** A tensor as stored (its own dtype and array). */
+export function stored(store: TensorStore, ref: TensorRef): StoredTensor {
+  return get(store, ref);
+}
+
 export function getU8(store: TensorStore, ref: TensorRef): Uint8Array {
   const t = get(store, ref);
   if (!(t.data instanceof Uint8Array)) throw new Error(`tensor ${ref.name} is ${t.dtype}, expected u8`);

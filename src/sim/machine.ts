@@ -25,7 +25,7 @@ import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir
 import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
-import { unitActions } from './unit-actions.js';
+import { headActions, unitActions } from './unit-actions.js';
 import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
@@ -385,23 +385,19 @@ export class Machine {
       for (const a of unit) act(a.component, a.action, 32, a.count);
       return;
     }
+    const head = headActions(i, p, this.weightsOnChip);
+    if (head) {
+      for (const a of head) act(a.component, a.action, a.bits, a.count);
+      return;
+    }
     switch (i.op) {
-      case 'embed':
-        if (this.weightsOnChip) act('embedding', 'read', p.embeddingBits, p.hidden);
-        else act('dram', 'read_embedding', 1, p.hidden * p.embeddingBits);
-        break;
       case 'kvw':
         act(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'write', kvBits, 2 * p.kvRowWords);
         break;
+      case 'embed':
       case 'head':
-        act('head', 'fp32_mac', 32, p.vocab * p.hidden);
-        // The tied embedding/head table: on chip with the weights, else streamed from DRAM.
-        if (this.weightsOnChip) act('head', 'table_read', p.embeddingBits, p.vocab * p.hidden);
-        else act('dram', 'read_head', 1, p.vocab * p.hidden * p.embeddingBits);
-        break;
       case 'argmax':
-        act('head', 'compare', 32, p.vocab);
-        break;
+        throw new Error(`staticActions: ${i.op} is the head unit's (headActions)`);
       case 'vmul':
       case 'vadd':
       case 'vsubs':

@@ -4,7 +4,7 @@
  * counts these (src/sim/machine.ts), and the units' RTL action counters must count the same
  * (their bench checks every instruction). Pure.
  */
-import type { Instr } from '../ir/program.js';
+import type { Instr, Program } from '../ir/program.js';
 
 export interface UnitAction {
   readonly component: 'vector' | 'sfu' | 'rope_table';
@@ -55,6 +55,37 @@ export function unitActions(i: Instr): UnitAction[] | null {
         { component: 'sfu', action: 'fp32_exp', count: i.n },
         { component: 'sfu', action: 'fp32_div', count: i.n },
       ];
+    default:
+      return null;
+  }
+}
+
+export interface HeadAction {
+  readonly component: 'embedding' | 'head' | 'dram';
+  readonly action: 'read' | 'table_read' | 'fp32_mac' | 'compare' | 'read_embedding' | 'read_head';
+  /** Bits per action (the energy table's key). */
+  readonly bits: number;
+  readonly count: number;
+}
+
+/**
+ * The head unit's actions (templates/verilog/bnhw_head.v.hbs) for embed (per row), head and
+ * argmax: table words read (from the on-chip table, or streamed from DRAM when the weights are
+ * off chip), the head's multiply-adds (a term taken by a lane of a vocab row) and argmax's
+ * compares. null: not a head-unit instruction.
+ */
+export function headActions(i: Instr, p: Program, onChip: boolean): HeadAction[] | null {
+  const tableBits = p.embeddingBits;
+  switch (i.op) {
+    case 'embed':
+      return onChip ? [{ component: 'embedding', action: 'read', bits: tableBits, count: p.hidden }] : [{ component: 'dram', action: 'read_embedding', bits: 1, count: p.hidden * tableBits }];
+    case 'head':
+      return [
+        { component: 'head', action: 'fp32_mac', bits: 32, count: p.vocab * p.hidden },
+        onChip ? { component: 'head', action: 'table_read', bits: tableBits, count: p.vocab * p.hidden } : { component: 'dram', action: 'read_head', bits: 1, count: p.vocab * p.hidden * tableBits },
+      ];
+    case 'argmax':
+      return [{ component: 'head', action: 'compare', bits: 32, count: i.n }];
     default:
       return null;
   }

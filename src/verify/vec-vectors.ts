@@ -15,18 +15,21 @@
  * The special-function unit's `rsqrt` cases (sfuVectors) are the same kind of case over rows of
  * one word.
  *
- * File 'BNHWVC04' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles,
- * the expected action counts (multiplies, adds, divisions, roots, table words: src/sim/unit-actions.ts), then
- * counts of scratchpad lines to load, parameter lines to load and lines to check, then each line
- * as its index and `lanes` words.
+ * The head unit's cases (head-vectors.ts) add the run's token ids and argmax's expected token.
+ *
+ * File 'BNHWVC05' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles,
+ * the expected action counts (multiplies, adds, divisions, roots, table words, multiply-adds,
+ * compares: src/sim/unit-actions.ts), the expected token (TOKEN_UNCHECKED, TOKEN_NONE or an id),
+ * counts of tokens, scratchpad lines to load, parameter lines to load and lines to check, then
+ * the tokens, then each line as its index and `lanes` words.
  */
 import * as fs from 'node:fs';
 import type { Instr, Program } from '../ir/program.js';
 import { OPCODES } from '../ir/program.js';
-import { cycles, type UnitContracts } from '../ir/units.js';
+import { cycles, perRow, type UnitContracts } from '../ir/units.js';
 import { F32_QNAN, ffnActHw, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { bitsToF32, f32Bits } from '../util/float.js';
-import { unitActions } from '../sim/unit-actions.js';
+import { headActions, unitActions } from '../sim/unit-actions.js';
 import { Rng } from '../util/prng.js';
 import type { VectorPlan } from '../codegen/vec.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
@@ -40,7 +43,7 @@ interface Line {
 }
 
 export interface VecCase {
-  readonly op: VecOp | 'rsqrt';
+  readonly op: VecOp | 'rsqrt' | 'embed' | 'head' | 'argmax';
   /** fp32 bits of the instruction's constant (rsqrt's eps), else 0. */
   readonly imm: number;
   /** The position of the run's first row (rope). */
@@ -56,19 +59,30 @@ export interface VecCase {
   readonly load: readonly Line[];
   readonly loadParam: readonly Line[];
   readonly check: readonly Line[];
-  /** The simulator's actions for the instruction (all its rows): multiplies, adds, divisions, roots, table words. */
-  readonly actions: readonly [number, number, number, number, number];
+  /** The simulator's actions for the instruction (all its rows): multiplies, adds, divisions, roots, table words, multiply-adds, compares. */
+  readonly actions: BenchActions;
+  /** The run's token ids (the head unit's token registers; empty for other units). */
+  readonly tokens: readonly number[];
+  /** argmax's expected token (TOKEN_NONE: every word NaN; TOKEN_UNCHECKED: not an argmax). */
+  readonly token: number;
 }
 
-const ACTION_ORDER = ['fp32_mul', 'fp32_add', 'fp32_div', 'fp32_sqrt', 'read'] as const;
+export type BenchActions = readonly [number, number, number, number, number, number, number];
+export const TOKEN_UNCHECKED = 0xffffffff;
+export const TOKEN_NONE = 0xfffffffe;
 
-/** unitActions of an instruction over `rows` rows, in the bench's order. */
-function expectedActions(i: Instr, rows: number): readonly [number, number, number, number, number] {
-  const out = [0, 0, 0, 0, 0] as [number, number, number, number, number];
-  for (const a of unitActions(i) ?? []) {
-    const k = ACTION_ORDER.indexOf(a.action as (typeof ACTION_ORDER)[number]);
-    if (k < 0) throw new Error(`vec-vectors: ${i.op} has an action (${a.action}) the units do not count`);
-    out[k] = out[k]! + a.count * rows;
+/** The bench's counter slots, by the simulator's action names (the head's table reads are one slot). */
+const ACTION_SLOT: Readonly<Record<string, number>> = { fp32_mul: 0, fp32_add: 1, fp32_div: 2, fp32_sqrt: 3, read: 4, table_read: 4, fp32_mac: 5, compare: 6 };
+
+/** The simulator's actions of an instruction over `rows` rows (src/sim/unit-actions.ts), in the bench's order. */
+export function expectedActions(i: Instr, rows: number, p?: Program): BenchActions {
+  const out = [0, 0, 0, 0, 0, 0, 0] as [number, number, number, number, number, number, number];
+  const list = unitActions(i) ?? (p ? headActions(i, p, true) : null) ?? [];
+  const times = perRow(i) ? rows : 1;
+  for (const a of list) {
+    const k = ACTION_SLOT[a.action];
+    if (k === undefined) throw new Error(`vec-vectors: ${i.op} has an action (${a.action}) the units do not count`);
+    out[k] = out[k]! + a.count * times;
   }
   return out;
 }
@@ -83,7 +97,7 @@ const f = Math.fround;
 const bits = (x: number): number => (Number.isNaN(x) ? F32_QNAN : f32Bits(x));
 
 /** One random operand of a case's family. */
-function operand(rng: Rng, family: number, center: number): number {
+export function operand(rng: Rng, family: number, center: number): number {
   if (rng.int(0, 19) === 0) return FP_EDGE_OPERANDS[rng.int(0, FP_EDGE_OPERANDS.length - 1)]! >>> 0;
   if (family === 0) return rng.u32();
   const e = Math.max(0, Math.min(254, center + rng.int(-3, 3)));
@@ -91,7 +105,7 @@ function operand(rng: Rng, family: number, center: number): number {
   return ((rng.int(0, 1) << 31) | (e << 23) | mant) >>> 0;
 }
 
-function words(rng: Rng, count: number): Uint32Array {
+export function words(rng: Rng, count: number): Uint32Array {
   const family = rng.int(0, 2);
   const center = family === 2 ? rng.int(100, 150) : rng.int(1, 254);
   const w = new Uint32Array(count);
@@ -208,7 +222,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
             : op === 'act'
               ? { op, kind: 'relu2-gated', gate: 0, up: 0, dst: 0, n }
               : { op: 'vadd', dst: 0, a: 0, b: 0, n, bParam };
-      cases.push({ op, imm: 0, pos: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi), actions: expectedActions(instr, rows) });
+      cases.push({ op, imm: 0, pos: 0, bcast, bParam, dst, a, b, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam, check: lines(sp, dLo, dHi), actions: expectedActions(instr, rows), tokens: [], token: TOKEN_UNCHECKED });
       operands[op] += rows * n;
     }
   }
@@ -216,7 +230,7 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
 }
 
 /** Whole lines [lo, hi) of a sparse memory (absent words 0). */
-function linesOf(m: ReadonlyMap<number, number>, lanes: number, lo: number, hi: number): Line[] {
+export function linesOf(m: ReadonlyMap<number, number>, lanes: number, lo: number, hi: number): Line[] {
   const res: Line[] = [];
   for (let l = lo / lanes; l < hi / lanes; l++) {
     const ws = new Uint32Array(lanes);
@@ -264,7 +278,7 @@ export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, opera
     for (let r = 0; r < rows; r++) sp.set(dst + r, bits(rsqrtHw(bitsToF32(before.get(a + r)!), n, e)));
     const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
     const instr = { op: 'rsqrt', dst: 0, a: 0, eps: e, n } as const;
-    cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi), actions: expectedActions(instr, rows) });
+    cases.push({ op: 'rsqrt', imm: eps, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: linesOf(sp, V, dLo, dHi), actions: expectedActions(instr, rows), tokens: [], token: TOKEN_UNCHECKED });
     done += rows;
   }
   return { cases, operands: { rsqrt: done } };
@@ -308,7 +322,7 @@ function ropeCases(p: Program, plan: VectorPlan, u: UnitContracts, perOp: number
     v.forEach((x, i) => after.set(a + i, bits(x)));
     const hi = Math.ceil((a + words) / V) * V;
     const instr: Instr = { op: 'rope', buf: 0, heads, headDim: hd, table: 0 };
-    cases.push({ op: 'rope', imm: 0, pos, bcast: false, bParam: false, dst: a, a: 0, b: 0, n: heads, rows, cycles: cycles(instr, p, u, pos, rows), load: linesOf(before, V, a, hi), loadParam: [], check: linesOf(after, V, a, hi), actions: expectedActions(instr, rows) });
+    cases.push({ op: 'rope', imm: 0, pos, bcast: false, bParam: false, dst: a, a: 0, b: 0, n: heads, rows, cycles: cycles(instr, p, u, pos, rows), load: linesOf(before, V, a, hi), loadParam: [], check: linesOf(after, V, a, hi), actions: expectedActions(instr, rows), tokens: [], token: TOKEN_UNCHECKED });
     operands.rope += words;
   }
 }
@@ -317,11 +331,12 @@ export function writeVecVectors(file: string, lanes: number, set: VecVectorSet):
   const w: number[] = [lanes, set.cases.length];
   for (const c of set.cases) {
     const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
-    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, ...c.actions, c.load.length, c.loadParam.length, c.check.length);
+    w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, ...c.actions, c.token, c.tokens.length, c.load.length, c.loadParam.length, c.check.length);
+    w.push(...c.tokens);
     for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
   }
   const buf = Buffer.alloc(8 + 4 * w.length);
-  buf.write('BNHWVC04', 0, 'ascii');
+  buf.write('BNHWVC05', 0, 'ascii');
   w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }

@@ -23,6 +23,8 @@ import { runCocotbTop, type CocotbOptions, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
 import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp, type VecVectorSet } from './vec-vectors.js';
 import { generateSfu, type SfuDesign } from '../codegen/sfu.js';
+import { generateHead, type HeadDesign, type HeadPlan, type HeadTables } from '../codegen/head.js';
+import { HEAD_BENCH_OPS, headVectors, randomHeadTables, type HeadOp } from './head-vectors.js';
 
 export interface VecBenchOptions {
   /** Operands (elements or terms) per instruction kind. */
@@ -54,21 +56,43 @@ interface BenchDoc {
 }
 
 /** The unit a bench top holds. */
-export type ScratchpadUnit = 'vec' | 'sfu';
+export type ScratchpadUnit = 'vec' | 'sfu' | 'head';
 
 /**
  * The bench's top: the unit on the scratchpad (and, for the vector unit, the parameter memory),
  * a host line port, and the cycle counter and `done` log the bench checks the contract with.
  */
-export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: number): string {
+export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: number, head?: HeadPlan): string {
   const { lanes: V, laneBits: LB, rowBits: RW } = plan;
   const CW = countBits;
   const SL = plan.spadAddrBits - LB;
   const PL = plan.paramAddrBits - LB;
   const HL = Math.max(SL, PL);
   const rep = (w: number, s: string): string => `{${V}{${s}[${w - 1}:0]}}`;
+  const none = `  assign token = 32'd0;
+  assign token_none = 1'b0;
+  assign act_mac = 48'd0;
+  assign act_cmp = 48'd0;`;
+  const TB = head?.tokenBits ?? 1;
   const unitInst =
-    unit === 'vec'
+    unit === 'head'
+      ? `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
+  wire [${32 * V - 1}:0] sb_rdata;
+  // the run's tokens: host-written registers, read combinationally
+  reg  [${TB - 1}:0] toks [0:${2 ** RW - 1}];
+  always @(posedge clk) if (host_twe) toks[host_trow] <= host_tid[${TB - 1}:0];
+  wire [${RW - 1}:0] tok_row;
+  wire [${TB - 1}:0] tok_id = toks[tok_row];
+  wire [${TB - 1}:0] token_id;
+  bnhw_head u_head (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .rows(rows), .done(done),
+    .tok_row(tok_row), .tok_id(tok_id), .token(token_id), .none(token_none),
+    .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .act_table(act_table), .act_mac(act_mac), .act_cmp(act_cmp));
+  assign token = {${32 - TB}'d0, token_id};
+  assign act_mul = 48'd0;
+  assign act_add = 48'd0;
+  assign act_div = 48'd0;
+  assign act_sqrt = 48'd0;`
+      : unit === 'vec'
       ? `  wire [${V * SL - 1}:0] sb_addr;
   wire [${32 * V - 1}:0] sb_rdata;
   wire [${V * PL - 1}:0] p_addr;
@@ -81,18 +105,20 @@ ${plan.rope ? `  wire [${CW - 1}:0] t_addr;
     .sa_addr(sa_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .p_addr(p_addr), .p_rdata(p_rdata)${plan.rope ? ', .t_addr(t_addr), .t_cos(t_cos), .t_sin(t_sin)' : ''},
     .act_mul(act_mul), .act_add(act_add), .act_div(act_div), .act_table(act_table));
   assign act_sqrt = 48'd0;
+${none}
   bnhw_pmem u_pmem (.clk(clk), .a_addr(p_addr), .a_rdata(p_rdata), .w_en({${V}{host_pwe}}), .w_addr(${rep(PL, 'host_line')}), .w_data(host_wdata));`
       : `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
   wire [${32 * V - 1}:0] sb_rdata;
   bnhw_sfu u_sfu (.clk(clk), .rst(rst), .issue(issue), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .issue_imm(issue_imm), .rows(rows), .done(done),
     .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .act_div(act_div), .act_sqrt(act_sqrt), .act_add(act_add));
   assign act_mul = 48'd0;
-  assign act_table = 48'd0;`;
+  assign act_table = 48'd0;
+${none}`;
   return `\`timescale 1ns / 1ps
 // The cocotb top of a scratchpad unit's bench (test_vec.py), written by src/verify/vec.ts: bnhw_${unit}
 // on bnhw_spad${unit === 'vec' ? ' and bnhw_pmem' : ''}. While the unit is idle the host loads lines (host_we: the scratchpad,
-// host_pwe: the parameter memory) and reads scratchpad lines (host_rdata the cycle after
-// host_line). cyc counts rising edges; n_done counts the cycles done was high in and last_done
+// host_pwe: the parameter memory), the run's tokens (host_twe: the head unit's token registers)
+// and reads scratchpad lines (host_rdata the cycle after host_line). cyc counts rising edges; n_done counts the cycles done was high in and last_done
 // holds cyc of the last of them; act_* are the unit's action counters (zero where it has none).
 // The clock is made here (rising edges at 10, 20, ... ns).
 module bnhw_unit_tb (
@@ -114,6 +140,11 @@ module bnhw_unit_tb (
   input  wire             host_pwe,
   input  wire [${HL - 1}:0]      host_line,
   input  wire [${32 * V - 1}:0]    host_wdata,
+  input  wire             host_twe,
+  input  wire [${RW - 1}:0]      host_trow,
+  input  wire [31:0]      host_tid,
+  output wire [31:0]      token,
+  output wire             token_none,
   output wire [${32 * V - 1}:0]    host_rdata,
   output reg  [31:0]      cyc,
   output reg  [31:0]      n_done,
@@ -122,7 +153,9 @@ module bnhw_unit_tb (
   output wire [47:0]      act_add,
   output wire [47:0]      act_div,
   output wire [47:0]      act_sqrt,
-  output wire [47:0]      act_table
+  output wire [47:0]      act_table,
+  output wire [47:0]      act_mac,
+  output wire [47:0]      act_cmp
 );
   initial clk = 1'b1;
   always #5 clk = ~clk;
@@ -197,4 +230,30 @@ export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBench
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
   return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd);
+}
+
+export interface HeadBenchOptions {
+  /** Operands per instruction kind (table words for embed, terms for head, words for argmax). */
+  readonly operands: number;
+  readonly seed: number;
+  readonly ops?: readonly HeadOp[];
+  /** The tables' format and tying (random tables from the seed: the unit is built with them). */
+  readonly format?: 'f32' | 'bf16';
+  readonly tied?: boolean;
+  readonly files?: ReadonlyMap<string, string>;
+  readonly vcd?: CocotbOptions['vcd'];
+}
+
+/** The head unit's random tables for a bench seed. */
+export function headBenchTables(p: Program, opts: Pick<HeadBenchOptions, 'seed' | 'format' | 'tied'>): HeadTables {
+  return randomHeadTables(p, opts.format ?? 'f32', opts.tied ?? true, opts.seed ^ 0x5eed);
+}
+
+/** The head unit's bench: random embed, head and argmax instructions on bnhw_head (built with random tables) over the scratchpad. */
+export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBenchOptions, tables: HeadTables = headBenchTables(p, opts), design: HeadDesign = generateHead(p, arch, tables, undefined, { actions: true })): VecBenchResult {
+  const set = headVectors(p, design.plan, tables, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? HEAD_BENCH_OPS);
+  const files = new Map(opts.files ?? design.files);
+  files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
+  files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
+  return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd);
 }
