@@ -2,8 +2,9 @@
  * Every whole-model unit bench at full size on both simulators: the adder, multiplier, divider and
  * square root (edge pairs + N random pairs each), the exp (edge arguments + N) and the reduction
  * lanes (edge sums + N random terms each), and the vector unit (random instructions over N
- * operands per instruction kind, on the shipped model's program) and the special-function unit's
- * rsqrt (N rows), on Verilator and on Icarus, with the seeds the test
+ * operands per instruction kind, on the shipped model's program), the special-function unit's
+ * rsqrt (N rows) and the head unit (N operands per embed, head and argmax, on random tables), on
+ * Verilator and on Icarus, with the seeds the test
  * suite uses. The suite runs N = 1e5 on Verilator and fewer on Icarus (tests/verify/suite-counts.ts);
  * this is where the README's 1e5-on-both figures come from. Prints a table; exits 1 on any
  * mismatch or unchecked vector.
@@ -14,7 +15,7 @@ import { loadArch } from '../src/ir/arch.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
 import { runFpBench } from '../src/verify/fpu.js';
 import { runLaneBench } from '../src/verify/lanes.js';
-import { runSfuBench, runVecBench } from '../src/verify/vec.js';
+import { runHeadBench, runSfuBench, runVecBench } from '../src/verify/vec.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { loadModel } from '../src/ir/load.js';
 import { defaultModelDir } from '../src/util/paths.js';
@@ -54,10 +55,14 @@ for (const sim of ['verilator', 'icarus'] as const satisfies readonly Sim[]) {
   t0 = Date.now();
   const sfu = runSfuBench(program, unitArch, sim, { operations: n, seed: 2030 });
   const sfuSec = (Date.now() - t0) / 1000;
-  ok &&= vec.passed && sfu.passed;
+  t0 = Date.now();
+  const head = runHeadBench(program, unitArch, sim, { operands: n, seed: 2031 });
+  const headSec = (Date.now() - t0) / 1000;
+  ok &&= vec.passed && sfu.passed && head.passed;
+  rows.push(`| head unit (\`${unitArch.name}\`) | ${sim} | ${head.cases.toLocaleString('en-US')} instructions over ${Object.entries(head.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${head.checked.toLocaleString('en-US')} | ${head.mismatches} | units.ts cycles, every instruction | ${headSec.toFixed(0)} |`);
   rows.push(`| special-function unit (rsqrt, \`${unitArch.name}\`) | ${sim} | ${sfu.cases.toLocaleString('en-US')} instructions over ${(sfu.operands['rsqrt'] ?? 0).toLocaleString('en-US')} rows | ${sfu.checked.toLocaleString('en-US')} | ${sfu.mismatches} | units.ts cycles, every instruction | ${sfuSec.toFixed(0)} |`);
   rows.push(`| vector unit (\`${unitArch.name}\`) | ${sim} | ${vec.cases.toLocaleString('en-US')} instructions over ${Object.entries(vec.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${vec.checked.toLocaleString('en-US')} | ${vec.mismatches} | units.ts cycles, every instruction | ${vecSec.toFixed(0)} |`);
-  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches, ...vec.firstMismatches, ...sfu.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
+  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches, ...vec.firstMismatches, ...sfu.firstMismatches, ...head.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
 }
 console.log(`whole-model units of \`${arch.name}\` (${design.configHash}), ${n.toLocaleString('en-US')} random operands or terms per unit after its edge cases`);
 console.log('');
