@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArchSpec } from '../ir/arch.js';
-import type { Program } from '../ir/program.js';
+import { OPCODES, type Program } from '../ir/program.js';
 import { unitContracts } from '../ir/units.js';
 import { generateVector, type VectorDesign, type VectorPlan } from '../codegen/vec.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
@@ -84,7 +84,9 @@ export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: numb
   wire [${RW - 1}:0] tok_row;
   wire [${TB - 1}:0] tok_id = toks[tok_row];
   wire [${TB - 1}:0] token_id;
-  bnhw_head u_head (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_dst(issue_dst[${CW - 1}:0]), .issue_a(issue_a[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .rows(rows), .done(done),
+  // the image's first field: embed's dst, head's and argmax's src
+  wire [31:0] f0 = issue_op == 8'd${OPCODES.embed} ? issue_dst : issue_a;
+  bnhw_head u_head (.clk(clk), .rst(rst), .issue(issue), .issue_op(issue_op), .issue_f0(f0[${CW - 1}:0]), .issue_f1(issue_dst[${CW - 1}:0]), .issue_n(issue_n[${CW - 1}:0]), .rows(rows), .done(done),
     .tok_row(tok_row), .tok_id(tok_id), .token(token_id), .none(token_none),
     .sr_addr(sa_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .act_table(act_table), .act_mac(act_mac), .act_cmp(act_cmp));
   assign token = {${32 - TB}'d0, token_id};
