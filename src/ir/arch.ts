@@ -41,7 +41,6 @@ export interface MachineSpec {
   readonly attentionLanes: number;
   /** Dot-product lanes of the head. */
   readonly headLanes: number;
-  readonly kvWordsPerCycle: number;
   readonly fpAddLatency: number;
   readonly fpMulLatency: number;
   /** Iterative fp32 divide and square root: cycles from issue to result (1 to 4 bits per cycle, plus unpacking and rounding: src/codegen/fpu.ts). */
@@ -65,7 +64,6 @@ export const DEFAULT_MACHINE: Omit<MachineSpec, 'expLatency'> = {
   vectorLanes: 4,
   attentionLanes: 4,
   headLanes: 4,
-  kvWordsPerCycle: 4,
   fpAddLatency: 4,
   fpMulLatency: 3,
   divCycles: 28,
@@ -141,7 +139,6 @@ export const ArchSchema = z
         vectorLanes: lanes,
         attentionLanes: lanes,
         headLanes: lanes,
-        kvWordsPerCycle: lanes,
         fpAddLatency: latency,
         fpMulLatency: latency,
         // unpack (+ the divider's pre-shift) + round + 25 result bits at most 4 per cycle (src/codegen/fpu.ts)
@@ -162,10 +159,10 @@ export const ArchSchema = z
 export const ARCH_PRESETS: Readonly<Record<string, ArchSpec>> = {
   tiny: { kind: 'arch', name: 'tiny', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
   'tiny-binary': { kind: 'arch', name: 'tiny-binary', lanes: 4, simd: 8, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100 },
-  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
+  default: { kind: 'arch', name: 'default', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 32, headLanes: 64 } },
   'tiny-base3': { kind: 'arch', name: 'tiny-base3', lanes: 4, simd: 8, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100 },
-  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
-  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 64, headLanes: 64 } },
+  'default-base3': { kind: 'arch', name: 'default-base3', lanes: 16, simd: 32, weightKind: 'ternary', actBits: 8, treePipeline: 2, weightMemory: 'rom', weightPacking: 'base3', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 32, headLanes: 64 } },
+  'default-binary': { kind: 'arch', name: 'default-binary', lanes: 16, simd: 32, weightKind: 'binary', actBits: 8, treePipeline: 2, weightMemory: 'rom', clockMHz: 100, machine: { vectorLanes: 16, attentionLanes: 32, headLanes: 64 } },
 };
 
 /** A preset name, a JSON file path, or the JSON itself (starting with `{`: what sweep workers get). */

@@ -12,11 +12,12 @@
  *              on one adder) take one element per cycle while fpAddLatency <= 4 (sumCycles), one
  *              row per lane, the lanes started a cycle apart (vectorReduction)
  *   sfu        the special functions: an iterative divider and square root, a pipelined exp
- *   attention  `lanes` dot-product lanes over the KV cache (each one product-sum per cycle)
+ *   attention  `lanes` product-sum lanes over the KV cache, its own adder, exp, sum lane and divider
+ *              for the softmax (attentionHeadCycles)
  *   head       the embedding/head table (vocab row v in bank v mod `lanes`): embed copies a row a
  *              word per cycle; head runs `lanes` product-sum lanes in lockstep, one vocab row each,
  *              the hidden vector's word broadcast (headSchedule); argmax compares a word per cycle
- *   kv         K and V row writes
+ *   kv         K and V row writes: a K word and a V word per cycle into the KV cache
  */
 import type { ArchSpec } from './arch.js';
 import { machineOf } from './arch.js';
@@ -31,7 +32,6 @@ export interface UnitContracts {
   readonly sfu: { readonly divCycles: number; readonly sqrtCycles: number; readonly expLatency: number };
   readonly attention: { readonly lanes: number };
   readonly head: { readonly lanes: number };
-  readonly kv: { readonly wordsPerCycle: number };
 }
 
 export function unitContracts(arch: ArchSpec): UnitContracts {
@@ -41,7 +41,6 @@ export function unitContracts(arch: ArchSpec): UnitContracts {
     sfu: { divCycles: m.divCycles, sqrtCycles: m.sqrtCycles, expLatency: m.expLatency },
     attention: { lanes: m.attentionLanes },
     head: { lanes: m.headLanes },
-    kv: { wordsPerCycle: m.kvWordsPerCycle },
   };
 }
 
@@ -172,6 +171,36 @@ export function headSchedule(vocab: number, hidden: number, u: UnitContracts): H
   return { groups, lastLanes, sum, period: Math.max(span + sumAfterLast(La), lines), lines, lastLines };
 }
 
+/**
+ * One head of attention over len positions on the attention unit
+ * (templates/verilog/bnhw_attn.v.hbs), from its first read to the next head's first read: the
+ * scores in groups of `lanes` positions (lockstep product-sum lanes, then the scale on each lane's
+ * multiplier, then a tree of log2(lanes) stages keeping the first largest), the softmax (s_j - m,
+ * exp, the fixed-order sum, one term per sumTermCycle), 1 / sum on the divider, then the value
+ * sums in groups of `lanes` head dimensions, each times 1 / sum and written a line of the
+ * scratchpad per cycle.
+ */
+export function attentionHeadCycles(len: number, headDim: number, u: UnitContracts): number {
+  const A = u.attention.lanes;
+  const V = u.vector.lanes;
+  const La = u.vector.addLatency;
+  const Lm = u.vector.mulLatency;
+  const tail = sumAfterLast(La);
+  const spanQ = sumTermCycle(headDim - 1, La);
+  const spanL = sumTermCycle(len - 1, La);
+  const p1 = spanQ + tail;
+  const s1 = spanQ + 1 + Lm + tail;
+  const tree = Math.log2(A);
+  // the softmax's first read: the cycle after the last group's largest is in
+  const e0 = (cdiv(len, A) - 1) * p1 + s1 + Lm + tree + 2;
+  // the values' first read: the cycle after 1 / sum leaves the divider
+  const v0 = e0 + spanL + 1 + La + u.sfu.expLatency + tail + u.sfu.divCycles + 1;
+  const lines = Math.max(1, A / V);
+  const p3 = Math.max(spanL + tail, lines);
+  const s3 = spanL + 1 + Lm + tail;
+  return v0 + (headDim / A - 1) * p3 + s3 + Lm + lines + 2;
+}
+
 /** Cycles of one row of `rsqrt` on the special-function unit, from its read to its write. */
 export function sfuRowCycles(u: UnitContracts): number {
   return 1 + 2 * u.sfu.divCycles + u.vector.addLatency + u.sfu.sqrtCycles;
@@ -215,22 +244,13 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       // products on each lane's multiplier), the last group's second sum written as it leaves
       return 4 * rows * i.heads * cdiv(i.headDim / 2, V.lanes) + Lm + La + 2;
     case 'kvw':
-      return cdiv(rows * 2 * p.kvRowWords, u.kv.wordsPerCycle) + 1;
+      // the issue cycle; per row its K and V words a pair per cycle (the scratchpad's two read
+      // ports), each written to the cache a cycle later
+      return rows * p.kvRowWords + 2;
     case 'attn': {
-      const { heads, headDim: hd } = p.attention;
-      const A = u.attention.lanes;
-      let total = 0;
-      for (let r = 0; r < rows; r++) {
-        const len = pos + r + 1;
-        const perHead =
-          cdiv(len, A) * (hd + Lm + 3 * La) + Lm + // scores, then the scale
-          len + // max
-          len + u.sfu.expLatency + // exp
-          reduce(len) + // denominator
-          u.sfu.divCycles + // 1 / den
-          cdiv(hd, A) * (len + Lm + 3 * La) + Lm; // value sums, then the scale
-        total += heads * perHead;
-      }
+      // the issue cycle; every head of every row, one after another
+      let total = 1;
+      for (let r = 0; r < rows; r++) total += p.attention.heads * attentionHeadCycles(pos + r + 1, p.attention.headDim, u);
       return total;
     }
     case 'act': {
