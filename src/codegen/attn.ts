@@ -76,6 +76,11 @@ export function planKv(p: Program, arch: ArchSpec): KvPlan {
   return { vector, banks: A, bankBits, rowWords: R, kDepth, vDepth, kAddrBits, vAddrBits, layers, elementBits: p.kvFormat === 'bf16' ? 16 : 32, scoreLines, scoreBits, countBits };
 }
 
+/** Bits of the units' layer field: every layer of the program. */
+export function kvLayerBits(plan: KvPlan): number {
+  return bitsFor(plan.layers - 1);
+}
+
 export interface KvDesign {
   readonly plan: KvPlan;
   readonly configHash: string;
@@ -112,7 +117,7 @@ export function generateAttention(p: Program, arch: ArchSpec, fp: FpUnitsDesign 
     if (have > w) return `${sig}[${AB + w - 1}:${AB}]`;
     return `{${w - have}'d0, ${sig}[${CW - 1}:${AB}]}`;
   };
-  const LW = bitsFor(plan.layers - 1);
+  const LW = kvLayerBits(plan);
   const pad = (sig: string, w: number): string => (w === LW ? sig : `{${w - LW}'d0, ${sig}}`);
   if (LW > KA || LW > VA) throw new Error('generateAttention: layer ids wider than the cache addresses');
   const base = {

@@ -61,6 +61,12 @@ const PRICES: Readonly<Record<string, Price>> = {
   // integer steps (k's rounding, k as fp32, the -104 cut, the scale by 2^k) as 8-bit adds.
   'sfu.fp32_exp': (t) => EXP_OPS.fmul * t.ops.fp32_mul + EXP_OPS.fadd * t.ops.fp32_add + EXP_OPS.steps * t.ops.int8_add,
   'attention.fp32_mac': op('fp32_mul', 'fp32_add'),
+  // The attention unit's own multipliers, adder, exp, divider and score compares.
+  'attention.fp32_mul': op('fp32_mul'),
+  'attention.fp32_add': op('fp32_add'),
+  'attention.fp32_exp': (t) => EXP_OPS.fmul * t.ops.fp32_mul + EXP_OPS.fadd * t.ops.fp32_add + EXP_OPS.steps * t.ops.int8_add,
+  'attention.fp32_div': (t) => 26 * t.ops.int32_add,
+  'attention.compare': op('fp32_add'),
   'head.fp32_mac': op('fp32_mul', 'fp32_add'),
   'head.compare': op('fp32_add'),
   // The tied embedding table read by the head, where it sits with the weights on chip.

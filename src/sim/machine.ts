@@ -25,7 +25,7 @@ import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir
 import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
-import { headActions, unitActions } from './unit-actions.js';
+import { attentionActions, headActions, unitActions } from './unit-actions.js';
 import { cycles as unitCycles, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
@@ -418,16 +418,7 @@ export class Machine {
 
   /** Attention's actions at position `pos` (it reads positions 0..pos). */
   private attentionActions(pos: number): void {
-    const p = this.program;
-    const { heads, headDim: hd } = p.attention;
-    const kvBits = p.kvFormat === 'fp32' ? 32 : 16;
-    const len = pos + 1;
-    this.bump(this.actionId('attention', 'fp32_mac', 32), 2 * heads * len * hd);
-    // Query heads are processed one after another, each reading its K/V head's rows.
-    this.bump(this.actionId(this.kvOnChip ? 'kv_cache' : 'kv_dram', 'read', kvBits), 2 * len * hd * heads);
-    this.bump(this.actionId('sfu', 'fp32_exp', 32), heads * len);
-    this.bump(this.actionId('sfu', 'fp32_div', 32), heads);
-    this.bump(this.actionId('vector', 'fp32_add', 32), heads * len);
+    for (const a of attentionActions(this.program, pos + 1, this.kvOnChip)) this.bump(this.actionId(a.component, a.action, a.bits), a.count);
   }
 
   /** The values of a non-engine instruction for every row (returns the argmax for `argmax`). */

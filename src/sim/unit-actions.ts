@@ -90,3 +90,31 @@ export function headActions(i: Instr, p: Program, onChip: boolean): HeadAction[]
       return null;
   }
 }
+
+export interface AttentionAction {
+  readonly component: 'attention' | 'kv_cache' | 'kv_dram';
+  readonly action: 'fp32_mac' | 'fp32_mul' | 'fp32_add' | 'fp32_exp' | 'fp32_div' | 'compare' | 'read';
+  readonly bits: number;
+  readonly count: number;
+}
+
+/**
+ * The attention unit's actions (templates/verilog/bnhw_attn.v.hbs) for one query row over len
+ * positions, every head: the lanes' multiply-adds (scores and value sums), their multiplies (the
+ * scale, 1 / sum), the adds (s - m, the softmax sum's terms and its three closing adds), the exps,
+ * one division per head, the tree's compares (one per score), and the K and V words read (from the
+ * cache on chip, or streamed from DRAM).
+ */
+export function attentionActions(p: Program, len: number, kvOnChip: boolean): AttentionAction[] {
+  const { heads, headDim: hd } = p.attention;
+  const kvBits = p.kvFormat === 'fp32' ? 32 : 16;
+  return [
+    { component: 'attention', action: 'fp32_mac', bits: 32, count: 2 * heads * len * hd },
+    { component: 'attention', action: 'fp32_mul', bits: 32, count: heads * (len + hd) },
+    { component: 'attention', action: 'fp32_add', bits: 32, count: heads * (2 * len + 3) },
+    { component: 'attention', action: 'fp32_exp', bits: 32, count: heads * len },
+    { component: 'attention', action: 'fp32_div', bits: 32, count: heads },
+    { component: 'attention', action: 'compare', bits: 32, count: heads * len },
+    { component: kvOnChip ? 'kv_cache' : 'kv_dram', action: 'read', bits: kvBits, count: 2 * heads * len * hd },
+  ];
+}

@@ -23,7 +23,11 @@ export function bf16ToF32(h: number): number {
 
 /** f32 -> bf16 bits, round to nearest even; NaN stays NaN (quiet). */
 export function f32ToBf16(x: number): number {
-  const b = f32Bits(x);
+  return f32BitsToBf16(f32Bits(x));
+}
+
+/** f32ToBf16 on the bit pattern itself (a NaN keeps its sign and top payload bits, made quiet). */
+export function f32BitsToBf16(b: number): number {
   if ((b & 0x7f800000) === 0x7f800000 && (b & 0x007fffff) !== 0) return ((b >>> 16) | 0x40) & 0xffff;
   const lsb = (b >>> 16) & 1;
   return ((b + 0x7fff + lsb) >>> 16) & 0xffff;

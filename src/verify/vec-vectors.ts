@@ -17,11 +17,15 @@
  *
  * The head unit's cases (head-vectors.ts) add the run's token ids and argmax's expected token.
  *
- * File 'BNHWVC05' (u32 LE): lanes, cases; per case op, flags, dst, a, b, n, imm, pos, rows, cycles,
- * the expected action counts (multiplies, adds, divisions, roots, table words, multiply-adds,
- * compares: src/sim/unit-actions.ts), the expected token (TOKEN_UNCHECKED, TOKEN_NONE or an id),
- * counts of tokens, scratchpad lines to load, parameter lines to load and lines to check, then
- * the tokens, then each line as its index and `lanes` words.
+ * The KV and attention units' cases (attn-vectors.ts) add KV cache lines to load and to check.
+ *
+ * File 'BNHWVC06' (u32 LE): lanes, KV lanes, cases; per case op, flags, dst, a, b, n, imm, pos,
+ * rows, cycles, the expected action counts (multiplies, adds, divisions, roots, table words,
+ * multiply-adds, compares, exps, KV words read, KV words written: src/sim/unit-actions.ts), the
+ * expected token (TOKEN_UNCHECKED, TOKEN_NONE or an id), counts of tokens, scratchpad lines to
+ * load, parameter lines to load, lines to check, K lines to load, V lines to load, K lines to
+ * check and V lines to check, then the tokens, then each scratchpad line as its index and `lanes`
+ * words, then each KV line as its index and `KV lanes` words.
  */
 import * as fs from 'node:fs';
 import type { Instr, Program } from '../ir/program.js';
@@ -29,7 +33,7 @@ import { OPCODES } from '../ir/program.js';
 import { cycles, perRow, type UnitContracts } from '../ir/units.js';
 import { F32_QNAN, ffnActHw, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { bitsToF32, f32Bits } from '../util/float.js';
-import { headActions, unitActions } from '../sim/unit-actions.js';
+import { attentionActions, headActions, unitActions } from '../sim/unit-actions.js';
 import { Rng } from '../util/prng.js';
 import type { VectorPlan } from '../codegen/vec.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
@@ -37,13 +41,13 @@ import { FP_EDGE_OPERANDS } from './fp-vectors.js';
 export type VecOp = 'vmul' | 'vadd' | 'vsubs' | 'vsumsq' | 'vmean' | 'act' | 'rope';
 export const VEC_BENCH_OPS: readonly VecOp[] = ['vmul', 'vadd', 'vsubs', 'vsumsq', 'vmean', 'act', 'rope'];
 
-interface Line {
+export interface Line {
   readonly line: number;
   readonly words: Uint32Array;
 }
 
 export interface VecCase {
-  readonly op: VecOp | 'rsqrt' | 'embed' | 'head' | 'argmax';
+  readonly op: VecOp | 'rsqrt' | 'embed' | 'head' | 'argmax' | 'kvw' | 'attn';
   /** fp32 bits of the instruction's constant (rsqrt's eps), else 0. */
   readonly imm: number;
   /** The position of the run's first row (rope). */
@@ -65,24 +69,42 @@ export interface VecCase {
   readonly tokens: readonly number[];
   /** argmax's expected token (TOKEN_NONE: every word NaN; TOKEN_UNCHECKED: not an argmax). */
   readonly token: number;
+  /** KV cache lines (of the attention lanes' words) to load before, and to check after (kvw, attn). */
+  readonly kv?: { readonly kLoad: readonly Line[]; readonly vLoad: readonly Line[]; readonly kCheck: readonly Line[]; readonly vCheck: readonly Line[] };
 }
 
-export type BenchActions = readonly [number, number, number, number, number, number, number];
+export type BenchActions = readonly [number, number, number, number, number, number, number, number, number, number];
 export const TOKEN_UNCHECKED = 0xffffffff;
 export const TOKEN_NONE = 0xfffffffe;
 
-/** The bench's counter slots, by the simulator's action names (the head's table reads are one slot). */
-const ACTION_SLOT: Readonly<Record<string, number>> = { fp32_mul: 0, fp32_add: 1, fp32_div: 2, fp32_sqrt: 3, read: 4, table_read: 4, fp32_mac: 5, compare: 6 };
+/**
+ * The bench's counter slots (hw/cocotb/test_vec.py ACTIONS) by the simulator's component.action:
+ * multiplies, adds, divisions, roots, table words (RoPE, embedding, head), multiply-adds,
+ * compares, exps, KV cache words read, KV cache words written.
+ */
+function actionSlot(component: string, action: string): number | undefined {
+  const key = `${component}.${action}`;
+  const table: Readonly<Record<string, number>> = { 'rope_table.read': 4, 'embedding.read': 4, 'head.table_read': 4, 'kv_cache.read': 8, 'kv_cache.write': 9 };
+  const byAction: Readonly<Record<string, number>> = { fp32_mul: 0, fp32_add: 1, fp32_div: 2, fp32_sqrt: 3, fp32_mac: 5, compare: 6, fp32_exp: 7 };
+  return table[key] ?? byAction[action];
+}
 
 /** The simulator's actions of an instruction over `rows` rows (src/sim/unit-actions.ts), in the bench's order. */
-export function expectedActions(i: Instr, rows: number, p?: Program): BenchActions {
-  const out = [0, 0, 0, 0, 0, 0, 0] as [number, number, number, number, number, number, number];
-  const list = unitActions(i) ?? (p ? headActions(i, p, true) : null) ?? [];
-  const times = perRow(i) ? rows : 1;
-  for (const a of list) {
-    const k = ACTION_SLOT[a.action];
-    if (k === undefined) throw new Error(`vec-vectors: ${i.op} has an action (${a.action}) the units do not count`);
-    out[k] = out[k]! + a.count * times;
+export function expectedActions(i: Instr, rows: number, p?: Program, pos = 0): BenchActions {
+  const out = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] as [number, number, number, number, number, number, number, number, number, number];
+  const add = (list: readonly { component: string; action: string; count: number }[], times: number): void => {
+    for (const a of list) {
+      const k = actionSlot(a.component, a.action);
+      if (k === undefined) throw new Error(`vec-vectors: ${i.op} has an action (${a.component}.${a.action}) the units do not count`);
+      out[k] = out[k]! + a.count * times;
+    }
+  };
+  if (i.op === 'attn') {
+    for (let r = 0; r < rows; r++) add(attentionActions(p!, pos + r + 1, true), 1);
+  } else if (i.op === 'kvw') {
+    add([{ component: 'kv_cache', action: 'write', count: 2 * p!.kvRowWords }], rows);
+  } else {
+    add(unitActions(i) ?? (p ? headActions(i, p, true) : null) ?? [], perRow(i) ? rows : 1);
   }
   return out;
 }
@@ -327,16 +349,22 @@ function ropeCases(p: Program, plan: VectorPlan, u: UnitContracts, perOp: number
   }
 }
 
-export function writeVecVectors(file: string, lanes: number, set: VecVectorSet): void {
-  const w: number[] = [lanes, set.cases.length];
+export function writeVecVectors(file: string, lanes: number, set: VecVectorSet, kvLanes = 0): void {
+  const w: number[] = [lanes, kvLanes, set.cases.length];
   for (const c of set.cases) {
     const flags = (c.bcast ? 1 : 0) | (c.bParam ? 2 : 0);
+    const kv = c.kv ?? { kLoad: [], vLoad: [], kCheck: [], vCheck: [] };
     w.push(OPCODES[c.op], flags, c.dst, c.a, c.b, c.n, c.imm, c.pos, c.rows, c.cycles, ...c.actions, c.token, c.tokens.length, c.load.length, c.loadParam.length, c.check.length);
+    w.push(kv.kLoad.length, kv.vLoad.length, kv.kCheck.length, kv.vCheck.length);
     w.push(...c.tokens);
     for (const l of [...c.load, ...c.loadParam, ...c.check]) w.push(l.line, ...l.words);
+    for (const l of [...kv.kLoad, ...kv.vLoad, ...kv.kCheck, ...kv.vCheck]) {
+      if (l.words.length !== kvLanes) throw new Error(`writeVecVectors: a KV line of ${l.words.length} words for ${kvLanes} lanes`);
+      w.push(l.line, ...l.words);
+    }
   }
   const buf = Buffer.alloc(8 + 4 * w.length);
-  buf.write('BNHWVC05', 0, 'ascii');
+  buf.write('BNHWVC06', 0, 'ascii');
   w.forEach((x, i) => buf.writeUInt32LE(x >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }

@@ -25,6 +25,8 @@ import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp, typ
 import { generateSfu, type SfuDesign } from '../codegen/sfu.js';
 import { generateHead, type HeadDesign, type HeadPlan, type HeadTables } from '../codegen/head.js';
 import { HEAD_BENCH_OPS, headVectors, randomHeadTables, type HeadOp } from './head-vectors.js';
+import { generateAttention, kvLayerBits, type KvDesign, type KvPlan } from '../codegen/attn.js';
+import { attnVectors } from './attn-vectors.js';
 
 export interface VecBenchOptions {
   /** Operands (elements or terms) per instruction kind. */
@@ -56,26 +58,74 @@ interface BenchDoc {
 }
 
 /** The unit a bench top holds. */
-export type ScratchpadUnit = 'vec' | 'sfu' | 'head';
+export type ScratchpadUnit = 'vec' | 'sfu' | 'head' | 'attn';
 
 /**
  * The bench's top: the unit on the scratchpad (and, for the vector unit, the parameter memory),
  * a host line port, and the cycle counter and `done` log the bench checks the contract with.
  */
-export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: number, head?: HeadPlan): string {
+export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: number, head?: HeadPlan, kv?: KvPlan): string {
   const { lanes: V, laneBits: LB, rowBits: RW } = plan;
   const CW = countBits;
   const SL = plan.spadAddrBits - LB;
   const PL = plan.paramAddrBits - LB;
   const HL = Math.max(SL, PL);
   const rep = (w: number, s: string): string => `{${V}{${s}[${w - 1}:0]}}`;
+  const A = kv?.banks ?? 1;
+  const EB = kv?.elementBits ?? 32;
+  const KL = kv ? Math.max(kv.kAddrBits, kv.vAddrBits) : 1;
+  const noKv = `  assign host_krdata = {${A * EB}{1'b0}};
+  assign host_vrdata = {${A * EB}{1'b0}};
+  assign act_exp = 48'd0;
+  assign act_kvr = 48'd0;
+  assign act_kvw = 48'd0;`;
   const none = `  assign token = 32'd0;
   assign token_none = 1'b0;
   assign act_mac = 48'd0;
-  assign act_cmp = 48'd0;`;
+  assign act_cmp = 48'd0;
+${noKv}`;
+  const kvInst = kv
+    ? `  wire [${V * SL - 1}:0] sb_addr;
+  wire [${32 * V - 1}:0] sb_rdata;
+  wire [${V * SL - 1}:0] ka_addr;
+  wire [${V * SL - 1}:0] at_addr;
+  wire kv_done;
+  wire at_done;
+  wire [${A - 1}:0] kw_en;
+  wire [${kv.kAddrBits - 1}:0] kw_addr;
+  wire [${A * EB - 1}:0] kw_data;
+  wire [${A - 1}:0] vw_en;
+  wire [${kv.vAddrBits - 1}:0] vw_addr;
+  wire [${A * EB - 1}:0] vw_data;
+  wire [${kv.kAddrBits - 1}:0] kr_addr;
+  wire [${A * EB - 1}:0] kr_q;
+  wire [${kv.vAddrBits - 1}:0] vr_addr;
+  wire [${A * EB - 1}:0] vr_q;
+  // kvw (opcode ${OPCODES.kvw}) and attn (opcode ${OPCODES.attn}); the layer rides in issue_n
+  wire is_kvw = issue_op == 8'd${OPCODES.kvw};
+  reg  last_kvw;
+  always @(posedge clk) if (issue) last_kvw <= is_kvw;
+  bnhw_kvw u_kvw (.clk(clk), .rst(rst), .issue(issue && is_kvw), .issue_f0(issue_a[${CW - 1}:0]), .issue_f1(issue_b[${CW - 1}:0]), .issue_f2(issue_n[${kvLayerBits(kv) - 1}:0]), .rows(rows), .pos(pos[${CW - 1}:0]), .done(kv_done),
+    .sa_addr(ka_addr), .sa_rdata(sa_rdata), .sb_addr(sb_addr), .sb_rdata(sb_rdata), .kw_en(kw_en), .kw_addr(kw_addr), .kw_data(kw_data), .vw_en(vw_en), .vw_addr(vw_addr), .vw_data(vw_data), .act_write(act_kvw));
+  bnhw_attn u_attn (.clk(clk), .rst(rst), .issue(issue && !is_kvw), .issue_f0(issue_a[${CW - 1}:0]), .issue_f1(issue_dst[${CW - 1}:0]), .issue_f2(issue_n[${kvLayerBits(kv) - 1}:0]), .rows(rows), .pos(pos[${CW - 1}:0]), .done(at_done),
+    .sr_addr(at_addr), .sr_rdata(sa_rdata), .sw_en(sw_en), .sw_addr(sw_addr), .sw_data(sw_data), .kr_addr(kr_addr), .kr_q(kr_q), .vr_addr(vr_addr), .vr_q(vr_q),
+    .act_mac(act_mac), .act_mul(act_mul), .act_add(act_add), .act_exp(act_exp), .act_div(act_div), .act_cmp(act_cmp), .act_kv(act_kvr));
+  assign done = kv_done || at_done;
+  assign sa_addr = last_kvw ? ka_addr : at_addr;
+  bnhw_kmem u_kmem (.clk(clk), .r_addr(busy ? kr_addr : host_kline[${kv.kAddrBits - 1}:0]), .r_q(kr_q), .w_en(busy ? kw_en : {${A}{host_kwe}}), .w_addr(busy ? kw_addr : host_kline[${kv.kAddrBits - 1}:0]), .w_data(busy ? kw_data : host_kvdata));
+  bnhw_vmem u_vmem (.clk(clk), .r_addr(busy ? vr_addr : host_kline[${kv.vAddrBits - 1}:0]), .r_q(vr_q), .w_en(busy ? vw_en : {${A}{host_vwe}}), .w_addr(busy ? vw_addr : host_kline[${kv.vAddrBits - 1}:0]), .w_data(busy ? vw_data : host_kvdata));
+  assign host_krdata = kr_q;
+  assign host_vrdata = vr_q;
+  assign act_sqrt = 48'd0;
+  assign act_table = 48'd0;
+  assign token = 32'd0;
+  assign token_none = 1'b0;`
+    : '';
   const TB = head?.tokenBits ?? 1;
   const unitInst =
-    unit === 'head'
+    unit === 'attn'
+      ? kvInst
+      : unit === 'head'
       ? `  wire [${V * SL - 1}:0] sb_addr = {${V * SL}{1'b0}};
   wire [${32 * V - 1}:0] sb_rdata;
   // the run's tokens: host-written registers, read combinationally
@@ -93,7 +143,8 @@ export function benchTop(unit: ScratchpadUnit, plan: VectorPlan, countBits: numb
   assign act_mul = 48'd0;
   assign act_add = 48'd0;
   assign act_div = 48'd0;
-  assign act_sqrt = 48'd0;`
+  assign act_sqrt = 48'd0;
+${noKv}`
       : unit === 'vec'
       ? `  wire [${V * SL - 1}:0] sb_addr;
   wire [${32 * V - 1}:0] sb_rdata;
@@ -147,6 +198,12 @@ module bnhw_unit_tb (
   input  wire [31:0]      host_tid,
   output wire [31:0]      token,
   output wire             token_none,
+  input  wire             host_kwe,
+  input  wire             host_vwe,
+  input  wire [${KL - 1}:0]      host_kline,
+  input  wire [${A * EB - 1}:0]    host_kvdata,
+  output wire [${A * EB - 1}:0]    host_krdata,
+  output wire [${A * EB - 1}:0]    host_vrdata,
   output wire [${32 * V - 1}:0]    host_rdata,
   output reg  [31:0]      cyc,
   output reg  [31:0]      n_done,
@@ -157,7 +214,10 @@ module bnhw_unit_tb (
   output wire [47:0]      act_sqrt,
   output wire [47:0]      act_table,
   output wire [47:0]      act_mac,
-  output wire [47:0]      act_cmp
+  output wire [47:0]      act_cmp,
+  output wire [47:0]      act_exp,
+  output wire [47:0]      act_kvr,
+  output wire [47:0]      act_kvw
 );
   initial clk = 1'b1;
   always #5 clk = ~clk;
@@ -189,16 +249,16 @@ endmodule
 }
 
 /** One run of test_vec.py on a bench top over these files and cases. */
-function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, vcd: CocotbOptions['vcd'] | undefined): VecBenchResult {
+function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, vcd: CocotbOptions['vcd'] | undefined, kv?: KvPlan): VecBenchResult {
   const dir = tempSibling(path.join(cacheDir('vecvec'), `${key}-${seed}`));
   try {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${unit}.bin`);
-    writeVecVectors(file, lanes, set);
+    writeVecVectors(file, lanes, set, kv?.banks ?? 0);
     const r = runCocotbTop(
       { key: `${key}-${sim}`, files, sources: [...new Set([...sources, 'bnhw_unit_tb.v'])], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
       sim,
-      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed) },
+      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed), BNHW_KVBITS: String(kv?.elementBits ?? 32) },
       vcd ? { vcd } : {},
     );
     const doc = r.result as BenchDoc | null;
@@ -258,4 +318,22 @@ export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBen
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
   return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd);
+}
+
+export interface AttnBenchOptions {
+  /** Operands per instruction kind (cache words written for kvw, multiply-adds for attn). */
+  readonly operands: number;
+  readonly seed: number;
+  readonly ops?: readonly ('kvw' | 'attn')[];
+  readonly files?: ReadonlyMap<string, string>;
+  readonly vcd?: CocotbOptions['vcd'];
+}
+
+/** The KV and attention units' bench: random kvw and attn instructions on bnhw_kvw and bnhw_attn over the KV cache and the scratchpad. */
+export function runAttnBench(p: Program, arch: ArchSpec, sim: Sim, opts: AttnBenchOptions, design: KvDesign = generateAttention(p, arch, undefined, { actions: true })): VecBenchResult {
+  const set = attnVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? ['kvw', 'attn']);
+  const files = new Map(opts.files ?? design.files);
+  files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
+  files.set('bnhw_unit_tb.v', benchTop('attn', design.plan.vector, design.plan.countBits, undefined, design.plan));
+  return runUnitBench('attn', `${design.configHash}-attn`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd, design.plan);
 }
