@@ -28,7 +28,11 @@ function cacheLines(m: ReadonlyMap<number, Uint32Array>): Line[] {
   return [...m.keys()].sort((a, b) => a - b).map((line) => ({ line, words: m.get(line)!.slice() }));
 }
 
-export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: number, seed: number, ops: readonly ('kvw' | 'attn')[]): VecVectorSet {
+/**
+ * `long`: one attn case at the end of the context (every position read; false keeps every case
+ * within a few dozen positions, for a slow simulator).
+ */
+export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: number, seed: number, ops: readonly ('kvw' | 'attn')[], long = true): VecVectorSet {
   const V = plan.vector.lanes;
   const A = plan.banks;
   const R = plan.rowWords;
@@ -95,7 +99,7 @@ export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: n
         instr = { op: 'kvw', layer, k: 0, v: 0 };
         operands.kvw! += 2 * rows * R;
       } else {
-        pos = k === 1 ? p.context - rows : rng.int(0, Math.min(p.context - rows, 3 * A + 5));
+        pos = k === 1 && long ? p.context - rows : rng.int(0, Math.min(p.context - rows, 3 * A + 5));
         const len = pos + rows;
         // the cache's rows 0..len-1 of this layer. Scores stay finite (the law's exp is defined for
         // s - m <= 0, which a NaN or infinite score breaks): q and K near one, with the edge

@@ -325,13 +325,15 @@ export interface AttnBenchOptions {
   readonly operands: number;
   readonly seed: number;
   readonly ops?: readonly ('kvw' | 'attn')[];
+  /** One attn case at the end of the context (default true). */
+  readonly long?: boolean;
   readonly files?: ReadonlyMap<string, string>;
   readonly vcd?: CocotbOptions['vcd'];
 }
 
 /** The KV and attention units' bench: random kvw and attn instructions on bnhw_kvw and bnhw_attn over the KV cache and the scratchpad. */
 export function runAttnBench(p: Program, arch: ArchSpec, sim: Sim, opts: AttnBenchOptions, design: KvDesign = generateAttention(p, arch, undefined, { actions: true })): VecBenchResult {
-  const set = attnVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? ['kvw', 'attn']);
+  const set = attnVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? ['kvw', 'attn'], opts.long ?? true);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('attn', design.plan.vector, design.plan.countBits, undefined, design.plan));
