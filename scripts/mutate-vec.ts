@@ -1,8 +1,9 @@
 /**
  * Mutation check of the scratchpad units: seeded mutants of the generated vector unit bnhw_vec (and
- * its scratchpad) and special-function unit bnhw_sfu, each of which must be killed by the unit's
- * cocotb bench (test_vec.py on Icarus, on `tiny`'s four lanes: 300 operands per vector
- * instruction, 300 rsqrt operations). A mutant the bench does not kill is a hole in the bench.
+ * its scratchpad), special-function unit bnhw_sfu, head unit bnhw_head, KV unit bnhw_kvw and
+ * attention unit bnhw_attn, each of which must be killed by the unit's cocotb bench (test_vec.py
+ * on Icarus, on `tiny`'s four lanes: 300 operands per instruction kind, 300 rsqrt operations; the
+ * head and attention benches' own minimum of instructions). A mutant the bench does not kill is a hole in the bench.
  *
  * usage: node dist/scripts/mutate-vec.js [model] [arch] [mutant name...]
  */
@@ -12,12 +13,14 @@ import { compileProgram } from '../src/ir/compile.js';
 import { loadModel } from '../src/ir/load.js';
 import type { Program } from '../src/ir/program.js';
 import { generateVector } from '../src/codegen/vec.js';
-import { runSfuBench, runVecBench } from '../src/verify/vec.js';
+import { headBenchTables, runAttnBench, runHeadBench, runSfuBench, runVecBench } from '../src/verify/vec.js';
+import { generateHead } from '../src/codegen/head.js';
+import { generateAttention } from '../src/codegen/attn.js';
 import { generateSfu } from '../src/codegen/sfu.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
 export interface VecMutation {
-  readonly unit: 'vec' | 'sfu';
+  readonly unit: 'vec' | 'sfu' | 'head' | 'attn';
   readonly name: string;
   readonly file: string;
   readonly from: string;
@@ -57,6 +60,25 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'sfu', name: 'rsqrt: rows read from one address', file: 'bnhw_sfu.v', from: 'if (rread) rd <= rd + one;', to: 'if (rread) rd <= rd;' },
   { unit: 'sfu', name: 'rsqrt: written at the next row\'s address', file: 'bnhw_sfu.v', from: 'waddr = dbase + wr;', to: 'waddr = dbase + rd;' },
   { unit: 'sfu', name: 'rsqrt: the word from the wrong bank', file: 'bnhw_sfu.v', from: 'rsel <= raddr[', to: 'rsel <= waddr[' },
+  { unit: 'head', name: 'embed: every row from row 0\'s token', file: 'bnhw_head.v', from: 'assign tok_row = issue ? ', to: 'assign tok_row = 1\'b1 ? ' },
+  { unit: 'head', name: 'embed: the wrong bank of the table', file: 'bnhw_head.v', from: 'ebank <= tok_id[', to: 'ebank <= ~tok_id[' },
+  { unit: 'head', name: 'head: the run\'s first row, not its last', file: 'bnhw_head.v', from: ' - one) * ', to: ' - rows + one - one) * ' },
+  { unit: 'head', name: 'head: lanes past the vocabulary write', file: 'bnhw_head.v', from: 'hvalid <= lv;', to: 'hvalid <= ~0;' },
+  { unit: 'head', name: 'head: the next group a cycle early', file: 'bnhw_head.v', from: 'wire                hgroup_end = (hgt == ', to: 'wire                hgroup_end = (hgt + 1 == ' },
+  { unit: 'head', name: 'argmax: the last of equal maxima wins', file: 'bnhw_head.v', from: 'xkey > bkey', to: 'xkey >= bkey' },
+  { unit: 'head', name: 'argmax: NaN compared', file: 'bnhw_head.v', from: 'a1 && !xnan && ', to: 'a1 && ' },
+  { unit: 'head', name: 'argmax: -0 below +0', file: 'bnhw_head.v', from: "(x[30:0] == 31'd0) ? 32'h80000000 : ", to: '' },
+  { unit: 'head', name: 'counters: embed\'s table words not counted', file: 'bnhw_head.v', from: " + { 47'd0, erun };", to: ';' },
+  { unit: 'attn', name: 'kvw: K written to the next position\'s bank', file: 'bnhw_kvw.v', from: 'kbank <= pn[', to: 'kbank <= 1 + pn[' },
+  { unit: 'attn', name: 'kvw: V words from the K row', file: 'bnhw_kvw.v', from: 'vx = sb_rdata[', to: 'vx = sa_rdata[' },
+  { unit: 'attn', name: 'attn: scores not scaled', file: 'bnhw_attn.v', from: '.in_b(in_scores ? 32\'h', to: '.in_b(in_scores ? 32\'h3f800000 | 32\'h' },
+  { unit: 'attn', name: 'attn: the tree keeps the smaller score', file: 'bnhw_attn.v', from: 'kb > ka)) ? b : a;', to: 'kb < ka)) ? b : a;' },
+  { unit: 'attn', name: 'attn: lanes past the positions scored', file: 'bnhw_attn.v', from: ' & s1mask & lready', to: ' & lready' },
+  { unit: 'attn', name: 'attn: s - m as s + m', file: 'bnhw_attn.v', from: '.in_b({~m[31], m[30:0]})', to: '.in_b(m)' },
+  { unit: 'attn', name: 'attn: values not divided by the sum', file: 'bnhw_attn.v', from: 'if (inv_v) inv <= div_y;', to: "if (inv_v) inv <= 32'h3f800000;" },
+  { unit: 'attn', name: 'attn: every head reads K/V head 0', file: 'bnhw_attn.v', from: 'kh <= kh + ', to: 'kh <= kh + 0 * ' },
+  { unit: 'attn', name: 'attn: a row sees one position fewer', file: 'bnhw_attn.v', from: 'len <= pos + one;', to: 'len <= pos;' },
+  { unit: 'attn', name: 'counters: the exps not counted', file: 'bnhw_attn.v', from: "c_exp <= c_exp + { 47'd0, sub_v };", to: 'c_exp <= c_exp;' },
 ];
 
 /** The mutant's text, with the generated design's own constants in place of the placeholders. */
@@ -73,18 +95,29 @@ export interface VecMutantResult {
   readonly applied: boolean;
 }
 
-export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed = 77, only?: readonly string[]): VecMutantResult[] {
+export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed = 77, only?: readonly string[], units?: readonly VecMutation['unit'][]): VecMutantResult[] {
   // (built with their action counters, as the benches build them)
   const d = generateVector(p, arch, undefined, { actions: true });
   const sfu = generateSfu(p, arch, undefined, { actions: true });
+  const headOpts = { seed, format: 'f32', tied: true } as const;
+  const tables = headBenchTables(p, headOpts);
+  const head = generateHead(p, arch, tables, undefined, { actions: true });
+  const attn = generateAttention(p, arch, undefined, { actions: true });
   const divM1 = Number(/dcnt <= \d+'d([1-9]\d*);/.exec(d.files.get('bnhw_vec.v')!)?.[1] ?? -1);
-  return VEC_MUTATIONS.filter((m) => !only || only.includes(m.name)).map((m) => {
-    const base = m.unit === 'vec' ? d.files : sfu.files;
+  return VEC_MUTATIONS.filter((m) => (!only || only.includes(m.name)) && (!units || units.includes(m.unit))).map((m) => {
+    const base = m.unit === 'vec' ? d.files : m.unit === 'sfu' ? sfu.files : m.unit === 'head' ? head.files : attn.files;
     const text = apply(base.get(m.file)!, m, d.plan.lanes, d.plan.countBits, divM1);
     if (text === null) return { name: m.name, killed: false, applied: false };
     const files = new Map(base);
     files.set(m.file, text);
-    const r = m.unit === 'vec' ? runVecBench(p, arch, 'icarus', { operands, seed, files }, d) : runSfuBench(p, arch, 'icarus', { operations: operands, seed, files }, sfu);
+    const r =
+      m.unit === 'vec'
+        ? runVecBench(p, arch, 'icarus', { operands, seed, files }, d)
+        : m.unit === 'sfu'
+          ? runSfuBench(p, arch, 'icarus', { operations: operands, seed, files }, sfu)
+          : m.unit === 'head'
+            ? runHeadBench(p, arch, 'icarus', { operands, ...headOpts, files, minCases: 4 }, tables, head)
+            : runAttnBench(p, arch, 'icarus', { operands, seed, files, long: false, minCases: 4, maxRows: 2 }, attn);
     return { name: m.name, killed: !r.passed, applied: true };
   });
 }

@@ -28,11 +28,15 @@ function cacheLines(m: ReadonlyMap<number, Uint32Array>): Line[] {
   return [...m.keys()].sort((a, b) => a - b).map((line) => ({ line, words: m.get(line)!.slice() }));
 }
 
-/**
- * `long`: one attn case at the end of the context (every position read; false keeps every case
- * within a few dozen positions, for a slow simulator).
- */
-export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: number, seed: number, ops: readonly ('kvw' | 'attn')[], long = true): VecVectorSet {
+/** How big the cases may be: see AttnBenchOptions. */
+export interface AttnCaseShape {
+  readonly long: boolean;
+  readonly minCases: number;
+  readonly maxRows: number;
+}
+
+export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: number, seed: number, ops: readonly ('kvw' | 'attn')[], shape: AttnCaseShape): VecVectorSet {
+  const { long, minCases } = shape;
   const V = plan.vector.lanes;
   const A = plan.banks;
   const R = plan.rowWords;
@@ -57,9 +61,9 @@ export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: n
   const cases: VecCase[] = [];
   const operands: Record<string, number> = { kvw: 0, attn: 0 };
   for (const op of ops) {
-    // at least a few dozen instructions, however many operands the long ones bring
-    for (let k = 0; operands[op]! < perOp || k < 24; k++) {
-      const maxRows = plan.vector.maxRows;
+    // at least minCases instructions, however many operands the long ones bring
+    for (let k = 0; operands[op]! < perOp || k < minCases; k++) {
+      const maxRows = Math.min(shape.maxRows, plan.vector.maxRows);
       const rows = k === 0 ? 1 : k === 1 ? maxRows : rng.int(1, maxRows);
       const layer = rng.int(0, plan.layers - 1);
       const sp = new Map<number, number>();

@@ -46,7 +46,8 @@ function elementBits(t: Uint32Array, format: 'f32' | 'bf16', i: number): number 
 
 const bits = (x: number): number => (Number.isNaN(x) ? F32_QNAN : f32Bits(x));
 
-export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: UnitContracts, perOp: number, seed: number, ops: readonly HeadOp[] = HEAD_BENCH_OPS): VecVectorSet {
+/** `minCases`: at least this many instructions of each kind, however many operands the first bring. */
+export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: UnitContracts, perOp: number, seed: number, ops: readonly HeadOp[] = HEAD_BENCH_OPS, minCases = 8): VecVectorSet {
   const V = plan.vector.lanes;
   const H = p.hidden;
   const rng = new Rng(seed);
@@ -59,7 +60,7 @@ export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: U
   const operands: Record<HeadOp, number> = { embed: 0, head: 0, argmax: 0 };
   const edgeTokens = [0, p.vocab - 1, plan.lanes - 1, plan.lanes, Math.min(p.vocab - 1, plan.lanes + 1)];
   for (const op of ops) {
-    for (let k = 0; operands[op] < perOp; k++) {
+    for (let k = 0; operands[op] < perOp || k < minCases; k++) {
       const rows = k === 0 ? 1 : k === 1 ? plan.vector.maxRows : rng.int(1, plan.vector.maxRows);
       const sp = new Map<number, number>();
       const out: [number, number][] = [];
@@ -81,7 +82,8 @@ export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: U
         operands.embed += rows * H;
       } else if (op === 'head') {
         a = V * rng.int(0, 4);
-        const x = words(rng, rows * H);
+        // mostly numbers of a few magnitudes (a row of random bit patterns makes most logits NaN)
+        const x = words(rng, rows * H, rng.int(0, 5) === 0 ? 0 : rng.int(1, 2));
         x.forEach((w, i) => sp.set(a + i, w));
         dst = alignUp(a + rows * H) + V * rng.int(0, 3);
         dWords = p.vocab;
@@ -112,9 +114,20 @@ export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: U
   return { cases, operands };
 }
 
-/** argmax's words: a random family with NaNs, repeated maxima (ties), zeros of both signs and infinities mixed in; the third case all NaN. */
+/**
+ * argmax's words: a random family with NaNs, repeated maxima (ties), zeros of both signs and
+ * infinities mixed in; the third case all NaN; the fourth negative numbers and NaNs with a -0
+ * before a +0 (zeros are equal: the -0 wins).
+ */
 function argmaxWords(rng: Rng, n: number, k: number): Uint32Array {
   if (k === 2) return Uint32Array.from({ length: n }, () => (rng.int(0, 1) ? 0x7fc00000 : 0xff800001 + rng.int(0, 1000)));
+  if (k === 3 && n >= 2) {
+    const w = Uint32Array.from({ length: n }, () => (rng.int(0, 7) === 0 ? 0x7fc00000 : (0x80000000 | operand(rng, 1, rng.int(100, 150))) >>> 0));
+    const i = rng.int(0, n - 2);
+    w[i] = 0x80000000;
+    w[rng.int(i + 1, n - 1)] = 0;
+    return w;
+  }
   const family = rng.int(0, 2);
   const center = rng.int(100, 150);
   const w = new Uint32Array(n);

@@ -127,8 +127,8 @@ export function operand(rng: Rng, family: number, center: number): number {
   return ((rng.int(0, 1) << 31) | (e << 23) | mant) >>> 0;
 }
 
-export function words(rng: Rng, count: number): Uint32Array {
-  const family = rng.int(0, 2);
+/** `family`: 0 any bit pattern, 1 any magnitude, 2 one magnitude (default: drawn). */
+export function words(rng: Rng, count: number, family: number = rng.int(0, 2)): Uint32Array {
   const center = family === 2 ? rng.int(100, 150) : rng.int(1, 254);
   const w = new Uint32Array(count);
   for (let i = 0; i < count; i++) w[i] = operand(rng, family, center);

@@ -299,6 +299,8 @@ export interface HeadBenchOptions {
   readonly operands: number;
   readonly seed: number;
   readonly ops?: readonly HeadOp[];
+  /** At least this many instructions of each kind (default 8: the edge cases and a few random). */
+  readonly minCases?: number;
   /** The tables' format and tying (random tables from the seed: the unit is built with them). */
   readonly format?: 'f32' | 'bf16';
   readonly tied?: boolean;
@@ -313,7 +315,7 @@ export function headBenchTables(p: Program, opts: Pick<HeadBenchOptions, 'seed' 
 
 /** The head unit's bench: random embed, head and argmax instructions on bnhw_head (built with random tables) over the scratchpad. */
 export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBenchOptions, tables: HeadTables = headBenchTables(p, opts), design: HeadDesign = generateHead(p, arch, tables, undefined, { actions: true })): VecBenchResult {
-  const set = headVectors(p, design.plan, tables, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? HEAD_BENCH_OPS);
+  const set = headVectors(p, design.plan, tables, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? HEAD_BENCH_OPS, opts.minCases ?? 8);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
@@ -325,15 +327,18 @@ export interface AttnBenchOptions {
   readonly operands: number;
   readonly seed: number;
   readonly ops?: readonly ('kvw' | 'attn')[];
-  /** One attn case at the end of the context (default true). */
+  /** One attn case at the end of the context (default true; false keeps every case within a few dozen positions, for a slow simulator). */
   readonly long?: boolean;
+  /** At least this many instructions of each kind (default 24), and at most this many rows each (default the program's block). */
+  readonly minCases?: number;
+  readonly maxRows?: number;
   readonly files?: ReadonlyMap<string, string>;
   readonly vcd?: CocotbOptions['vcd'];
 }
 
 /** The KV and attention units' bench: random kvw and attn instructions on bnhw_kvw and bnhw_attn over the KV cache and the scratchpad. */
 export function runAttnBench(p: Program, arch: ArchSpec, sim: Sim, opts: AttnBenchOptions, design: KvDesign = generateAttention(p, arch, undefined, { actions: true })): VecBenchResult {
-  const set = attnVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? ['kvw', 'attn'], opts.long ?? true);
+  const set = attnVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? ['kvw', 'attn'], { long: opts.long ?? true, minCases: opts.minCases ?? 24, maxRows: opts.maxRows ?? p.rows });
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('attn', design.plan.vector, design.plan.countBits, undefined, design.plan));
