@@ -116,7 +116,7 @@ export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed
         : m.unit === 'sfu'
           ? runSfuBench(p, arch, 'icarus', { operations: operands, seed, files }, sfu)
           : m.unit === 'head'
-            ? runHeadBench(p, arch, 'icarus', { operands, ...headOpts, files, minCases: 4 }, tables, head)
+            ? runHeadBench(p, arch, 'icarus', { operands, ...headOpts, files, minCases: 4, headCases: 2 }, tables, head)
             : runAttnBench(p, arch, 'icarus', { operands, seed, files, long: false, minCases: 4, maxRows: 2 }, attn);
     return { name: m.name, killed: !r.passed, applied: true };
   });

@@ -3,8 +3,8 @@
  * square root (edge pairs + N random pairs each), the exp (edge arguments + N) and the reduction
  * lanes (edge sums + N random terms each), and the vector unit (random instructions over N
  * operands per instruction kind, on the shipped model's program), the special-function unit's
- * rsqrt (N rows) and the head unit (N operands per embed, head and argmax, on random tables), on
- * Verilator and on Icarus, with the seeds the test
+ * rsqrt (N rows), the head unit (N operands per embed, head and argmax, on random tables) and the
+ * KV and attention units (N cache words written, N multiply-adds), on Verilator and on Icarus, with the seeds the test
  * suite uses. The suite runs N = 1e5 on Verilator and fewer on Icarus (tests/verify/suite-counts.ts);
  * this is where the README's 1e5-on-both figures come from. Prints a table; exits 1 on any
  * mismatch or unchecked vector.
@@ -15,7 +15,7 @@ import { loadArch } from '../src/ir/arch.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
 import { runFpBench } from '../src/verify/fpu.js';
 import { runLaneBench } from '../src/verify/lanes.js';
-import { runHeadBench, runSfuBench, runVecBench } from '../src/verify/vec.js';
+import { runAttnBench, runHeadBench, runSfuBench, runVecBench } from '../src/verify/vec.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { loadModel } from '../src/ir/load.js';
 import { defaultModelDir } from '../src/util/paths.js';
@@ -58,11 +58,16 @@ for (const sim of ['verilator', 'icarus'] as const satisfies readonly Sim[]) {
   t0 = Date.now();
   const head = runHeadBench(program, unitArch, sim, { operands: n, seed: 2031 });
   const headSec = (Date.now() - t0) / 1000;
-  ok &&= vec.passed && sfu.passed && head.passed;
+  t0 = Date.now();
+  // attention: on Icarus within a few dozen positions and four rows a run (the context's end is Verilator's)
+  const attn = runAttnBench(program, unitArch, sim, sim === 'icarus' ? { operands: n, seed: 2033, long: false, maxRows: 4 } : { operands: n, seed: 2033 });
+  const attnSec = (Date.now() - t0) / 1000;
+  ok &&= vec.passed && sfu.passed && head.passed && attn.passed;
+  rows.push(`| KV and attention units (\`${unitArch.name}\`) | ${sim} | ${attn.cases.toLocaleString('en-US')} instructions over ${Object.entries(attn.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${attn.checked.toLocaleString('en-US')} | ${attn.mismatches} | units.ts cycles, every instruction | ${attnSec.toFixed(0)} |`);
   rows.push(`| head unit (\`${unitArch.name}\`) | ${sim} | ${head.cases.toLocaleString('en-US')} instructions over ${Object.entries(head.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${head.checked.toLocaleString('en-US')} | ${head.mismatches} | units.ts cycles, every instruction | ${headSec.toFixed(0)} |`);
   rows.push(`| special-function unit (rsqrt, \`${unitArch.name}\`) | ${sim} | ${sfu.cases.toLocaleString('en-US')} instructions over ${(sfu.operands['rsqrt'] ?? 0).toLocaleString('en-US')} rows | ${sfu.checked.toLocaleString('en-US')} | ${sfu.mismatches} | units.ts cycles, every instruction | ${sfuSec.toFixed(0)} |`);
   rows.push(`| vector unit (\`${unitArch.name}\`) | ${sim} | ${vec.cases.toLocaleString('en-US')} instructions over ${Object.entries(vec.operands).map(([o, k]) => `${k.toLocaleString('en-US')} ${o}`).join(', ')} operands | ${vec.checked.toLocaleString('en-US')} | ${vec.mismatches} | units.ts cycles, every instruction | ${vecSec.toFixed(0)} |`);
-  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches, ...vec.firstMismatches, ...sfu.firstMismatches, ...head.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
+  for (const m of [...fp.firstMismatches, ...exp.firstMismatches, ...lanes.firstMismatches, ...vec.firstMismatches, ...sfu.firstMismatches, ...head.firstMismatches, ...attn.firstMismatches].slice(0, 8)) console.log(JSON.stringify(m));
 }
 console.log(`whole-model units of \`${arch.name}\` (${design.configHash}), ${n.toLocaleString('en-US')} random operands or terms per unit after its edge cases`);
 console.log('');

@@ -299,8 +299,9 @@ export interface HeadBenchOptions {
   readonly operands: number;
   readonly seed: number;
   readonly ops?: readonly HeadOp[];
-  /** At least this many instructions of each kind (default 8: the edge cases and a few random). */
+  /** At least this many instructions of each kind (default 8: the edge cases and a few random), and of `head` (default the same). */
   readonly minCases?: number;
+  readonly headCases?: number;
   /** The tables' format and tying (random tables from the seed: the unit is built with them). */
   readonly format?: 'f32' | 'bf16';
   readonly tied?: boolean;
@@ -315,7 +316,7 @@ export function headBenchTables(p: Program, opts: Pick<HeadBenchOptions, 'seed' 
 
 /** The head unit's bench: random embed, head and argmax instructions on bnhw_head (built with random tables) over the scratchpad. */
 export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBenchOptions, tables: HeadTables = headBenchTables(p, opts), design: HeadDesign = generateHead(p, arch, tables, undefined, { actions: true })): VecBenchResult {
-  const set = headVectors(p, design.plan, tables, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? HEAD_BENCH_OPS, opts.minCases ?? 8);
+  const set = headVectors(p, design.plan, tables, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? HEAD_BENCH_OPS, opts.minCases ?? 8, opts.headCases ?? opts.minCases ?? 8);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
