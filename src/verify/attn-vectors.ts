@@ -64,7 +64,8 @@ export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: n
     // at least minCases instructions, however many operands the long ones bring
     for (let k = 0; operands[op]! < perOp || k < minCases; k++) {
       const maxRows = Math.min(shape.maxRows, plan.vector.maxRows);
-      const rows = k === 0 ? 1 : k === 1 ? maxRows : rng.int(1, maxRows);
+      // one row; the block (for attn: two rows to the context's end when `long`, the block next); random
+      const rows = k === 0 ? 1 : k === 1 ? (op === 'attn' && long ? Math.min(2, maxRows) : maxRows) : k === 2 && op === 'attn' ? maxRows : rng.int(1, maxRows);
       const layer = rng.int(0, plan.layers - 1);
       const sp = new Map<number, number>();
       const out: [number, number][] = [];
