@@ -19,7 +19,7 @@ import { bitsToF32, f32Bits, f32BitsToBf16 } from '../util/float.js';
 import { Rng } from '../util/prng.js';
 import type { KvPlan } from '../codegen/attn.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
-import { expectedActions, linesOf, operand, TOKEN_UNCHECKED, words, type Line, type VecCase, type VecVectorSet } from './vec-vectors.js';
+import { expectedActions, operand, scratchpadLines, TOKEN_UNCHECKED, words, type Line, type VecCase, type VecVectorSet } from './vec-vectors.js';
 
 const bits = (x: number): number => (Number.isNaN(x) ? F32_QNAN : f32Bits(x));
 
@@ -146,15 +146,10 @@ export function attnVectors(p: Program, plan: KvPlan, u: UnitContracts, perOp: n
         res.forEach((x, i) => out.push([dst + i, bits(x)]));
         instr = { op: 'attn', layer, q: 0, dst: 0 };
       }
-      const dLo = Math.floor(dst / V) * V;
-      const dHi = alignUp(dst + dWords);
-      for (let w = dLo; w < dHi; w++) if (!sp.has(w)) sp.set(w, rng.u32());
-      const before = new Map(sp);
-      for (const [w, v] of out) sp.set(w, v);
-      const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
+      const { load, check } = scratchpadLines(sp, out, dst, dWords, V, rng);
       cases.push({
         op, imm: 0, pos, bcast: false, bParam: false, dst, a, b, n: layer, rows,
-        cycles: cycles(instr, p, u, pos, rows), load, loadParam: [], check: dWords > 0 ? linesOf(sp, V, dLo, dHi) : [],
+        cycles: cycles(instr, p, u, pos, rows), load, loadParam: [], check,
         actions: expectedActions(instr, rows, p, pos), tokens: [], token: TOKEN_UNCHECKED,
         kv: { kLoad: cacheLines(kBefore), vLoad: cacheLines(vBefore), kCheck: op === 'kvw' ? cacheLines(kAfter) : [], vCheck: op === 'kvw' ? cacheLines(vAfter) : [] },
       });

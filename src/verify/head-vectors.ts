@@ -19,7 +19,7 @@ import { bitsToF32, f32Bits } from '../util/float.js';
 import { Rng } from '../util/prng.js';
 import type { HeadPlan, HeadTables } from '../codegen/head.js';
 import { FP_EDGE_OPERANDS } from './fp-vectors.js';
-import { expectedActions, linesOf, operand, TOKEN_NONE, TOKEN_UNCHECKED, words, type VecCase, type VecVectorSet } from './vec-vectors.js';
+import { expectedActions, operand, scratchpadLines, TOKEN_NONE, TOKEN_UNCHECKED, words, type VecCase, type VecVectorSet } from './vec-vectors.js';
 
 export type HeadOp = 'embed' | 'head' | 'argmax';
 export const HEAD_BENCH_OPS: readonly HeadOp[] = ['embed', 'head', 'argmax'];
@@ -116,13 +116,8 @@ export function headVectors(p: Program, plan: HeadPlan, tables: HeadTables, u: U
         operands.argmax += n;
       }
       if (Math.max(a + rows * H, dst + dWords) > spadWords) continue;
-      const dLo = Math.floor(dst / V) * V;
-      const dHi = alignUp(dst + dWords);
-      for (let w = dLo; w < dHi; w++) if (!sp.has(w)) sp.set(w, rng.u32());
-      const before = new Map(sp);
-      for (const [w, v] of out) sp.set(w, v);
-      const load = [...new Set([...before.keys()].map((w) => Math.floor(w / V)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, V, l * V, (l + 1) * V));
-      cases.push({ op, imm: 0, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check: dWords > 0 ? linesOf(sp, V, dLo, dHi) : [], actions: expectedActions(instr, rows, p), tokens, token });
+      const { load, check } = scratchpadLines(sp, out, dst, dWords, V, rng);
+      cases.push({ op, imm: 0, pos: 0, bcast: false, bParam: false, dst, a, b: 0, n, rows, cycles: cycles(instr, p, u, 0, rows), load, loadParam: [], check, actions: expectedActions(instr, rows, p), tokens, token });
     }
   }
   return { cases, operands };

@@ -251,6 +251,21 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
   return { cases, operands };
 }
 
+/**
+ * A case's scratchpad lines: the destination's lines filled with junk where nothing is loaded
+ * (a write that does not happen shows), every loaded line, and the destination's lines after the
+ * expected writes `out` (none when dWords is 0).
+ */
+export function scratchpadLines(sp: Map<number, number>, out: readonly (readonly [number, number])[], dst: number, dWords: number, lanes: number, rng: Rng): { load: Line[]; check: Line[] } {
+  const dLo = Math.floor(dst / lanes) * lanes;
+  const dHi = Math.ceil((dst + dWords) / lanes) * lanes;
+  for (let w = dLo; w < dHi; w++) if (!sp.has(w)) sp.set(w, rng.u32());
+  const before = new Map(sp);
+  for (const [w, v] of out) sp.set(w, v);
+  const load = [...new Set([...before.keys()].map((w) => Math.floor(w / lanes)))].sort((x, y) => x - y).flatMap((l) => linesOf(before, lanes, l * lanes, (l + 1) * lanes));
+  return { load, check: dWords > 0 ? linesOf(sp, lanes, dLo, dHi) : [] };
+}
+
 /** Whole lines [lo, hi) of a sparse memory (absent words 0). */
 export function linesOf(m: ReadonlyMap<number, number>, lanes: number, lo: number, hi: number): Line[] {
   const res: Line[] = [];
