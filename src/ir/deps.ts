@@ -13,7 +13,16 @@
  *     it) has ended, so a write after such a read waits for the segment's last lin;
  *   - every earlier instruction of its own unit (a unit runs one instruction at a time), except
  *     a chained lin, which streams in the segment its head opened;
- *   - for `end`, every earlier instruction.
+ *   - for `end`, every earlier instruction;
+ *   - the scratchpad's one owner: every instruction also waits for every earlier instruction
+ *     of every unit, except a chained lin (it streams in the segment its head opened). The
+ *     scratchpad has two read ports and one write port per bank, and each unit's schedule uses
+ *     them all in cycles only its own contract knows, so two units running at once could meet in
+ *     a bank; with one owner at a time the whole-chip top hands the ports to the unit that issued
+ *     last, and no arbitration can shift a unit off its contract. The data hazards above are
+ *     implied by it; they are kept because they are the rule a scratchpad with more ports would
+ *     fall back to. Measured on the shipped model, the one overlap it removes (rope of q while
+ *     the engine computes k and v) costs 1.0% of a decoded token on `tiny`.
  * Each unit finishes its instructions in order (the engine's chained lins too), so "the first
  * `wait` of unit v have finished" is one comparison of a counter. `seq` (`end`) is no unit
  * anyone waits for.
@@ -58,6 +67,19 @@ export function programDeps(p: Program): ProgramDeps {
     const next = ins[pc + 1];
     segLast[pc] = next?.op === 'lin' && next.chain ? segLast[pc + 1]! : pc;
   }
+  // the first lin of the segment each lin belongs to
+  const segHead = ins.map(() => -1);
+  ins.forEach((i, pc) => {
+    if (i.op === 'lin') segHead[pc] = i.chain && ins[pc - 1]?.op === 'lin' ? segHead[pc - 1]! : pc;
+  });
+  // finished instructions of each unit that precede pc in program order
+  const before: Record<CountedUnit, number>[] = [];
+  const run = Object.fromEntries(COUNTED_UNITS.map((u) => [u, 0])) as Record<CountedUnit, number>;
+  ins.forEach((i) => {
+    before.push({ ...run });
+    const u = unitOf(i);
+    if (counted(u)) run[u]++;
+  });
   const wait = ins.map((i, pc) => {
     const w = Object.fromEntries(COUNTED_UNITS.map((u) => [u, 0])) as Record<CountedUnit, number>;
     const need = (j: number): void => {
@@ -68,9 +90,9 @@ export function programDeps(p: Program): ProgramDeps {
       if (overlaps(rd[pc]!, wr[j]!) || overlaps(wr[pc]!, wr[j]!)) need(j);
       if (overlaps(wr[pc]!, rd[j]!)) need(ins[j]!.op === 'lin' ? segLast[j]! : j);
     }
-    const u = unitOf(i);
-    if (i.op === 'end') for (const v of COUNTED_UNITS) w[v] = seen[v];
-    else if (counted(u) && !(i.op === 'lin' && i.chain && ins[pc - 1]?.op === 'lin')) w[u] = Math.max(w[u], ordinal[pc]!);
+    const chained = i.op === 'lin' && i.chain && ins[pc - 1]?.op === 'lin';
+    // one owner of the scratchpad: every earlier instruction (a chained lin: every one before its segment)
+    for (const v of COUNTED_UNITS) w[v] = Math.max(w[v], before[chained ? segHead[pc]! : pc]![v]);
     return w;
   });
   return { ordinal, wait, total: { ...seen } };

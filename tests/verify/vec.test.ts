@@ -90,13 +90,15 @@ describe('vector unit: the contract and the generator', () => {
   }, 900_000);
 });
 
-describe('vector unit: cocotb bench, 1e5 operands per instruction on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
+// The 16-lane unit on Verilator runs 2e4 operands per instruction here, not 1e5: at 1e5 it was the
+// suite's longest file (432 s), and `npm run verify:units` runs it at 1e5 on both simulators.
+describe('vector unit: cocotb bench, 2e4 operands per instruction on each simulator (1e5 in npm run verify:units)', () => {
   it('the default architecture (16 lanes) on Verilator: every word and every done cycle as the numerics and the contract say', () => {
-    const r = runVecBench(pDefault, def, 'verilator', { operands: SUITE_COUNT.verilator, seed: 2029 });
+    const r = runVecBench(pDefault, def, 'verilator', { operands: SUITE_COUNT.icarus, seed: 2029 });
     expect(r.firstMismatches).toEqual([]);
     expect(r.mismatches).toBe(0);
     expect(r.checked).toBe(r.cases);
-    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(SUITE_COUNT.verilator);
+    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(SUITE_COUNT.icarus);
     expect(r.passed).toBe(true);
   }, 1_200_000);
   it('tiny (4 lanes) on Icarus', () => {
