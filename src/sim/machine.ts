@@ -264,7 +264,7 @@ export class Machine {
    * program's row block). `logits: false` (prompt tokens whose logits nobody reads) clears the
    * machine's logits flag: `head` and `argmax` retire at once. The logits are the last row's.
    */
-  run(tokens: readonly number[], opts: { logits?: boolean } = {}): TokenResult {
+  run(tokens: readonly number[], opts: { logits?: boolean; observe?: (pc: number, scratchpad: Float32Array) => void } = {}): TokenResult {
     const wantLogits = opts.logits ?? true;
     const p = this.program;
     const pos = this.position;
@@ -351,6 +351,7 @@ export class Machine {
         for (const [id, c] of plan.tally[pc]!) counts[id] = counts[id]! + c * times;
       }
       if (unit !== 'seq') doneAt[unit][plan.deps.ordinal[pc]!] = finish;
+      if (opts.observe && this.sp) opts.observe(pc, this.sp);
       trace.push({ pc, issue: t, finish, busy });
       prevIssue = t;
       if (finish > lastFinish) lastFinish = finish;

@@ -1,0 +1,319 @@
+// Verilator C++ harness for the whole-model accelerator (bnhw_top, built with its action
+// counters): runs blocks of tokens through the host interface with seeded random input stalls and
+// output back-pressure, and checks each run against the simulator's record of it, written by
+// src/verify/whole.ts: the logits bit for bit, the argmax, the run's cycles, the cycle every
+// instruction issued in, and every action counter's change.
+//
+// usage: whole_harness --vectors F --seed N --in-stall P --out-stall P [--wlog F]
+//          [--trace F --trace-from C --trace-to C (builds with -DBNHW_TRACE)] [--report K]
+// Prints one JSON document on stdout. A mismatch names the run, its first position, what
+// differed (issue, cycles, logit, token, action), the instruction (pc) where that is known and
+// the harness cycle, so that a waveform of the window can be asked for. --wlog writes every
+// scratchpad write (run, cycle of the run, last issued pc, word address, data: u32 each), from
+// which the TS side finds the first instruction whose results differ.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Vbnhw_top.h"
+#include "verilated.h"
+#ifdef BNHW_TRACE
+#include "verilated_fst_c.h"
+#endif
+
+namespace {
+
+struct XorShift32 {
+  uint32_t s;
+  explicit XorShift32(uint32_t seed) : s(seed ? seed : 0x9e3779b9u) {}
+  uint32_t next() {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    return s;
+  }
+  bool percent(uint32_t p) { return (next() % 100u) < p; }
+};
+
+struct Run {
+  uint32_t rows = 0, flags = 0, cycles = 0, token = 0, position = 0;
+  std::vector<uint32_t> tokens, logits, issue;
+  std::vector<uint64_t> acts;
+};
+
+// Vector file (little-endian u32): magic "BNWHVEC1"; vocab, counters, instructions, runs, lanes,
+// line bits; then per run: rows, flags (bit 0 clear, bit 1 logits), position, cycles, token
+// (0xffffffff: not checked), the tokens, the logits (vocab words, with logits), the counters'
+// changes (u64 as lo, hi), each instruction's issue cycle.
+struct Header {
+  uint32_t vocab = 0, counters = 0, instructions = 0, runs = 0, lanes = 0, lineBits = 0;
+};
+
+bool readRun(std::ifstream& f, const Header& h, Run& r) {
+  uint32_t w[5];
+  if (!f.read(reinterpret_cast<char*>(w), sizeof w)) return false;
+  r.rows = w[0];
+  r.flags = w[1];
+  r.position = w[2];
+  r.cycles = w[3];
+  r.token = w[4];
+  if (r.rows < 1 || r.rows > 4096) return false;
+  r.tokens.resize(r.rows);
+  f.read(reinterpret_cast<char*>(r.tokens.data()), 4 * static_cast<std::streamsize>(r.rows));
+  r.logits.resize((r.flags & 2u) ? h.vocab : 0);
+  f.read(reinterpret_cast<char*>(r.logits.data()), 4 * static_cast<std::streamsize>(r.logits.size()));
+  r.acts.resize(h.counters);
+  for (auto& a : r.acts) {
+    uint32_t lohi[2];
+    f.read(reinterpret_cast<char*>(lohi), sizeof lohi);
+    a = lohi[0] | (static_cast<uint64_t>(lohi[1]) << 32);
+  }
+  r.issue.resize(h.instructions);
+  f.read(reinterpret_cast<char*>(r.issue.data()), 4 * static_cast<std::streamsize>(h.instructions));
+  return static_cast<bool>(f);
+}
+
+// Bits of a wide port: Verilator maps a port to IData/QData or VlWide<N> by width.
+template <typename T>
+uint64_t bitsOf(const T& d, unsigned lo, unsigned w) {
+  const uint64_t x = static_cast<uint64_t>(d) >> lo;
+  return w >= 64 ? x : (x & ((1ull << w) - 1));
+}
+template <std::size_t N>
+uint64_t bitsOf(const VlWide<N>& d, unsigned lo, unsigned w) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < w; i++) {
+    const unsigned b = lo + i;
+    v |= static_cast<uint64_t>((d[b / 32] >> (b % 32)) & 1u) << i;
+  }
+  return v;
+}
+
+struct Options {
+  const char* vectors = nullptr;
+  const char* wlog = nullptr;
+  const char* trace = nullptr;
+  uint64_t traceFrom = 0, traceTo = 0;
+  uint32_t seed = 1, inStall = 0, outStall = 0, report = 8;
+};
+
+std::string jsonStr(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) o += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return o + "\"";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    const char* v = argv[i + 1];
+    if (a == "--vectors") o.vectors = v;
+    else if (a == "--seed") o.seed = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--in-stall") o.inStall = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--out-stall") o.outStall = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--wlog") o.wlog = v;
+    else if (a == "--trace") o.trace = v;
+    else if (a == "--trace-from") o.traceFrom = std::strtoull(v, nullptr, 10);
+    else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
+    else if (a == "--report") o.report = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else {
+      std::printf("{\"error\": \"unknown argument %s\"}\n", a.c_str());
+      return 2;
+    }
+  }
+  if (!o.vectors) {
+    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--wlog F] [--trace F --trace-from C --trace-to C] [--report K]\n", argv[0]);
+    return 2;
+  }
+  std::ifstream f(o.vectors, std::ios::binary);
+  char magic[8] = {0};
+  f.read(magic, 8);
+  Header h;
+  if (!f || std::string(magic, 8) != "BNWHVEC1" || !f.read(reinterpret_cast<char*>(&h), sizeof h)) {
+    std::printf("{\"error\": \"not a whole-model vector file: %s\"}\n", o.vectors);
+    return 2;
+  }
+  std::ofstream wlog;
+  if (o.wlog) wlog.open(o.wlog, std::ios::binary);
+
+  auto ctx = std::make_unique<VerilatedContext>();
+  auto top = std::make_unique<Vbnhw_top>(ctx.get());
+  XorShift32 rng(o.seed);
+#ifdef BNHW_TRACE
+  std::unique_ptr<VerilatedFstC> tfp;
+  if (o.trace) {
+    ctx->traceEverOn(true);
+    tfp = std::make_unique<VerilatedFstC>();
+    top->trace(tfp.get(), 99);
+    tfp->open(o.trace);
+  }
+#else
+  if (o.trace) {
+    std::printf("{\"error\": \"this harness was built without tracing\"}\n");
+    return 2;
+  }
+#endif
+  uint64_t cycle = 0;
+  auto tick = [&]() {
+    top->clk = 1;
+    top->eval();
+#ifdef BNHW_TRACE
+    if (tfp && cycle >= o.traceFrom && cycle <= o.traceTo) tfp->dump(2 * cycle + 1);
+#endif
+    top->clk = 0;
+    top->eval();
+#ifdef BNHW_TRACE
+    if (tfp && cycle + 1 >= o.traceFrom && cycle + 1 <= o.traceTo) tfp->dump(2 * cycle + 2);
+#endif
+    cycle++;
+  };
+  top->clk = 0;
+  top->rst = 1;
+  top->in_valid = 0;
+  top->out_ready = 0;
+  top->eval();
+  tick();
+  tick();
+  top->rst = 0;
+
+  const unsigned K = h.counters;
+  std::vector<uint64_t> prevActs(K, 0);
+  auto actNow = [&](unsigned k) { return bitsOf(top->act, 48 * k, 48); };
+  uint64_t mismatches = 0, checkedRuns = 0, logitsChecked = 0;
+  std::string firsts;
+  unsigned reported = 0;
+  std::string cyclesLog;
+  auto report = [&](uint32_t run, const Run& r, const char* kind, int64_t pc, uint64_t got, uint64_t want, uint64_t at, int64_t index) {
+    mismatches++;
+    if (reported >= o.report) return;
+    reported++;
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%s{\"run\": %u, \"position\": %u, \"rows\": %u, \"kind\": %s, \"pc\": %lld, \"index\": %lld, \"got\": %llu, \"want\": %llu, \"cycle\": %llu}",
+                  firsts.empty() ? "" : ", ", run, r.position, r.rows, jsonStr(kind).c_str(), static_cast<long long>(pc), static_cast<long long>(index),
+                  static_cast<unsigned long long>(got), static_cast<unsigned long long>(want), static_cast<unsigned long long>(at));
+    firsts += buf;
+  };
+
+  Run r;
+  for (uint32_t run = 0; run < h.runs; run++) {
+    if (!readRun(f, h, r)) {
+      std::printf("{\"error\": \"the vector file ends inside run %u\"}\n", run);
+      return 2;
+    }
+    // ---- the block's tokens, with random input stalls ----
+    uint32_t sent = 0;
+    uint64_t start = 0;
+    uint64_t guard = cycle;
+    while (sent < r.rows) {
+      const bool offer = !rng.percent(o.inStall);
+      top->in_valid = offer ? 1 : 0;
+      top->in_token = r.tokens[sent];
+      top->in_last = (sent + 1 == r.rows) ? 1 : 0;
+      top->in_logits = (r.flags & 2u) ? 1 : 0;
+      top->in_clear = (r.flags & 1u) ? 1 : 0;
+      top->out_ready = 0;
+      top->eval();
+      if (offer && top->in_ready) {
+        sent++;
+        // the run starts in the next cycle; the simulator's cycle 0 is the start cycles after it
+        if (sent == r.rows) start = cycle + 1 + 3;
+      }
+      tick();
+      if (cycle - guard > 1000000) {
+        std::printf("{\"error\": \"run %u: the top takes no tokens\"}\n", run);
+        return 1;
+      }
+    }
+    top->in_valid = 0;
+    // ---- the run and its result, with random back-pressure ----
+    std::vector<uint32_t> issue(h.instructions, 0xffffffffu);
+    std::vector<uint32_t> got;
+    bool haveToken = false, outLogits = false, outError = false;
+    uint32_t token = 0, none = 0;
+    bool ended = false;
+    guard = cycle;
+    uint32_t lastPc = 0;
+    while (!ended) {
+      top->out_ready = rng.percent(o.outStall) ? 0 : 1;
+      top->eval();
+      if (top->issue_v) {
+        lastPc = top->issue_pc;
+        if (lastPc < h.instructions && issue[lastPc] == 0xffffffffu) issue[lastPc] = static_cast<uint32_t>(cycle - start);
+      }
+      if (wlog.is_open()) {
+        for (unsigned b = 0; b < h.lanes; b++) {
+          if (!((bitsOf(top->dbg_w_en, b, 1)) & 1u)) continue;
+          const uint32_t rec[5] = {run, static_cast<uint32_t>(cycle - start), lastPc,
+                                   static_cast<uint32_t>(bitsOf(top->dbg_w_addr, b * h.lineBits, h.lineBits) * h.lanes + b),
+                                   static_cast<uint32_t>(bitsOf(top->dbg_w_data, 32 * b, 32))};
+          wlog.write(reinterpret_cast<const char*>(rec), sizeof rec);
+        }
+      }
+      if (top->out_valid && top->out_ready) {
+        outLogits = top->out_logits;
+        outError = top->out_error;
+        if (outLogits) got.push_back(top->out_data);
+        if (!haveToken) {
+          token = top->out_token;
+          none = top->out_none;
+          haveToken = true;
+        }
+        ended = top->out_last;
+      }
+      tick();
+      if (cycle - guard > 2000000000ull) {
+        std::printf("{\"error\": \"run %u: no result after %llu cycles\"}\n", run, static_cast<unsigned long long>(cycle - guard));
+        return 1;
+      }
+    }
+    checkedRuns++;
+    const uint32_t cycles = top->run_cycles;
+    cyclesLog += (cyclesLog.empty() ? "" : ", ") + std::to_string(cycles);
+    // ---- checks, timing first: the first instruction that issued on another cycle ----
+    for (uint32_t pc = 0; pc < h.instructions; pc++) {
+      if (issue[pc] != r.issue[pc]) {
+        report(run, r, "issue", pc, issue[pc], r.issue[pc], start + r.issue[pc], -1);
+        break;
+      }
+    }
+    if (outError) report(run, r, "error", -1, 1, 0, cycle, -1);
+    if (cycles != r.cycles) report(run, r, "cycles", -1, cycles, r.cycles, cycle, -1);
+    if ((r.flags & 2u) != 0) {
+      if (!outLogits || got.size() != r.logits.size()) report(run, r, "logits_count", -1, got.size(), r.logits.size(), cycle, -1);
+      else {
+        for (size_t i = 0; i < got.size(); i++) {
+          if (got[i] != r.logits[i]) {
+            report(run, r, "logit", -1, got[i], r.logits[i], cycle, static_cast<int64_t>(i));
+            break;
+          }
+        }
+        logitsChecked += got.size();
+      }
+      const uint32_t t = none ? 0xfffffffeu : token;
+      if (r.token != 0xffffffffu && t != r.token) report(run, r, "token", -1, t, r.token, cycle, -1);
+    } else if (outLogits) report(run, r, "logits_unasked", -1, 1, 0, cycle, -1);
+    for (unsigned k = 0; k < K; k++) {
+      const uint64_t now = actNow(k);
+      const uint64_t d = (now - prevActs[k]) & ((1ull << 48) - 1);
+      if (d != r.acts[k]) report(run, r, "action", k, d, r.acts[k], cycle, static_cast<int64_t>(k));
+      prevActs[k] = now;
+    }
+    if (top->engine_error) report(run, r, "engine_error", -1, 1, 0, cycle, -1);
+  }
+  std::printf("{\"runs\": %llu, \"mismatches\": %llu, \"logits_checked\": %llu, \"cycles\": [%s], \"harness_cycles\": %llu, \"first_mismatches\": [%s]}\n",
+              static_cast<unsigned long long>(checkedRuns), static_cast<unsigned long long>(mismatches), static_cast<unsigned long long>(logitsChecked), cyclesLog.c_str(),
+              static_cast<unsigned long long>(cycle), firsts.c_str());
+#ifdef BNHW_TRACE
+  if (tfp) tfp->close();
+#endif
+  top->final();
+  return mismatches == 0 ? 0 : 1;
+}

@@ -1,0 +1,330 @@
+/**
+ * The whole-model accelerator against the simulator and the hw reference: token blocks through
+ * the Verilated bnhw_top (hw/harness/whole_harness.cpp), each run checked against the machine's
+ * record of it (src/sim/machine.ts): the last row's logits bit for bit, the argmax, the run's
+ * cycles, the cycle each instruction issued in, and each action counter's change. The machine's
+ * logits are themselves checked against `forward(..., {numerics: 'hw'})` here, so the RTL is
+ * compared with both.
+ *
+ * Needs: a model and an architecture `generateWhole` accepts. Guarantees: a harness build is
+ * cached by the exact RTL, harness text and flags; a failure names the run, its position, the
+ * instruction and unit of the first difference (timing: the first instruction issued on another
+ * cycle; values: the first instruction whose scratchpad writes differ from the machine's), and
+ * can write an FST waveform of that window.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { generateWhole, type WholeDesign } from '../codegen/whole.js';
+import type { ArchSpec } from '../ir/arch.js';
+import { writes, type Program } from '../ir/program.js';
+import { unitOf } from '../ir/units.js';
+import type { Model } from '../ir/types.js';
+import { createKvCache, forward } from '../ref/model.js';
+import { createMachine } from '../sim/model.js';
+import type { Machine } from '../sim/machine.js';
+import { fail } from '../util/diagnostics.js';
+import { f32Bits } from '../util/float.js';
+import { dropTemp, keepTemp, tempSibling } from '../util/fsout.js';
+import { packageRoot } from '../util/paths.js';
+import { progressLine } from '../util/progress.js';
+import { cacheDir, requireTool, run } from './tools.js';
+
+/** One run of the program: a block of tokens (1..rows), whether its logits are read, whether it starts a new sequence. */
+export interface WholeRun {
+  readonly tokens: readonly number[];
+  readonly logits: boolean;
+  readonly clear: boolean;
+}
+
+/** A run as the simulator recorded it. */
+export interface WholeExpected {
+  readonly run: WholeRun;
+  readonly position: number;
+  readonly cycles: number;
+  readonly token: number | null;
+  readonly logits: Float32Array | null;
+  readonly issue: readonly number[];
+  readonly actions: readonly number[];
+  /** Per instruction: the scratchpad words it writes, as the machine left them (diagnosis only). */
+  readonly written?: ReadonlyMap<number, Uint32Array>;
+}
+
+export interface WholeMismatch {
+  readonly run: number;
+  readonly position: number;
+  readonly rows: number;
+  readonly kind: string;
+  readonly pc: number;
+  readonly index: number;
+  readonly got: number;
+  readonly want: number;
+  readonly cycle: number;
+}
+
+export interface WholeResult {
+  readonly passed: boolean;
+  readonly runs: number;
+  readonly tokens: number;
+  readonly positionsWithLogits: number;
+  readonly logitsChecked: number;
+  readonly mismatches: number;
+  /** The RTL's cycles per run, and the simulator's. */
+  readonly rtlCycles: readonly number[];
+  readonly simCycles: readonly number[];
+  /** The simulator's logits equal the hw reference's at every position that has them. */
+  readonly simEqualsRef: boolean;
+  readonly firstMismatches: readonly WholeMismatch[];
+  /** Where the first difference appeared, in words: run, position, instruction, unit. */
+  readonly where: string | null;
+  readonly harnessCycles: number;
+  readonly counters: readonly string[];
+}
+
+export interface WholeOptions {
+  readonly seed: number;
+  /** Percent of cycles the host withholds a token, and withholds out_ready. */
+  readonly inStall?: number;
+  readonly outStall?: number;
+  /** Write an FST waveform of the first failure's window here. */
+  readonly waveform?: string;
+  /** A design to run instead of the generated one (a mutant). */
+  readonly design?: WholeDesign;
+}
+
+/** The simulator's record of each run (the machine runs them in order). */
+export function wholeExpected(model: Model, arch: ArchSpec, runs: readonly WholeRun[], design: WholeDesign, diagnose = false): { expected: WholeExpected[]; simEqualsRef: boolean } {
+  const m = createMachine(model.ir, arch, arch.clockMHz, model);
+  const counters = design.manifest.actions ?? [];
+  const totals = (mm: Machine): number[] => {
+    const by = new Map<string, number>();
+    for (const a of mm.actions.values()) by.set(`${a.component}.${a.action}`, (by.get(`${a.component}.${a.action}`) ?? 0) + a.count);
+    return counters.map((c) => c.keys.reduce((s, k) => s + (by.get(k) ?? 0), 0));
+  };
+  let prev = totals(m);
+  const expected: WholeExpected[] = [];
+  // the hw reference over each sequence, for the positions whose logits are read
+  let simEqualsRef = true;
+  let seq: number[] = [];
+  const checks: { seq: number[]; pos: number; logits: Float32Array }[] = [];
+  for (const r of runs) {
+    if (r.clear) {
+      m.reset();
+      seq = [];
+    }
+    const position = m.position;
+    const t = m.run(r.tokens, { logits: r.logits });
+    seq.push(...r.tokens);
+    const now = totals(m);
+    expected.push({
+      run: r,
+      position,
+      cycles: t.cycles,
+      token: r.logits ? t.argmax : null,
+      logits: r.logits ? t.logits : null,
+      issue: t.trace.map((e) => e.issue),
+      actions: now.map((x, k) => x - prev[k]!),
+    });
+    prev = now;
+    if (r.logits) checks.push({ seq: [...seq], pos: seq.length - 1, logits: t.logits! });
+  }
+  for (const c of checks) {
+    const V = model.ir.embedding.vocabSize;
+    const ref = forward(model, c.seq, createKvCache(model, c.seq.length), { numerics: 'hw', logits: 'last' });
+    for (let i = 0; i < V; i++) if (f32Bits(ref[i]!) !== f32Bits(c.logits[i]!)) simEqualsRef = false;
+  }
+  if (diagnose) return { expected: withWrites(model, arch, runs, expected, design.program), simEqualsRef };
+  return { expected, simEqualsRef };
+}
+
+/** The machine again, keeping each instruction's written words (for naming the first instruction whose values differ). */
+function withWrites(model: Model, arch: ArchSpec, runs: readonly WholeRun[], expected: WholeExpected[], p: Program): WholeExpected[] {
+  const m = createMachine(model.ir, arch, arch.clockMHz, model);
+  return runs.map((r, k) => {
+    if (r.clear) m.reset();
+    const written = new Map<number, Uint32Array>();
+    m.run(r.tokens, {
+      logits: r.logits,
+      observe: (pc, sp) => {
+        for (const id of writes(p.instructions[pc]!)) {
+          const b = p.buffers[id]!;
+          const words = new Uint32Array(b.words);
+          for (let i = 0; i < b.words; i++) words[i] = f32Bits(sp[b.base + i]!);
+          written.set(pc, words);
+        }
+      },
+    });
+    return { ...expected[k]!, written };
+  });
+}
+
+function writeVectors(file: string, design: WholeDesign, expected: readonly WholeExpected[]): void {
+  const p = design.program;
+  const K = design.manifest.actions?.length ?? 0;
+  const words: number[] = [];
+  const lanes = design.manifest.host.lanes;
+  words.push(p.vocab, K, p.instructions.length, expected.length, lanes, design.manifest.host.lineBits);
+  for (const e of expected) {
+    words.push(e.run.tokens.length, (e.run.clear ? 1 : 0) | (e.run.logits ? 2 : 0), e.position, e.cycles, e.token ?? 0xffffffff);
+    words.push(...e.run.tokens);
+    if (e.logits) for (const x of e.logits) words.push(f32Bits(x));
+    for (const a of e.actions) words.push(a % 2 ** 32, Math.floor(a / 2 ** 32));
+    words.push(...e.issue);
+  }
+  const buf = Buffer.alloc(8 + 4 * words.length);
+  buf.write('BNWHVEC1', 0, 'latin1');
+  words.forEach((w, i) => buf.writeUInt32LE(w >>> 0, 8 + 4 * i));
+  fs.writeFileSync(file, buf);
+}
+
+/** Build (or reuse) the harness for a whole-model design. */
+export function buildWholeHarness(design: WholeDesign, trace = false): { exe: string; rtlDir: string } {
+  requireTool('verilator', 'verilator');
+  const harness = path.join(packageRoot(), 'hw', 'harness', 'whole_harness.cpp');
+  const flags = ['--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast', ...(trace ? ['--trace-fst'] : [])];
+  const defines = trace ? '-DBNHW_TRACE' : '';
+  const h = createHash('sha256').update(fs.readFileSync(harness)).update(flags.join(' ')).update(defines);
+  for (const [f, c] of design.files) h.update(f).update('\0').update(c);
+  const root = path.join(cacheDir('whole-build'), `${h.digest('hex').slice(0, 16)}${trace ? '-trace' : ''}`);
+  const exe = path.join(root, 'obj', 'whole_harness');
+  if (fs.existsSync(exe)) return { exe, rtlDir: path.join(root, 'rtl') };
+  const tmp = tempSibling(root);
+  try {
+    const rtlDir = path.join(tmp, 'rtl');
+    fs.mkdirSync(rtlDir, { recursive: true });
+    for (const [f, c] of design.files) fs.writeFileSync(path.join(rtlDir, f), c);
+    const done = progressLine(`verilator: building the whole-model harness (${design.program.model} on ${design.program.arch})`);
+    const r = run('verilator', [...flags, '--top-module', design.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'whole_harness', '-CFLAGS', `-O2 ${defines}`.trim(), ...design.sources.map((s) => path.join(rtlDir, s)), harness]);
+    done();
+    if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
+    try {
+      fs.renameSync(tmp, root);
+      keepTemp(tmp);
+    } catch {
+      dropTemp(tmp);
+    }
+  } catch (e) {
+    dropTemp(tmp);
+    throw e;
+  }
+  return { exe, rtlDir: path.join(root, 'rtl') };
+}
+
+interface HarnessDoc {
+  readonly runs?: number;
+  readonly mismatches?: number;
+  readonly logits_checked?: number;
+  readonly cycles?: number[];
+  readonly harness_cycles?: number;
+  readonly first_mismatches?: WholeMismatch[];
+  readonly error?: string;
+}
+
+function runHarnessOnce(exe: string, rtlDir: string, file: string, o: WholeOptions, extra: string[]): HarnessDoc {
+  const args = ['--vectors', file, '--seed', String(o.seed), '--in-stall', String(o.inStall ?? 0), '--out-stall', String(o.outStall ?? 0), ...extra];
+  const r = run(exe, args, { cwd: rtlDir });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as HarnessDoc;
+  } catch {
+    fail('VER003', exe, `the whole-model harness produced no result (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-2000)}`, 'this is a bug of bitnet-hw; report it with the command line');
+  }
+}
+
+/** Words the RTL wrote, by run and instruction (the last value of each word), from a write log. */
+function readWriteLog(file: string): Map<string, Map<number, number>> {
+  const b = fs.readFileSync(file);
+  const out = new Map<string, Map<number, number>>();
+  for (let o = 0; o + 20 <= b.length; o += 20) {
+    const run = b.readUInt32LE(o);
+    const pc = b.readUInt32LE(o + 8);
+    const key = `${run}:${pc}`;
+    let m = out.get(key);
+    if (!m) out.set(key, (m = new Map()));
+    m.set(b.readUInt32LE(o + 12), b.readUInt32LE(o + 16));
+  }
+  return out;
+}
+
+/** Run token blocks through the whole-model RTL and check them against the simulator (and it against the hw reference). */
+export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRun[], opts: WholeOptions): WholeResult {
+  const design = opts.design ?? generateWhole(model, arch, { actions: true });
+  if (!design.manifest.actions) throw new Error('verifyWhole: the design must be built with its action counters');
+  const p = design.program;
+  const { expected, simEqualsRef } = wholeExpected(model, arch, runs, design);
+  const { exe, rtlDir } = buildWholeHarness(design);
+  const dir = tempSibling(path.join(cacheDir('whole-vectors'), `${design.configHash}-${opts.seed}`));
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    const file = path.join(dir, 'runs.bin');
+    writeVectors(file, design, expected);
+    const doc = runHarnessOnce(exe, rtlDir, file, opts, []);
+    if (doc.error !== undefined && doc.runs === undefined) {
+      return result(false, doc, [], `the harness stopped: ${doc.error}`);
+    }
+    const firsts = doc.first_mismatches ?? [];
+    let where: string | null = null;
+    if (firsts.length > 0 || (doc.mismatches ?? 0) > 0) {
+      const f = firsts[0]!;
+      const name = (pc: number): string => `instruction ${pc} (${p.instructions[pc]!.op}, ${unitOf(p.instructions[pc]!)} unit)`;
+      if (f.kind === 'issue') where = `run ${f.run} (positions ${f.position}..${f.position + f.rows - 1}): ${name(f.pc)} issued on cycle ${f.got} of the run, the simulator's ${f.want}`;
+      else {
+        // values: rerun with the write log, find the first instruction whose writes differ
+        const wlog = path.join(dir, 'writes.bin');
+        runHarnessOnce(exe, rtlDir, file, opts, ['--wlog', wlog]);
+        const diag = withWrites(model, arch, runs, expected, p);
+        const got = readWriteLog(wlog);
+        where = `run ${f.run} (positions ${f.position}..${f.position + f.rows - 1}): ${f.kind}${f.index >= 0 ? ` ${f.index}` : ''} differs (got ${f.got}, want ${f.want})`;
+        outer: for (let r = 0; r < diag.length; r++) {
+          for (const [pc, words] of diag[r]!.written!) {
+            const base = p.buffers[writes(p.instructions[pc]!)[0]!]!.base;
+            const rtl = new Map<number, number>();
+            // a chained lin's outputs land while a later lin of its segment is the last issued
+            let segEnd = pc;
+            while (p.instructions[pc]!.op === 'lin' && p.instructions[segEnd + 1]?.op === 'lin' && (p.instructions[segEnd + 1] as { chain: boolean }).chain) segEnd++;
+            for (const [key, m] of got) {
+              const [rr, kpc] = key.split(':').map(Number) as [number, number];
+              if (rr !== r || kpc < pc || kpc > segEnd) continue;
+              for (const [a, v] of m) if (a >= base && a < base + words.length) rtl.set(a, v);
+            }
+            const rows = diag[r]!.run.tokens.length;
+            const rowWords = p.buffers[writes(p.instructions[pc]!)[0]!]!.rowWords;
+            const span = p.instructions[pc]!.op === 'head' ? rowWords : rows * rowWords;
+            for (let i = 0; i < Math.min(span, words.length); i++) {
+              const v = rtl.get(base + i);
+              if (v !== undefined && v !== words[i]) {
+                where = `run ${r} (position ${diag[r]!.position + Math.floor(i / rowWords)}, token ${diag[r]!.run.tokens[Math.floor(i / rowWords)] ?? '?'}): ${name(pc)} wrote ${v.toString(16)} at word ${base + i}, the simulator ${words[i]!.toString(16)}`;
+                break outer;
+              }
+            }
+          }
+        }
+      }
+      if (opts.waveform && f) {
+        const t = buildWholeHarness(design, true);
+        runHarnessOnce(t.exe, t.rtlDir, file, opts, ['--trace', path.resolve(opts.waveform), '--trace-from', String(Math.max(0, f.cycle - 2000)), '--trace-to', String(f.cycle + 200)]);
+      }
+    }
+    return result((doc.mismatches ?? 1) === 0 && doc.runs === runs.length && simEqualsRef, doc, firsts, where);
+  } finally {
+    dropTemp(dir);
+  }
+
+  function result(passed: boolean, doc: HarnessDoc, firsts: readonly WholeMismatch[], where: string | null): WholeResult {
+    return {
+      passed,
+      runs: doc.runs ?? 0,
+      tokens: runs.reduce((a, r) => a + r.tokens.length, 0),
+      positionsWithLogits: runs.filter((r) => r.logits).length,
+      logitsChecked: doc.logits_checked ?? 0,
+      mismatches: doc.mismatches ?? -1,
+      rtlCycles: doc.cycles ?? [],
+      simCycles: expected.map((e) => e.cycles),
+      simEqualsRef,
+      firstMismatches: firsts,
+      where,
+      harnessCycles: doc.harness_cycles ?? 0,
+      counters: (design.manifest.actions ?? []).map((a) => `${a.unit}.${a.counter}`),
+    };
+  }
+}
