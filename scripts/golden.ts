@@ -1,6 +1,6 @@
 /**
  * Golden copies of the generated RTL for three designs (tests/golden/<design>/): every Verilog
- * source, the manifest and the host driver; of the fp32 units for two contracts; and of the accelerator program's listing and
+ * source, the manifest and the host driver; of the whole-model top's own files on `tiny`; of the fp32 units for two contracts; and of the accelerator program's listing and
  * manifest for four models (tests/golden/programs/), so that a change to the generator or the
  * compiler shows up as a reviewed diff. Regenerate with `npm run golden`; never edit the copies
  * by hand.
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateRtl, type RtlDesign } from '../src/codegen/verilog.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
+import { generateWhole } from '../src/codegen/whole.js';
 import { loadArch, parseArch } from '../src/ir/arch.js';
 import { writeSyntheticCheckpoint } from '../src/ir/export/synthetic.js';
 import { loadModel } from '../src/ir/load.js';
@@ -52,6 +53,19 @@ export function goldenFpUnits(): Map<string, ReadonlyMap<string, string>> {
   ]);
 }
 
+/**
+ * The whole-model top of the shipped model on `tiny`: the files this generator adds (the top, the
+ * engine's adapter, the parameter ROM's wrapper) and its manifest; the units' own files have their
+ * goldens or their benches, and the images are data.
+ */
+export function goldenWhole(): Map<string, string> {
+  const d = generateWhole(loadModel(path.join(packageRoot(), 'models', 'bitnet-b158')), loadArch('tiny'));
+  const out = new Map<string, string>();
+  for (const f of ['bnhw_top.v', 'bnhw_lin.v', 'bnhw_prom.v']) out.set(f, d.files.get(f)!);
+  out.set('manifest.json', JSON.stringify(d.manifest, null, 2) + '\n');
+  return out;
+}
+
 /** Program goldens: file name -> content (listing and manifest of each compiled model). */
 export function goldenPrograms(): Map<string, string> {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-golden-'));
@@ -86,6 +100,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const [f, c] of files) fs.writeFileSync(path.join(dir, f), c);
     console.log(`wrote ${dir} (${files.size} files)`);
   }
+  const wdir = path.join(GOLDEN_DIR, 'whole-tiny');
+  fs.mkdirSync(wdir, { recursive: true });
+  for (const [f, c] of goldenWhole()) fs.writeFileSync(path.join(wdir, f), c);
+  console.log(`wrote ${wdir} (${goldenWhole().size} files)`);
   for (const [name, d] of goldenDesigns()) {
     const dir = path.join(GOLDEN_DIR, name);
     fs.mkdirSync(dir, { recursive: true });

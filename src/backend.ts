@@ -14,8 +14,9 @@ import type { Numerics } from './numerics/index.js';
 import { createMachine } from './sim/model.js';
 import type { Machine } from './sim/machine.js';
 import { assertNever, fail } from './util/diagnostics.js';
+import { RtlSession } from './verify/whole.js';
 
-export type Backend = { readonly kind: 'ref'; readonly numerics: Numerics } | { readonly kind: 'sim'; readonly arch: ArchSpec };
+export type Backend = { readonly kind: 'ref'; readonly numerics: Numerics } | { readonly kind: 'sim'; readonly arch: ArchSpec } | { readonly kind: 'rtl'; readonly arch: ArchSpec };
 
 /** A decoding session: feed tokens, get the logits of each fed position. */
 export interface Session {
@@ -23,8 +24,10 @@ export interface Session {
   readonly capacity: number;
   /** Logits [tokens.length, vocab] of the fed tokens. */
   feed(tokens: readonly number[], logits: 'all' | 'last'): Float32Array;
-  /** Accelerator cycles so far (simulator only). */
+  /** Accelerator cycles so far (simulator and RTL only). */
   readonly cycles: number | null;
+  /** Let go of what the session holds (the RTL's co-process). */
+  close?(): void;
 }
 
 class RefSession implements Session {
@@ -96,20 +99,30 @@ export function openSession(model: Model, backend: Backend, capacity = model.ir.
       return new RefSession(model, backend.numerics, capacity);
     case 'sim':
       return new SimSession(model, backend.arch, capacity);
+    case 'rtl': {
+      const kind = allBitLinears(model.ir)[0]?.weight.weightKind ?? backend.arch.weightKind;
+      if (backend.arch.weightKind !== kind) fail('AR010', `--arch ${backend.arch.name}`, `the model has ${kind} weights but the architecture is built for ${backend.arch.weightKind}`, 'use an architecture of the model\'s weight kind');
+      return new RtlSession(model, backend.arch, capacity);
+    }
     default:
       return assertNever(backend, 'backend');
   }
 }
 
 export function backendLabel(b: Backend): string {
-  return b.kind === 'ref' ? `ref, ${b.numerics} numerics` : `sim on ${b.arch.name} (hw numerics)`;
+  return b.kind === 'ref' ? `ref, ${b.numerics} numerics` : b.kind === 'sim' ? `sim on ${b.arch.name} (hw numerics)` : `rtl on ${b.arch.name} (the Verilated whole-model accelerator, hw numerics)`;
 }
 
 /** Logits for every input position. */
 export function runTokens(model: Model, tokens: readonly number[], backend: Backend): { logits: Float32Array; argmax: number[]; cycles: number | null } {
   checkContext(model, tokens.length);
   const s = openSession(model, backend, Math.max(tokens.length, 1));
-  const logits = s.feed(tokens, 'all');
+  let logits: Float32Array;
+  try {
+    logits = s.feed(tokens, 'all');
+  } finally {
+    s.close?.();
+  }
   const V = model.ir.embedding.vocabSize;
   const am: number[] = [];
   for (let t = 0; t < tokens.length; t++) am.push(argmax(logits.subarray(t * V, (t + 1) * V)));
@@ -120,6 +133,14 @@ export function runTokens(model: Model, tokens: readonly number[], backend: Back
 export function generateTokens(model: Model, prompt: readonly number[], maxNew: number, backend: Backend, stopAtEos = true): { tokens: number[]; stopped: StopReason; cycles: number | null } {
   checkContext(model, prompt.length);
   const s = openSession(model, backend, Math.min(model.ir.maxPositions, prompt.length + maxNew));
+  try {
+    return greedy(model, s, prompt, maxNew, stopAtEos);
+  } finally {
+    s.close?.();
+  }
+}
+
+function greedy(model: Model, s: Session, prompt: readonly number[], maxNew: number, stopAtEos: boolean): { tokens: number[]; stopped: StopReason; cycles: number | null } {
   const out: number[] = [];
   let logits = s.feed(prompt, 'last');
   let fed = prompt.length;

@@ -98,6 +98,8 @@ struct Options {
   const char* vectors = nullptr;
   const char* wlog = nullptr;
   const char* trace = nullptr;
+  const char* serveIn = nullptr;
+  const char* serveOut = nullptr;
   uint64_t traceFrom = 0, traceTo = 0;
   uint32_t seed = 1, inStall = 0, outStall = 0, report = 8;
 };
@@ -124,22 +126,29 @@ int main(int argc, char** argv) {
     else if (a == "--trace-from") o.traceFrom = std::strtoull(v, nullptr, 10);
     else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
     else if (a == "--report") o.report = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
-    else {
+    else if (a == "--serve" && i + 2 < argc) {
+      o.serveIn = v;
+      o.serveOut = argv[i + 2];
+      i++;
+    } else {
       std::printf("{\"error\": \"unknown argument %s\"}\n", a.c_str());
       return 2;
     }
   }
-  if (!o.vectors) {
-    std::fprintf(stderr, "usage: %s --vectors F --seed N --in-stall P --out-stall P [--wlog F] [--trace F --trace-from C --trace-to C] [--report K]\n", argv[0]);
+  if (!o.vectors && !o.serveIn) {
+    std::fprintf(stderr, "usage: %s (--vectors F | --serve REQUESTS RESPONSES --instructions N) --seed N --in-stall P --out-stall P [--wlog F] [--trace F --trace-from C --trace-to C] [--report K]\n", argv[0]);
     return 2;
   }
-  std::ifstream f(o.vectors, std::ios::binary);
-  char magic[8] = {0};
-  f.read(magic, 8);
+  std::ifstream f;
   Header h;
-  if (!f || std::string(magic, 8) != "BNWHVEC1" || !f.read(reinterpret_cast<char*>(&h), sizeof h)) {
-    std::printf("{\"error\": \"not a whole-model vector file: %s\"}\n", o.vectors);
-    return 2;
+  if (o.vectors) {
+    f.open(o.vectors, std::ios::binary);
+    char magic[8] = {0};
+    f.read(magic, 8);
+    if (!f || std::string(magic, 8) != "BNWHVEC1" || !f.read(reinterpret_cast<char*>(&h), sizeof h)) {
+      std::printf("{\"error\": \"not a whole-model vector file: %s\"}\n", o.vectors);
+      return 2;
+    }
   }
   std::ofstream wlog;
   if (o.wlog) wlog.open(o.wlog, std::ios::binary);
@@ -202,43 +211,37 @@ int main(int argc, char** argv) {
     firsts += buf;
   };
 
-  Run r;
-  for (uint32_t run = 0; run < h.runs; run++) {
-    if (!readRun(f, h, r)) {
-      std::printf("{\"error\": \"the vector file ends inside run %u\"}\n", run);
-      return 2;
-    }
-    // ---- the block's tokens, with random input stalls ----
-    uint32_t sent = 0;
+  // One run through the host interface: the block's tokens with random input stalls, then its
+  // result with random back-pressure; the cycle each instruction issued in (from the simulator's
+  // cycle 0) when `issue` is sized.
+  struct Outcome {
+    std::vector<uint32_t> logits;
+    bool outLogits = false, outError = false;
+    uint32_t token = 0, none = 0;
     uint64_t start = 0;
+  };
+  auto drive = [&](uint32_t run, const std::vector<uint32_t>& tokens, uint32_t flags, std::vector<uint32_t>& issue, Outcome& out) -> const char* {
+    uint32_t sent = 0;
     uint64_t guard = cycle;
-    while (sent < r.rows) {
+    while (sent < tokens.size()) {
       const bool offer = !rng.percent(o.inStall);
       top->in_valid = offer ? 1 : 0;
-      top->in_token = r.tokens[sent];
-      top->in_last = (sent + 1 == r.rows) ? 1 : 0;
-      top->in_logits = (r.flags & 2u) ? 1 : 0;
-      top->in_clear = (r.flags & 1u) ? 1 : 0;
+      top->in_token = tokens[sent];
+      top->in_last = (sent + 1 == tokens.size()) ? 1 : 0;
+      top->in_logits = (flags & 2u) ? 1 : 0;
+      top->in_clear = (flags & 1u) ? 1 : 0;
       top->out_ready = 0;
       top->eval();
       if (offer && top->in_ready) {
         sent++;
         // the run starts in the next cycle; the simulator's cycle 0 is the start cycles after it
-        if (sent == r.rows) start = cycle + 1 + 3;
+        if (sent == tokens.size()) out.start = cycle + 1 + 3;
       }
       tick();
-      if (cycle - guard > 1000000) {
-        std::printf("{\"error\": \"run %u: the top takes no tokens\"}\n", run);
-        return 1;
-      }
+      if (cycle - guard > 1000000) return "the top takes no tokens";
     }
     top->in_valid = 0;
-    // ---- the run and its result, with random back-pressure ----
-    std::vector<uint32_t> issue(h.instructions, 0xffffffffu);
-    std::vector<uint32_t> got;
-    bool haveToken = false, outLogits = false, outError = false;
-    uint32_t token = 0, none = 0;
-    bool ended = false;
+    bool haveToken = false, ended = false;
     guard = cycle;
     uint32_t lastPc = 0;
     while (!ended) {
@@ -246,34 +249,79 @@ int main(int argc, char** argv) {
       top->eval();
       if (top->issue_v) {
         lastPc = top->issue_pc;
-        if (lastPc < h.instructions && issue[lastPc] == 0xffffffffu) issue[lastPc] = static_cast<uint32_t>(cycle - start);
+        if (lastPc < issue.size() && issue[lastPc] == 0xffffffffu) issue[lastPc] = static_cast<uint32_t>(cycle - out.start);
       }
       if (wlog.is_open()) {
         for (unsigned b = 0; b < h.lanes; b++) {
           if (!((bitsOf(top->dbg_w_en, b, 1)) & 1u)) continue;
-          const uint32_t rec[5] = {run, static_cast<uint32_t>(cycle - start), lastPc,
+          const uint32_t rec[5] = {run, static_cast<uint32_t>(cycle - out.start), lastPc,
                                    static_cast<uint32_t>(bitsOf(top->dbg_w_addr, b * h.lineBits, h.lineBits) * h.lanes + b),
                                    static_cast<uint32_t>(bitsOf(top->dbg_w_data, 32 * b, 32))};
           wlog.write(reinterpret_cast<const char*>(rec), sizeof rec);
         }
       }
       if (top->out_valid && top->out_ready) {
-        outLogits = top->out_logits;
-        outError = top->out_error;
-        if (outLogits) got.push_back(top->out_data);
+        out.outLogits = top->out_logits;
+        out.outError = top->out_error;
+        if (out.outLogits) out.logits.push_back(top->out_data);
         if (!haveToken) {
-          token = top->out_token;
-          none = top->out_none;
+          out.token = top->out_token;
+          out.none = top->out_none;
           haveToken = true;
         }
         ended = top->out_last;
       }
       tick();
-      if (cycle - guard > 2000000000ull) {
-        std::printf("{\"error\": \"run %u: no result after %llu cycles\"}\n", run, static_cast<unsigned long long>(cycle - guard));
+      if (cycle - guard > 2000000000ull) return "no result after 2e9 cycles";
+    }
+    return nullptr;
+  };
+
+  if (o.serveIn) {
+    // Serve mode: requests (u32 rows, flags, the tokens; rows 0 or the end of the file ends it)
+    // answered with u32 status (0, or 1: the block passed the KV cache), cycles, token, none,
+    // logits count, the logits.
+    FILE* req = std::fopen(o.serveIn, "rb");
+    FILE* resp = std::fopen(o.serveOut, "wb");
+    if (!req || !resp) return 2;
+    for (uint32_t run = 0;; run++) {
+      uint32_t hdr[2];
+      if (std::fread(hdr, 4, 2, req) != 2 || hdr[0] == 0) break;
+      std::vector<uint32_t> tokens(hdr[0]);
+      if (std::fread(tokens.data(), 4, tokens.size(), req) != tokens.size()) break;
+      std::vector<uint32_t> issue;
+      Outcome out;
+      if (const char* err = drive(run, tokens, hdr[1], issue, out)) {
+        std::fprintf(stderr, "run %u: %s\n", run, err);
         return 1;
       }
+      const uint32_t head[5] = {out.outError ? 1u : 0u, static_cast<uint32_t>(top->run_cycles), out.token, out.none, static_cast<uint32_t>(out.logits.size())};
+      std::fwrite(head, 4, 5, resp);
+      std::fwrite(out.logits.data(), 4, out.logits.size(), resp);
+      std::fflush(resp);
     }
+    std::fclose(resp);
+    std::fclose(req);
+    top->final();
+    return 0;
+  }
+
+  Run r;
+  for (uint32_t run = 0; run < h.runs; run++) {
+    if (!readRun(f, h, r)) {
+      std::printf("{\"error\": \"the vector file ends inside run %u\"}\n", run);
+      return 2;
+    }
+    std::vector<uint32_t> issue(h.instructions, 0xffffffffu);
+    Outcome out;
+    if (const char* err = drive(run, r.tokens, r.flags, issue, out)) {
+      std::printf("{\"error\": \"run %u: %s\"}\n", run, err);
+      return 1;
+    }
+    const uint64_t start = out.start;
+    const std::vector<uint32_t>& got = out.logits;
+    const bool outLogits = out.outLogits, outError = out.outError;
+    const uint32_t token = out.token, none = out.none;
     checkedRuns++;
     const uint32_t cycles = top->run_cycles;
     cyclesLog += (cyclesLog.empty() ? "" : ", ") + std::to_string(cycles);

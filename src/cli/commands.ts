@@ -22,6 +22,9 @@ import { checkContext, generateGreedyWithReason, runSequence } from '../ref/mode
 import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
 import { ARCH_PRESETS, loadArch, machineOf, systemOf } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
+import { generateWhole, type WholeDesign } from '../codegen/whole.js';
+import { generateWholeHostDriver, WHOLE_HOST_DRIVER_FILE } from '../codegen/whole-host.js';
+import { flowFiles } from '../codegen/flow-files.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { crosscheck, type Against } from '../verify/crosscheck.js';
 import { rtlFiles } from '../verify/rtlfiles.js';
@@ -95,7 +98,7 @@ export function validateCommand(modelPath: string): CommandResult {
 
 /** What `--backend`, `--numerics` and `--arch` ask for, before the model is loaded. */
 export interface BackendSpec {
-  readonly backend: 'ref' | 'sim';
+  readonly backend: 'ref' | 'sim' | 'rtl';
   readonly numerics: Numerics;
   readonly arch?: string;
 }
@@ -103,12 +106,12 @@ export interface BackendSpec {
 /** The backend for a model: `--backend sim` runs the hw numerics (and refuses `--numerics float`). */
 export function resolveBackend(model: Model, spec: BackendSpec, numericsGiven: boolean): Backend {
   if (spec.backend === 'ref') {
-    if (spec.arch !== undefined) fail('CLI017', '--arch', '--arch applies to --backend sim only', 'drop --arch, or add --backend sim');
+    if (spec.arch !== undefined) fail('CLI017', '--arch', '--arch applies to --backend sim and rtl only', 'drop --arch, or add --backend sim (or rtl)');
     return { kind: 'ref', numerics: spec.numerics };
   }
-  if (numericsGiven && spec.numerics !== 'hw') fail('CLI018', '--numerics', 'the simulator computes the accelerator\'s hw numerics only', 'drop --numerics, or use --numerics hw with --backend sim', 'hw');
+  if (numericsGiven && spec.numerics !== 'hw') fail('CLI018', '--numerics', `the ${spec.backend === 'sim' ? 'simulator' : 'RTL'} computes the accelerator's hw numerics only`, `drop --numerics, or use --numerics hw with --backend ${spec.backend}`, 'hw');
   const arch = archFor(spec.arch, modelWeightKind(model));
-  return { kind: 'sim', arch };
+  return { kind: spec.backend, arch };
 }
 
 export function runCommandLib(modelPath: string, tokens: number[], spec: BackendSpec | Numerics, numericsGiven = false): CommandResult {
@@ -182,10 +185,20 @@ function modelWeightKind(model: Model): WeightKind {
   return allBitLinears(model.ir)[0]!.weight.weightKind;
 }
 
-export function genCommand(modelPath: string, archSpec: string | undefined, out: string, layer?: string, force = false): CommandResult {
+export function genCommand(modelPath: string, archSpec: string | undefined, out: string, layer?: string, force = false, whole = false): CommandResult {
   checkOutputDir(out, { inputs: [modelPath, ...(archSpec && fs.existsSync(archSpec) ? [archSpec] : [])], force });
   const model = loadModel(modelPath);
   const arch = archFor(archSpec, modelWeightKind(model));
+  if (whole) {
+    if (layer !== undefined) fail('CLI019', '--layer', '--layer and --whole together', 'drop --layer: --whole writes the whole model\'s accelerator');
+    const d = generateWhole(model, arch);
+    const files = wholeOutputFiles(d, arch, model.ir.eosToken);
+    writeOutputDir(out, 'rtl', files);
+    return {
+      json: { out, configHash: d.configHash, top: d.top, files: [...files.keys()], instructions: d.program.instructions.length, sources: d.sources },
+      text: `wrote ${files.size} files to ${out} (top ${d.top}: the whole model, ${d.program.instructions.length} instructions, config ${d.configHash})`,
+    };
+  }
   const design = generateRtl(model, arch, layer);
   writeRtl(design, out);
   const m = design.manifest;
@@ -200,6 +213,19 @@ export function genCommand(modelPath: string, archSpec: string | undefined, out:
  * the listing (`--listing`), and with `--out` a folder with the binary image, its manifest and
  * the listing.
  */
+/** The whole-model design's folder: its RTL and images, the manifest, the program's image, listing and manifest, the flow files and the host driver. */
+function wholeOutputFiles(d: WholeDesign, arch: ArchSpec, eos: number | null): Map<string, string | Uint8Array> {
+  const files = new Map<string, string | Uint8Array>(d.files);
+  files.set('manifest.json', JSON.stringify(d.manifest, null, 2) + '\n');
+  const image = encodeProgram(d.program);
+  files.set('program.bin', image);
+  files.set('program.json', JSON.stringify({ ...programManifest(d.program), imageSha256: createHash('sha256').update(image).digest('hex') }, null, 2) + '\n');
+  files.set('program.lst', listing(d.program));
+  for (const [name, content] of flowFiles(d.top, d.sources, arch.clockMHz)) files.set(name, content);
+  files.set(WHOLE_HOST_DRIVER_FILE, generateWholeHostDriver(d, eos));
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 export function compileCommand(modelSpec: string, archSpec: string | undefined, opts: { listing: boolean; out?: string; force?: boolean }): CommandResult {
   if (opts.out !== undefined) checkOutputDir(opts.out, { inputs: MODEL_PRESETS[modelSpec] ? [] : [modelSpec], force: opts.force === true });
   const { shape, ir } = resolveShape(modelSpec);

@@ -74,13 +74,13 @@ const jsonArg = { type: 'boolean', description: 'print exactly one JSON document
 const forceArg = { type: 'boolean', description: 'replace a non-empty output that bitnet-hw did not write' } as const;
 const archArg = { type: 'string', description: 'architecture preset or JSON file (default: default, or default-binary for binary models)' } as const;
 const numericsArg = { type: 'string', description: 'float (PyTorch semantics, the default) or hw (accelerator numerics); --backend sim is hw', valueHint: 'float|hw' } as const;
-const backendArg = { type: 'string', description: 'ref (the reference model) or sim (the accelerator program on the simulator)', default: 'ref', valueHint: 'ref|sim' } as const;
-const simArchArg = { type: 'string', description: 'architecture for --backend sim (preset or JSON file; default by weight kind)', valueHint: 'ARCH' } as const;
+const backendArg = { type: 'string', description: 'ref (the reference model), sim (the accelerator program on the simulator) or rtl (the Verilated whole-model accelerator)', default: 'ref', valueHint: 'ref|sim|rtl' } as const;
+const simArchArg = { type: 'string', description: 'architecture for --backend sim or rtl (preset or JSON file; default by weight kind)', valueHint: 'ARCH' } as const;
 
 function backendSpec(args: { backend?: string; numerics?: string; arch?: string }): BackendSpec {
   const b = args.backend ?? 'ref';
-  if (b !== 'ref' && b !== 'sim') fail('CLI016', '--backend', `unknown backend "${b}"`, 'use --backend ref or --backend sim', 'ref | sim');
-  const numerics = args.numerics === undefined ? (b === 'sim' ? 'hw' : 'float') : parseNumerics(args.numerics);
+  if (b !== 'ref' && b !== 'sim' && b !== 'rtl') fail('CLI016', '--backend', `unknown backend "${b}"`, 'use --backend ref, sim or rtl', 'ref | sim | rtl');
+  const numerics = args.numerics === undefined ? (b === 'ref' ? 'float' : 'hw') : parseNumerics(args.numerics);
   return { backend: b, numerics, ...(args.arch !== undefined ? { arch: args.arch } : {}) };
 }
 // One run shape for sim, energy and report, so their per-token figures are the same figures.
@@ -120,7 +120,7 @@ const run = defineCommand({
 });
 
 const generate = defineCommand({
-  meta: { name: 'generate', description: 'Greedy generation with the reference model (KV cache)' },
+  meta: { name: 'generate', description: 'Greedy generation with the reference model (KV cache), the simulator or the Verilated accelerator' },
   args: {
     model: modelArg,
     prompt: { type: 'string', description: 'text prompt (byte-level models)' },
@@ -184,16 +184,17 @@ const makeModel = defineCommand({
 });
 
 const gen = defineCommand({
-  meta: { name: 'gen', description: 'Generate Verilog for one BitLinear layer or the engine running all of them' },
+  meta: { name: 'gen', description: 'Generate Verilog for one BitLinear layer, the engine running all of them, or (--whole) the whole-model accelerator' },
   args: {
     model: modelArg,
     arch: archArg,
     out: { type: 'string', description: 'output folder (a new folder, or one bitnet-hw wrote before)', required: true },
     layer: { type: 'string', description: 'a single BitLinear, e.g. layers.0.attn.q' },
+    whole: { type: 'boolean', description: 'the whole-model accelerator: token ids in, logits and the argmax out (with its manifest, program image and host driver)' },
     force: forceArg,
     json: jsonArg,
   },
-  run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer, args.force === true)),
+  run: ({ args }) => emit(genCommand(args.model, args.arch, args.out, args.layer, args.force === true, args.whole === true)),
 });
 
 const compile = defineCommand({

@@ -12,6 +12,7 @@
  * cycle; values: the first instruction whose scratchpad writes differ from the machine's), and
  * can write an FST waveform of that window.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,6 +36,16 @@ export interface WholeRun {
   readonly tokens: readonly number[];
   readonly logits: boolean;
   readonly clear: boolean;
+}
+
+/**
+ * The runs of one sequence: its first `block` tokens as one run (a prompt block: the last row's
+ * logits), then every further token a run of its own with its logits, so that every position
+ * after the block is checked. The first run starts a new sequence.
+ */
+export function sequenceRuns(tokens: readonly number[], block = 1): WholeRun[] {
+  const b = Math.max(1, Math.min(block, tokens.length));
+  return [{ tokens: tokens.slice(0, b), logits: true, clear: true }, ...tokens.slice(b).map((t) => ({ tokens: [t], logits: true, clear: false }))];
 }
 
 /** A run as the simulator recorded it. */
@@ -326,5 +337,127 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
       harnessCycles: doc.harness_cycles ?? 0,
       counters: (design.manifest.actions ?? []).map((a) => `${a.unit}.${a.counter}`),
     };
+  }
+}
+
+/**
+ * A decoding session on the Verilated whole-model accelerator (`--backend rtl`): the harness in
+ * serve mode as a co-process on two FIFOs, one block of tokens per request, answered with the
+ * run's logits, argmax and cycles. Every position's logits (`all`) take one run per token; the
+ * last position's (`last`) take blocks of the program's rows, the logits read on the last. The
+ * hardware's argmax must equal the logits' (VER010 otherwise).
+ */
+export class RtlSession {
+  readonly capacity: number;
+  cycles = 0;
+  private position = 0;
+  private readonly dir: string;
+  private readonly req: number;
+  private readonly resp: number;
+  private readonly rows: number;
+  private readonly vocab: number;
+  private closed = false;
+
+  constructor(model: Model, arch: ArchSpec, capacity: number) {
+    const design = generateWhole(model, arch, { actions: true });
+    const { exe, rtlDir } = buildWholeHarness(design);
+    this.rows = design.program.rows;
+    this.vocab = design.program.vocab;
+    this.capacity = Math.min(capacity, design.program.context);
+    this.dir = fs.mkdtempSync(path.join(cacheDir('whole-serve'), 'session-'));
+    const reqPath = path.join(this.dir, 'requests');
+    const respPath = path.join(this.dir, 'responses');
+    for (const f of [reqPath, respPath]) {
+      const r = run('mkfifo', [f]);
+      if (r.status !== 0) fail('VER011', f, 'cannot make the FIFO the RTL session talks through', 'check that mkfifo (coreutils) is installed and the cache folder is writable');
+    }
+    const child = spawn(exe, ['--serve', reqPath, respPath, '--seed', '1', '--in-stall', '0', '--out-stall', '0'], { cwd: rtlDir, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.unref();
+    // opening a FIFO blocks until the other side opens it: the harness opens requests, then responses
+    this.req = fs.openSync(reqPath, 'w');
+    this.resp = fs.openSync(respPath, 'r');
+    process.once('exit', () => this.close());
+  }
+
+  private readExactly(bytes: number): Buffer {
+    const b = Buffer.alloc(bytes);
+    let got = 0;
+    while (got < bytes) {
+      const n = fs.readSync(this.resp, b, got, bytes - got, null);
+      if (n === 0) fail('VER012', 'rtl session', 'the Verilated accelerator stopped answering', 'rerun; if it persists, report it with the command line');
+      got += n;
+    }
+    return b;
+  }
+
+  /** One run through the host interface (the generated driver's WholeDevice). */
+  run(tokens: readonly number[], opts: { readonly logits: boolean; readonly clear: boolean }): { logits: Float32Array | null; token: number | null; cycles: number } {
+    const msg = Buffer.alloc(8 + 4 * tokens.length);
+    msg.writeUInt32LE(tokens.length, 0);
+    msg.writeUInt32LE((opts.clear ? 1 : 0) | (opts.logits ? 2 : 0), 4);
+    tokens.forEach((t, i) => msg.writeUInt32LE(t, 8 + 4 * i));
+    fs.writeSync(this.req, msg);
+    const head = this.readExactly(20);
+    const status = head.readUInt32LE(0);
+    if (status !== 0) fail('RUN002', 'tokens', `the accelerator refused a block at position ${this.position}: it would pass its KV cache`, 'use a shorter sequence');
+    const cycles = head.readUInt32LE(4);
+    this.cycles += cycles;
+    const token = head.readUInt32LE(8);
+    const none = head.readUInt32LE(12);
+    const n = head.readUInt32LE(16);
+    const body = this.readExactly(4 * n);
+    this.position = (opts.clear ? 0 : this.position) + tokens.length;
+    if (!opts.logits) return { logits: null, token: null, cycles };
+    if (n !== this.vocab) fail('VER012', 'rtl session', `the accelerator returned ${n} logits, not ${this.vocab}`, 'report it with the command line');
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = body.readFloatLE(4 * i);
+    // the hardware's argmax against the logits it streamed (NaN skipped, first largest)
+    let best = -1;
+    for (let i = 0; i < n; i++) if (!Number.isNaN(out[i]!) && (best < 0 || out[i]! > out[best]!)) best = i;
+    if ((none !== 0) !== (best < 0) || (best >= 0 && token !== best)) fail('VER010', 'rtl session', `the accelerator's argmax ${none ? 'none' : token} differs from its logits' (${best})`, 'a hardware bug: run the whole-model harness (verifyWhole) for the first difference');
+    return { logits: out, token: none ? null : token, cycles };
+  }
+
+  private runBlock(tokens: readonly number[], logits: boolean): Float32Array | null {
+    return this.run(tokens, { logits, clear: this.position === 0 }).logits;
+  }
+
+  feed(tokens: readonly number[], logits: 'all' | 'last'): Float32Array {
+    const V = this.vocab;
+    if (tokens.length === 0) fail('RUN001', 'tokens', 'no tokens given', 'pass at least one token id, e.g. --tokens 1,2,3');
+    if (this.position + tokens.length > this.capacity) fail('RUN002', 'tokens', `${this.position + tokens.length} positions exceed the accelerator's KV cache of ${this.capacity}`, 'use a shorter sequence or an architecture with a longer machine.context', `<= ${this.capacity} positions`);
+    tokens.forEach((tok, i) => {
+      if (!Number.isInteger(tok) || tok < 0 || tok >= V) fail('RUN003', `tokens[${i}]`, `token id ${tok} is outside the vocabulary`, 'use integer ids in range', `0 <= id < ${V}`);
+    });
+    if (logits === 'all') {
+      const out = new Float32Array(tokens.length * V);
+      tokens.forEach((t, i) => out.set(this.runBlock([t], true)!, i * V));
+      return out;
+    }
+    let last: Float32Array | null = null;
+    for (let t = 0; t < tokens.length; t += this.rows) {
+      const block = tokens.slice(t, t + this.rows);
+      last = this.runBlock(block, t + block.length === tokens.length);
+    }
+    return last!;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      const end = Buffer.alloc(8);
+      fs.writeSync(this.req, end);
+    } catch {
+      // the harness is gone already
+    }
+    for (const fd of [this.req, this.resp]) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,8 @@
-/** The generated RTL of three designs, the fp32 units of two contracts and four compiled programs equal their golden copies (tests/golden, `npm run golden`). */
+/** The generated RTL of three designs, the whole-model top's own files, the fp32 units of two contracts and four compiled programs equal their golden copies (tests/golden, `npm run golden`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, goldenDesigns, goldenFiles, goldenFpUnits, goldenPrograms } from '../../scripts/golden.js';
+import { GOLDEN_DIR, goldenDesigns, goldenFiles, goldenFpUnits, goldenPrograms, goldenWhole } from '../../scripts/golden.js';
 
 describe('golden RTL', () => {
   for (const [name, d] of goldenDesigns()) {
@@ -31,5 +31,14 @@ describe('golden programs', () => {
     const dir = path.join(GOLDEN_DIR, 'programs');
     expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
     for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `programs/${f}`).toBe(c);
+  });
+});
+
+describe('golden whole-model top', () => {
+  it('bnhw_top.v, bnhw_lin.v, bnhw_prom.v and the manifest of the shipped model on tiny equal tests/golden/whole-tiny (regenerate with npm run golden and review the diff)', () => {
+    const dir = path.join(GOLDEN_DIR, 'whole-tiny');
+    const files = goldenWhole();
+    expect(fs.readdirSync(dir).sort()).toEqual([...files.keys()].sort());
+    for (const [f, c] of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), `whole-tiny/${f}`).toBe(c);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * Mutation check of the whole-model top (src/codegen/whole.ts): named mutations of the generated
+ * bnhw_top.v (the scratchpad's second port not handed to the KV unit, the position not advanced
+ * by the block, a new sequence not starting at 0, every row embedding the block's first token, the
+ * logits stream one word on, its queue losing a word under back-pressure, the run's cycles one
+ * short), of the engine adapter bnhw_lin.v (outputs a word late, a chained lin streaming past its
+ * input, a word the engine did not take not offered again, `done` at every row) and of the
+ * parameter ROM (a bank's image swapped), each run through the Verilator whole-model harness on
+ * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts). Every
+ * mutant must be killed. Prints a table and exits 1 if any survives.
+ *
+ * usage: node dist/scripts/mutate-whole.js [name-substring]
+ */
+import * as fs from 'node:fs';
+import { generateWhole, type WholeDesign } from '../src/codegen/whole.js';
+import { loadArch } from '../src/ir/arch.js';
+import { loadModel } from '../src/ir/load.js';
+import type { Model } from '../src/ir/types.js';
+import { defaultModelDir, heldoutTextPath } from '../src/util/paths.js';
+import { verifyWhole, type WholeResult, type WholeRun } from '../src/verify/whole.js';
+import type { Mutation } from './mutate-rtl.js';
+
+const TOP = 'bnhw_top.v';
+const LIN = 'bnhw_lin.v';
+
+/** Written against the shipped model on `tiny` (15-bit scratchpad addresses, logits at word 2048). */
+export const WHOLE_MUTATIONS: readonly Mutation[] = [
+  { file: TOP, name: 'top: port b never handed to the KV unit', find: 'sb_addr = own == O_KV ? kv_rb : vec_rb;', replace: 'sb_addr = vec_rb;' },
+  { file: TOP, name: 'top: the position advances by one, not by the block', find: /position <= position \+ \{ \d+'d0, rws\};/, replace: "position <= position + 32'd1;" },
+  { file: TOP, name: 'top: a new sequence does not start at position 0', find: "            if (clr_now) position <= 32'd0;\n", replace: '' },
+  { file: TOP, name: "top: every row embeds the block's first token", find: 'tok_id = toks[tok_row];', replace: 'tok_id = toks[0];' },
+  { file: TOP, name: 'top: the logits stream one word on', find: /oaddr = optr \+ (\d+)'d(\d+);/, replace: "oaddr = optr + $1'd$2 + $1'd1;" },
+  { file: TOP, name: 'top: the result queue overwrites its head under back-pressure', find: "if (qn == 2'd1) q0 <= din;", replace: "if (qn == 2'd1) q1 <= din;" },
+  { file: TOP, name: "top: the run's cycles one short", find: /run_cycles <= rc - 32'd(\d+);/, replace: "run_cycles <= rc - 32'd$1 - 32'd1;" },
+  { file: LIN, name: 'lin: outputs written a word late', find: 'waddr = obase + oo;', replace: "waddr = obase + oo + 15'd1;" },
+  { file: LIN, name: "lin: a chained lin's inputs start past the block", find: 'ibase <= src;', replace: 'ibase <= ibase + nj;' },
+  { file: LIN, name: 'lin: a word the engine did not take is not offered again', find: 'ra = adv ? paddr : caddr;', replace: 'ra = paddr;' },
+  { file: LIN, name: 'lin: done at the end of every row', find: 'assign done = m_valid && o_lin_end;', replace: 'assign done = m_valid && o_row_end;' },
+  { file: 'bnhw_prom.v', name: "prom: bank 0 loads bank 1's image", find: 'initial $readmemh("bnhw_prom_0.hex", m0);', replace: 'initial $readmemh("bnhw_prom_1.hex", m0);' },
+];
+
+/** The sequence every mutant runs: a 3-token block, two single tokens, a run without logits, a new sequence's block. */
+export function mutantRuns(model: Model): WholeRun[] {
+  const text = fs.readFileSync(heldoutTextPath());
+  const bos = model.ir.bosToken!;
+  return [
+    { tokens: [bos, text[100]!, text[101]!], logits: true, clear: true },
+    { tokens: [text[102]!], logits: true, clear: false },
+    { tokens: [text[103]!], logits: false, clear: false },
+    { tokens: [text[104]!], logits: true, clear: false },
+    { tokens: [bos, text[200]!], logits: true, clear: true },
+  ];
+}
+
+/** The design with one mutation applied (null: its text is not in the design). */
+export function mutateWhole(design: WholeDesign, m: Mutation): WholeDesign | null {
+  const text = design.files.get(m.file);
+  if (text === undefined) return null;
+  const out = typeof m.find === 'string' ? (text.includes(m.find) ? text.replace(m.find, m.replace) : null) : m.find.test(text) ? text.replace(m.find, m.replace) : null;
+  if (out === null) return null;
+  const files = new Map(design.files);
+  files.set(m.file, out);
+  return { ...design, files, configHash: `${design.configHash}-m` };
+}
+
+export interface WholeMutantResult {
+  readonly name: string;
+  readonly killed: boolean;
+  readonly how: string;
+}
+
+/** Run one mutant; killed when the harness reports any difference (or the build or run fails). */
+export function runWholeMutant(model: Model, design: WholeDesign, m: Mutation, opts: { waveform?: string } = {}): WholeMutantResult & { result: WholeResult | null } {
+  const d = mutateWhole(design, m);
+  if (!d) return { name: m.name, killed: false, how: 'mutation text not found', result: null };
+  try {
+    const r = verifyWhole(model, loadArch('tiny'), mutantRuns(model), { seed: 2043, inStall: 20, outStall: 40, design: d, ...(opts.waveform ? { waveform: opts.waveform } : {}) });
+    return { name: m.name, killed: !r.passed, how: r.where ?? (r.passed ? 'survived' : `${r.mismatches} mismatches`), result: r };
+  } catch (e) {
+    return { name: m.name, killed: true, how: `build or run failed: ${(e as Error).message.split('\n')[0]}`, result: null };
+  }
+}
+
+function main(): void {
+  const filter = process.argv[2] ?? '';
+  const model = loadModel(defaultModelDir());
+  const design = generateWhole(model, loadArch('tiny'), { actions: true });
+  const rows: WholeMutantResult[] = [];
+  for (const m of WHOLE_MUTATIONS.filter((x) => x.name.includes(filter))) {
+    const r = runWholeMutant(model, design, m);
+    rows.push(r);
+    console.log(`${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.name}: ${r.how}`);
+  }
+  const survived = rows.filter((r) => !r.killed).length;
+  console.log(`\n${rows.length - survived}/${rows.length} whole-top mutants killed`);
+  if (survived > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] && /mutate-whole\.(js|ts)$/.test(process.argv[1])) main();

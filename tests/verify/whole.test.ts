@@ -1,0 +1,146 @@
+/**
+ * The whole-model accelerator (src/codegen/whole.ts, templates/verilog/bnhw_top.v.hbs,
+ * bnhw_lin.v.hbs, bnhw_prom.v.hbs) against the simulator and the hw reference: lint and
+ * reproducibility, the generator's refusals, and the Verilator whole-model harness
+ * (hw/harness/whole_harness.cpp) on held-out text: every run's logits bit for bit, its argmax,
+ * its cycles, every instruction's issue cycle and every action counter equal to the simulator's,
+ * whose logits equal the hw reference's; and a broken design's first difference named and its
+ * window written as a waveform.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Project } from 'ts-morph';
+import { describe, expect, it } from 'vitest';
+import { generateWhole } from '../../src/codegen/whole.js';
+import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
+import { loadModel } from '../../src/ir/load.js';
+import { generateGreedy } from '../../src/ref/model.js';
+import { RtlSession, sequenceRuns, verifyWhole } from '../../src/verify/whole.js';
+import { defaultModelDir, heldoutTextPath } from '../../src/util/paths.js';
+import { codesOf, repoRoot, tmpDir, toolOutput } from '../helpers.js';
+import { runWholeMutant, WHOLE_MUTATIONS } from '../../scripts/mutate-whole.js';
+
+const model = loadModel(defaultModelDir());
+const tiny = ARCH_PRESETS['tiny']!;
+const def = ARCH_PRESETS['default']!;
+const text = fs.readFileSync(heldoutTextPath());
+const bos = model.ir.bosToken!;
+/** Held-out text from byte `at`, after a BOS token. */
+const prompt = (at: number, n: number): number[] => [bos, ...text.subarray(at, at + n - 1)];
+
+describe('whole-model accelerator: the generator', () => {
+  it('lint-clean (verilator -Wall, iverilog -Wall) for tiny and default, with and without counters; reproducible byte for byte', () => {
+    for (const arch of [tiny, def]) {
+      for (const actions of [false, true]) {
+        const d = generateWhole(model, arch, { actions });
+        const dir = tmpDir('bnhw-whole-');
+        for (const [f, t] of d.files) fs.writeFileSync(path.join(dir, f), t);
+        expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', 'bnhw_top', ...d.sources], dir)).toBe('');
+        expect(tool('iverilog', ['-g2005', '-Wall', '-o', 'a.vvp', '-s', 'bnhw_top', ...d.sources], dir)).toBe('');
+      }
+    }
+    const a = generateWhole(model, tiny);
+    const b = generateWhole(model, tiny);
+    expect([...a.files.entries()]).toEqual([...b.files.entries()]);
+    expect(a.manifest.top).toBe('bnhw_top');
+    expect(a.manifest.sources.every((s) => a.files.has(s))).toBe(true);
+    expect(a.manifest.actions).toBeNull();
+  }, 600_000);
+  it('refuses a load-port engine and weights past the chip (CG052), a KV cache past it (CG053)', () => {
+    expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'lp', weightMemory: 'load-port' }, 'test')))).toEqual(['CG052']);
+    expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'small', system: { onChipWeightBits: 1000 } }, 'test')))).toEqual(['CG052']);
+    expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'nokv', system: { onChipKvBits: 1000 } }, 'test')))).toEqual(['CG053']);
+  });
+});
+
+const tool = toolOutput;
+
+describe('whole-model accelerator: token for token against the simulator and the hw reference (Verilator)', () => {
+  it('tiny: a 16-token prompt block, then 40 held-out positions one at a time, a run without logits, a new sequence; stalls and back-pressure', () => {
+    const runs = [
+      ...sequenceRuns(prompt(0, 56), 16),
+      { tokens: [text[60]!], logits: false, clear: false },
+      { tokens: [text[61]!], logits: true, clear: false },
+      ...sequenceRuns(prompt(4000, 12), 5),
+    ];
+    const r = verifyWhole(model, tiny, runs, { seed: 2041, inStall: 25, outStall: 40 });
+    console.log(`whole tiny: ${r.runs} runs, ${r.tokens} tokens, ${r.positionsWithLogits} positions with logits (${r.logitsChecked} logits), ${r.mismatches} mismatches; cycles RTL ${r.rtlCycles.reduce((a, b) => a + b, 0)} = sim ${r.simCycles.reduce((a, b) => a + b, 0)}`);
+    expect(r.firstMismatches).toEqual([]);
+    expect(r.where).toBeNull();
+    expect(r.simEqualsRef).toBe(true);
+    expect(r.rtlCycles).toEqual(r.simCycles);
+    expect(r.runs).toBe(runs.length);
+    expect(r.logitsChecked).toBe(r.positionsWithLogits * model.ir.embedding.vocabSize);
+    expect(r.passed).toBe(true);
+  }, 1_200_000);
+  it('default (16 vector, 32 attention, 64 head lanes): 24 held-out positions one at a time after an 8-token block', () => {
+    const r = verifyWhole(model, def, sequenceRuns(prompt(9000, 32), 8), { seed: 2042, inStall: 10, outStall: 20 });
+    console.log(`whole default: ${r.runs} runs, ${r.tokens} tokens, ${r.logitsChecked} logits, ${r.mismatches} mismatches; cycles RTL ${r.rtlCycles.reduce((a, b) => a + b, 0)} = sim ${r.simCycles.reduce((a, b) => a + b, 0)}`);
+    expect(r.firstMismatches).toEqual([]);
+    expect(r.simEqualsRef).toBe(true);
+    expect(r.rtlCycles).toEqual(r.simCycles);
+    expect(r.passed).toBe(true);
+  }, 1_200_000);
+});
+
+describe('whole-model accelerator: gen --whole, the host driver and generate --backend rtl', () => {
+  it('gen --whole writes the RTL, manifest, program image and host driver; the driver type-checks and its generate() on the Verilated top gives the hw reference\'s tokens; the CLI\'s --backend rtl prints the same text', async () => {
+    const out = path.join(tmpDir('bnhw-gen-whole-'), 'rtl');
+    const cli = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+      const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'src', 'cli', 'entry.js'), ...args], { encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const g = cli(['gen', defaultModelDir(), '--arch', 'tiny', '--whole', '--out', out, '--json']);
+    expect(g.stderr).toBe('');
+    expect(g.status).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { top: string; sources: string[] };
+    expect(manifest.top).toBe('bnhw_top');
+    for (const s of manifest.sources) expect(fs.existsSync(path.join(out, s))).toBe(true);
+    for (const f of ['program.bin', 'program.lst', 'program.json', 'bnhw_program.hex', 'bnhw_top.generated.ts', 'synth_ecp5.ys']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    expect(cli(['gen', defaultModelDir(), '--arch', 'tiny', '--whole', '--layer', 'layers.0.attn.q', '--out', `${out}2`]).stderr).toMatch(/CLI019/);
+    // the driver: strict TypeScript, and greedy decoding through the Verilated top
+    const file = path.join(out, 'bnhw_top.generated.ts');
+    const project = new Project({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true, target: 9, module: 199, moduleResolution: 99, noEmit: true, lib: ['lib.es2022.d.ts'] } });
+    project.addSourceFileAtPath(file);
+    expect(project.getPreEmitDiagnostics().map((x) => x.getMessageText())).toEqual([]);
+    const drv = (await import(file)) as { generate: (d: RtlSession, t: readonly number[], n: number) => { tokens: number[]; stopped: string; cycles: number } };
+    const toks = [bos, ...Buffer.from('The hacker', 'utf8')];
+    const session = new RtlSession(model, tiny, 64);
+    let hw: ReturnType<typeof drv.generate>;
+    try {
+      hw = drv.generate(session, toks, 10);
+    } finally {
+      session.close();
+    }
+    expect(hw.tokens).toEqual(generateGreedy(model, toks, 10, { numerics: 'hw' }));
+    expect(hw.cycles).toBeGreaterThan(0);
+    // the CLI: --backend rtl against --backend ref --numerics hw
+    const a = cli(['generate', defaultModelDir(), '--prompt', 'Jargon', '--max-tokens', '8', '--backend', 'rtl', '--arch', 'tiny', '--json']);
+    const b = cli(['generate', defaultModelDir(), '--prompt', 'Jargon', '--max-tokens', '8', '--numerics', 'hw', '--json']);
+    expect(a.status).toBe(0);
+    const ja = JSON.parse(a.stdout) as { text: string; backend: string; cycles: number };
+    const jb = JSON.parse(b.stdout) as { text: string };
+    expect(ja.backend).toBe('rtl');
+    expect(ja.text).toBe(jb.text);
+    expect(ja.cycles).toBeGreaterThan(0);
+  }, 1_200_000);
+});
+
+describe('whole-model accelerator: a broken design is caught, the first difference named, its window written as a waveform', () => {
+  it('three of the mutants of scripts/mutate-whole.ts (all twelve: node dist/scripts/mutate-whole.js)', () => {
+    const design = generateWhole(model, tiny, { actions: true });
+    const pick = (name: string): (typeof WHOLE_MUTATIONS)[number] => WHOLE_MUTATIONS.find((m) => m.name === name)!;
+    const wave = path.join(tmpDir('bnhw-whole-wave-'), 'first.fst');
+    const late = runWholeMutant(model, design, pick('lin: outputs written a word late'), { waveform: wave });
+    expect(late.killed).toBe(true);
+    // the first lin's first outputs land one word on: named by its run, position, token, instruction and unit
+    expect(late.how).toMatch(/^run 0 \(position \d+, token \d+\): instruction 5 \(lin, engine unit\) wrote [0-9a-f]+ at word \d+, the simulator [0-9a-f]+$/);
+    expect(fs.statSync(wave).size).toBeGreaterThan(1000);
+    const pos = runWholeMutant(model, design, pick('top: the position advances by one, not by the block'));
+    expect(pos.killed).toBe(true);
+    expect(pos.how).toMatch(/^run 1 \(positions 3\.\.3\): instruction \d+ \(\w+, \w+ unit\) issued on cycle \d+ of the run, the simulator's \d+$/);
+    const fifo = runWholeMutant(model, design, pick('top: the result queue overwrites its head under back-pressure'));
+    expect(fifo.killed).toBe(true);
+  }, 1_200_000);
+});
