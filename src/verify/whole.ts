@@ -141,7 +141,7 @@ export function wholeExpected(model: Model, arch: ArchSpec, runs: readonly Whole
   }
   for (const c of checks) {
     const V = model.ir.embedding.vocabSize;
-    const ref = forward(model, c.seq, createKvCache(model, c.seq.length), { numerics: 'hw', logits: 'last' });
+    const ref = forward(model, c.seq, createKvCache(model, c.seq.length), { numerics: 'hw', logits: 'last', kvFormat: design.program.kvFormat });
     for (let i = 0; i < V; i++) if (f32Bits(ref[i]!) !== f32Bits(c.logits[i]!)) simEqualsRef = false;
   }
   if (diagnose) return { expected: withWrites(model, arch, runs, expected, design.program), simEqualsRef };
