@@ -17,7 +17,7 @@ import { attentionHeadCycles, cycles, unitContracts } from '../../src/ir/units.j
 import { runAttnBench } from '../../src/verify/vec.js';
 import { defaultModelDir, packageRoot } from '../../src/util/paths.js';
 import { tmpDir, toolOutput } from '../helpers.js';
-import { SUITE_COUNT } from './suite-counts.js';
+import { UNIT_SUITE_COUNT } from './suite-counts.js';
 
 const ir = loadModel(defaultModelDir()).ir;
 const def = ARCH_PRESETS['default']!;
@@ -79,7 +79,7 @@ describe('KV and attention units: the contracts and the generator', () => {
   }, 900_000);
 });
 
-describe('KV and attention units: cocotb bench (1e5 operands per instruction on Verilator, 2e4 on Icarus; 1e5 on both in npm run verify:units)', () => {
+describe('KV and attention units: cocotb bench (2e4 operands per instruction on each simulator; 1e5 on both in npm run verify:units)', () => {
   const check = (r: ReturnType<typeof runAttnBench>, count: number): void => {
     expect(r.firstMismatches).toEqual([]);
     expect(r.mismatches).toBe(0);
@@ -88,12 +88,12 @@ describe('KV and attention units: cocotb bench (1e5 operands per instruction on 
     expect(r.passed).toBe(true);
   };
   it('tiny on Verilator: every cache line, output word, action count and done cycle as the numerics and the contract say', () => {
-    check(runAttnBench(pTiny, tiny, 'verilator', { operands: SUITE_COUNT.verilator, seed: 2033, minCases: 8 }), SUITE_COUNT.verilator);
+    check(runAttnBench(pTiny, tiny, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2033, minCases: 8 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
   it('tiny on Icarus (attention over at most a few dozen positions, at most 4 rows a run)', () => {
-    check(runAttnBench(pTiny, tiny, 'icarus', { operands: SUITE_COUNT.icarus, seed: 2033, long: false, minCases: 8, maxRows: 4 }), SUITE_COUNT.icarus);
+    check(runAttnBench(pTiny, tiny, 'icarus', { operands: UNIT_SUITE_COUNT, seed: 2033, long: false, minCases: 8, maxRows: 4 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
   it('grouped-query attention, a bf16 cache, two lanes under four, a slow adder, on Verilator', () => {
-    check(runAttnBench(pNarrow, narrow, 'verilator', { operands: SUITE_COUNT.icarus, seed: 2034, minCases: 12 }), SUITE_COUNT.icarus);
+    check(runAttnBench(pNarrow, narrow, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2034, minCases: 12 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
 });

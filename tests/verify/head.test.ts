@@ -17,7 +17,7 @@ import { cycles, headSchedule, sumTermCycle, unitContracts } from '../../src/ir/
 import { headBenchTables, runHeadBench } from '../../src/verify/vec.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { tmpDir, toolOutput } from '../helpers.js';
-import { SUITE_COUNT } from './suite-counts.js';
+import { UNIT_SUITE_COUNT } from './suite-counts.js';
 
 const model = loadModel(defaultModelDir());
 const ir = model.ir;
@@ -81,7 +81,7 @@ describe('head unit: the contract and the generator', () => {
   }, 900_000);
 });
 
-describe('head unit: cocotb bench, 1e5 operands per instruction on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
+describe('head unit: cocotb bench, 2e4 operands per instruction on each simulator (1e5 in npm run verify:units)', () => {
   const check = (r: ReturnType<typeof runHeadBench>, count: number): void => {
     expect(r.firstMismatches).toEqual([]);
     expect(r.mismatches).toBe(0);
@@ -90,12 +90,12 @@ describe('head unit: cocotb bench, 1e5 operands per instruction on Verilator (2e
     expect(r.passed).toBe(true);
   };
   it('tiny on Verilator: every word, token, action count and done cycle as the numerics and the contract say', () => {
-    check(runHeadBench(pTiny, tiny, 'verilator', { operands: SUITE_COUNT.verilator, seed: 2031 }), SUITE_COUNT.verilator);
+    check(runHeadBench(pTiny, tiny, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2031 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
   it('tiny on Icarus (three head instructions: one row, the block, one random)', () => {
-    check(runHeadBench(pTiny, tiny, 'icarus', { operands: SUITE_COUNT.icarus, seed: 2031, headCases: 3 }), SUITE_COUNT.icarus);
+    check(runHeadBench(pTiny, tiny, 'icarus', { operands: UNIT_SUITE_COUNT, seed: 2031, headCases: 3 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
   it('two lanes under four, a slow adder, bf16 untied tables, on Verilator', () => {
-    check(runHeadBench(pNarrow, narrow, 'verilator', { operands: SUITE_COUNT.icarus, seed: 2032, format: 'bf16', tied: false }), SUITE_COUNT.icarus);
+    check(runHeadBench(pNarrow, narrow, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2032, format: 'bf16', tied: false }), UNIT_SUITE_COUNT);
   }, 1_200_000);
 });

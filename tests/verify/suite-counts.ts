@@ -5,3 +5,12 @@
  * on both simulators; the README's figures come from it.
  */
 export const SUITE_COUNT = { verilator: 100_000, icarus: 20_000 } as const;
+
+/**
+ * Random operands per instruction kind in the suite's benches of the scratchpad units (vector,
+ * special-function, head, KV and attention units), on both simulators: 2e4. Their cocotb benches
+ * pay Python time per instruction and per scratchpad line, and at 1e5 they held the suite above
+ * its 25-minute budget; `npm run verify:units` (scripts/units-long.ts) runs each at 1e5 on both
+ * simulators, and the README's figures come from it.
+ */
+export const UNIT_SUITE_COUNT = 20_000;

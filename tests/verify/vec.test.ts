@@ -17,7 +17,7 @@ import { runSfuBench, runVecBench } from '../../src/verify/vec.js';
 import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { tmpDir, toolOutput } from '../helpers.js';
-import { SUITE_COUNT } from './suite-counts.js';
+import { UNIT_SUITE_COUNT } from './suite-counts.js';
 
 const ir = loadModel(defaultModelDir()).ir;
 const def = ARCH_PRESETS['default']!;
@@ -90,33 +90,31 @@ describe('vector unit: the contract and the generator', () => {
   }, 900_000);
 });
 
-// The 16-lane unit on Verilator runs 2e4 operands per instruction here, not 1e5: at 1e5 it was the
-// suite's longest file (432 s), and `npm run verify:units` runs it at 1e5 on both simulators.
 describe('vector unit: cocotb bench, 2e4 operands per instruction on each simulator (1e5 in npm run verify:units)', () => {
   it('the default architecture (16 lanes) on Verilator: every word and every done cycle as the numerics and the contract say', () => {
-    const r = runVecBench(pDefault, def, 'verilator', { operands: SUITE_COUNT.icarus, seed: 2029 });
+    const r = runVecBench(pDefault, def, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2029 });
     expect(r.firstMismatches).toEqual([]);
     expect(r.mismatches).toBe(0);
     expect(r.checked).toBe(r.cases);
-    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(SUITE_COUNT.icarus);
+    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(UNIT_SUITE_COUNT);
     expect(r.passed).toBe(true);
   }, 1_200_000);
   it('tiny (4 lanes) on Icarus', () => {
-    const r = runVecBench(pTiny, tiny, 'icarus', { operands: SUITE_COUNT.icarus, seed: 2029 });
+    const r = runVecBench(pTiny, tiny, 'icarus', { operands: UNIT_SUITE_COUNT, seed: 2029 });
     expect(r.firstMismatches).toEqual([]);
     expect(r.checked).toBe(r.cases);
-    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(SUITE_COUNT.icarus);
+    for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(UNIT_SUITE_COUNT);
     expect(r.passed).toBe(true);
   }, 1_200_000);
 });
 
-describe('special-function unit (rsqrt): cocotb bench, 1e5 operations on Verilator (2e4 on Icarus here; 1e5 in npm run verify:units)', () => {
+describe('special-function unit (rsqrt): cocotb bench, 2e4 operations on each simulator (1e5 in npm run verify:units)', () => {
   for (const sim of ['verilator', 'icarus'] as const) {
     it(`every word and every done cycle as the numerics and the contract say, on ${sim}`, () => {
-      const r = runSfuBench(pDefault, def, sim, { operations: SUITE_COUNT[sim], seed: 2030 });
+      const r = runSfuBench(pDefault, def, sim, { operations: UNIT_SUITE_COUNT, seed: 2030 });
       expect(r.firstMismatches).toEqual([]);
       expect(r.checked).toBe(r.cases);
-      expect(r.operands['rsqrt']).toBeGreaterThanOrEqual(SUITE_COUNT[sim]);
+      expect(r.operands['rsqrt']).toBeGreaterThanOrEqual(UNIT_SUITE_COUNT);
       expect(r.passed).toBe(true);
     }, 1_200_000);
   }
