@@ -19,6 +19,8 @@ import type { QuantizedActs } from './numerics/index.js';
 import { forward, createKvCache } from './ref/model.js';
 import * as path from 'node:path';
 import { generateRtl, writeRtl, type RtlDesign } from './codegen/verilog.js';
+import { generateWhole, wholeFolderFiles } from './codegen/whole-folder.js';
+import { sequenceRuns, verifyWhole } from './verify/whole.js';
 import { loadArch } from './ir/arch.js';
 import { verifyModel, type VerifyResult } from './verify/index.js';
 import { EngineTimer, simulateModel, type SimReport } from './sim/model.js';
@@ -111,6 +113,26 @@ const STEPS_HW: readonly Step[] = [
       const v = ctx.verify;
       if (!v.passed) ctx.failures.push(...v.failures.map((f) => `rtl-verify: ${f}`));
       return { passed: v.passed, sim: v.sim, vectors: v.vectors, mismatches: v.mismatches, cycles: v.cycles };
+    },
+  },
+  {
+    name: 'whole-rtl',
+    run: (ctx) => {
+      // The whole-model accelerator: its folder (gen --whole), then the prompt through the
+      // Verilated top, every position's logits, cycles, issue cycles and action counters against
+      // the simulator (whose logits are checked against the hw reference).
+      const model = need(ctx.model, 'model');
+      const arch = loadArch(ctx.archName);
+      const dir = path.join(ctx.outDir, 'whole');
+      const d = generateWhole(model, arch);
+      for (const [name, content] of wholeFolderFiles(d, arch, model.ir.eosToken)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        writeFileAtomic(path.join(dir, name), content);
+      }
+      const r = verifyWhole(model, arch, sequenceRuns(ctx.tokens, Math.min(4, d.program.rows)), { seed: 1, inStall: 20, outStall: 20 });
+      if (!r.passed) ctx.failures.push(`whole-rtl: ${r.where ?? `${r.mismatches} mismatches`}`);
+      const sum = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0);
+      return { out: dir, top: d.top, instructions: d.program.instructions.length, passed: r.passed, runs: r.runs, logitsChecked: r.logitsChecked, mismatches: r.mismatches, rtlCycles: sum(r.rtlCycles), simCycles: sum(r.simCycles), simEqualsHwReference: r.simEqualsRef };
     },
   },
   {

@@ -22,9 +22,8 @@ import { checkContext, generateGreedyWithReason, runSequence } from '../ref/mode
 import { BitnetError, fail, formatDiagnostics, type Diagnostic } from '../util/diagnostics.js';
 import { ARCH_PRESETS, loadArch, machineOf, systemOf } from '../ir/arch.js';
 import { generateRtl, writeRtl } from '../codegen/verilog.js';
-import { generateWhole, type WholeDesign } from '../codegen/whole.js';
-import { generateWholeHostDriver, WHOLE_HOST_DRIVER_FILE } from '../codegen/whole-host.js';
-import { flowFiles } from '../codegen/flow-files.js';
+import { generateWhole, wholeFolderFiles } from '../codegen/whole-folder.js';
+import { sequenceRuns, verifyWhole } from '../verify/whole.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { crosscheck, type Against } from '../verify/crosscheck.js';
 import { rtlFiles } from '../verify/rtlfiles.js';
@@ -39,6 +38,7 @@ import { progressBar } from '../util/progress.js';
 import { writeReport } from '../report/index.js';
 import { shippedScaling } from '../report/training.js';
 import { checkOutputDir, checkOutputFile, replaceDir } from '../util/fsout.js';
+import { heldoutTextPath } from '../util/paths.js';
 import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
@@ -192,7 +192,7 @@ export function genCommand(modelPath: string, archSpec: string | undefined, out:
   if (whole) {
     if (layer !== undefined) fail('CLI019', '--layer', '--layer and --whole together', 'drop --layer: --whole writes the whole model\'s accelerator');
     const d = generateWhole(model, arch);
-    const files = wholeOutputFiles(d, arch, model.ir.eosToken);
+    const files = wholeFolderFiles(d, arch, model.ir.eosToken);
     writeOutputDir(out, 'rtl', files);
     return {
       json: { out, configHash: d.configHash, top: d.top, files: [...files.keys()], instructions: d.program.instructions.length, sources: d.sources },
@@ -213,19 +213,6 @@ export function genCommand(modelPath: string, archSpec: string | undefined, out:
  * the listing (`--listing`), and with `--out` a folder with the binary image, its manifest and
  * the listing.
  */
-/** The whole-model design's folder: its RTL and images, the manifest, the program's image, listing and manifest, the flow files and the host driver. */
-function wholeOutputFiles(d: WholeDesign, arch: ArchSpec, eos: number | null): Map<string, string | Uint8Array> {
-  const files = new Map<string, string | Uint8Array>(d.files);
-  files.set('manifest.json', JSON.stringify(d.manifest, null, 2) + '\n');
-  const image = encodeProgram(d.program);
-  files.set('program.bin', image);
-  files.set('program.json', JSON.stringify({ ...programManifest(d.program), imageSha256: createHash('sha256').update(image).digest('hex') }, null, 2) + '\n');
-  files.set('program.lst', listing(d.program));
-  for (const [name, content] of flowFiles(d.top, d.sources, arch.clockMHz)) files.set(name, content);
-  files.set(WHOLE_HOST_DRIVER_FILE, generateWholeHostDriver(d, eos));
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
 export function compileCommand(modelSpec: string, archSpec: string | undefined, opts: { listing: boolean; out?: string; force?: boolean }): CommandResult {
   if (opts.out !== undefined) checkOutputDir(opts.out, { inputs: MODEL_PRESETS[modelSpec] ? [] : [modelSpec], force: opts.force === true });
   const { shape, ir } = resolveShape(modelSpec);
@@ -278,6 +265,36 @@ export function verifyCommand(modelPath: string, archSpec: string | undefined, o
     ...r.per_layer.map((l) => `  ${l.name.padEnd(20)} ${String(l.out).padStart(6)}x${String(l.n).padEnd(6)} ${l.latency_cycles}`),
   ].join('\n');
   return { json: { ...r, rerun }, text };
+}
+
+/**
+ * `verify --whole`: the whole-model accelerator through the Verilator harness on the shipped
+ * held-out text: a prompt block, then one position per run, each run checked against the
+ * simulator (logits, argmax, cycles, issue cycles, action counters), whose logits are checked
+ * against the hw reference.
+ */
+export function verifyWholeCommand(modelPath: string, archSpec: string | undefined, opts: { positions: number; block: number; seed: number; trace?: string }): CommandResult {
+  const model = loadModel(modelPath);
+  const arch = archFor(archSpec, modelWeightKind(model));
+  const text = fs.readFileSync(heldoutTextPath());
+  const bos = model.ir.bosToken;
+  const V = model.ir.embedding.vocabSize;
+  if (V < 256) fail('CLI012', modelPath, 'verify --whole runs held-out text: it needs a byte-level model', 'use a model trained by python/bitnet_train');
+  const tokens = [...(bos !== null ? [bos] : []), ...text.subarray(0, opts.positions)].slice(0, opts.positions);
+  const context = Math.min(model.ir.maxPositions, machineOf(arch).context ?? model.ir.maxPositions);
+  if (tokens.length > context) fail('CLI004', '--positions', `${tokens.length} positions exceed the accelerator's context of ${context}`, 'use fewer positions', `<= ${context}`);
+  const rows = machineOf(arch).prefillRows;
+  const runs = sequenceRuns(tokens, Math.min(opts.block, rows));
+  const r = verifyWhole(model, arch, runs, { seed: opts.seed, inStall: 20, outStall: 30, ...(opts.trace !== undefined ? { waveform: opts.trace } : {}) });
+  const sum = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0);
+  const text2 = [
+    `${r.passed ? 'PASS' : 'FAIL'}: the whole-model accelerator on ${arch.name}, ${r.runs} of ${runs.length} runs (${r.tokens} tokens, ${r.positionsWithLogits} positions with logits, ${r.logitsChecked.toLocaleString('en-US')} logits), ${r.mismatches} mismatches (seed ${opts.seed}, 20% input stalls, 30% output back-pressure)`,
+    `cycles: RTL ${sum(r.rtlCycles).toLocaleString('en-US')}, simulator ${sum(r.simCycles).toLocaleString('en-US')}; simulator logits ${r.simEqualsRef ? 'equal' : 'DIFFER FROM'} the hw reference's`,
+    `checked per run: logits bit for bit, argmax, cycles, every instruction's issue cycle, ${r.counters.length} action counters`,
+    ...(r.where ? [`first difference: ${r.where}`] : []),
+    ...(r.where && opts.trace ? [`waveform of its window: ${opts.trace}`] : []),
+  ].join('\n');
+  return { json: { ...r, arch: arch.name }, text: text2 };
 }
 
 /** A model preset name or a model path, as a shape (plus the real zero-weight fraction when known). */

@@ -26,7 +26,7 @@ import {
   runCommandLib,
   validateCommand,
   genCommand,
-  verifyCommand,
+  verifyCommand, verifyWholeCommand,
   simCommand,
   energyCommand,
   reportCommand,
@@ -211,13 +211,16 @@ const compile = defineCommand({
 });
 
 const verify = defineCommand({
-  meta: { name: 'verify', description: 'Prove the RTL bit-exact against the reference on the model\'s real layers (exit 1 on any failure)' },
+  meta: { name: 'verify', description: 'Prove the RTL bit-exact: the engine against the reference on the model\'s real layers, or (--whole) the whole-model accelerator token for token against the simulator and the hw reference (exit 1 on any failure)' },
   args: {
     model: modelArg,
     arch: archArg,
+    whole: { type: 'boolean', description: 'the whole-model accelerator on held-out text through the Verilator harness: logits, argmax, cycles, issue cycles and action counters against the simulator' },
+    positions: { type: 'string', description: 'with --whole: held-out positions to run (default 32)', valueHint: 'N' },
+    block: { type: 'string', description: 'with --whole: tokens of the first run (a prompt block; default 8, at most the row block)', valueHint: 'N' },
     rtl: { type: 'string', description: 'simulate the RTL in this folder (written by `gen`) instead of generating it' },
-    sim: { type: 'string', description: 'verilator (C++ harness) or icarus (cocotb bench)', default: 'verilator' },
-    vectors: { type: 'string', description: 'token vectors to run', default: '2000' },
+    sim: { type: 'string', description: 'verilator (C++ harness) or icarus (cocotb bench)' },
+    vectors: { type: 'string', description: 'token vectors to run (default 2000)' },
     seed: { type: 'string', description: 'stimulus and stall seed', default: '1' },
     layer: { type: 'string', description: 'verify a single BitLinear' },
     token: { type: 'string', description: 'run only this token of the vector set (rerun a failure)', valueHint: 'N' },
@@ -225,12 +228,30 @@ const verify = defineCommand({
     json: jsonArg,
   },
   run: ({ args }) => {
-    const vectors = parsePositiveInt(args.vectors, '--vectors', 2000, LIMITS.vectors);
     if (args.trace !== undefined && args.trace.trim() === '') fail('OUT001', '--trace', 'the trace path is empty', 'pass --trace with a file path');
+    const seed = parseCount(args.seed, '--seed', LIMITS.seed);
+    if (args.whole === true) {
+      for (const [flag, v] of [['--rtl', args.rtl], ['--sim', args.sim], ['--vectors', args.vectors], ['--layer', args.layer], ['--token', args.token]] as const) {
+        if (v !== undefined) fail('CLI020', flag, `${flag} applies to the engine's verify, not to --whole`, `drop ${flag}, or drop --whole`);
+      }
+      const r = verifyWholeCommand(args.model, args.arch, {
+        positions: parsePositiveInt(args.positions, '--positions', 32, LIMITS.vectors),
+        block: parsePositiveInt(args.block, '--block', 8, LIMITS.vectors),
+        seed,
+        ...(args.trace !== undefined ? { trace: args.trace } : {}),
+      });
+      emit(r);
+      if (!(r.json as { passed: boolean }).passed) throw new CheckFailed();
+      return;
+    }
+    for (const [flag, v] of [['--positions', args.positions], ['--block', args.block]] as const) {
+      if (v !== undefined) fail('CLI020', flag, `${flag} applies to --whole only`, `add --whole, or drop ${flag}`);
+    }
+    const vectors = parsePositiveInt(args.vectors, '--vectors', 2000, LIMITS.vectors);
     const r = verifyCommand(args.model, args.arch, {
-      sim: parseSim(args.sim),
+      sim: parseSim(args.sim ?? 'verilator'),
       vectors,
-      seed: parseCount(args.seed, '--seed', LIMITS.seed),
+      seed,
       ...(args.rtl !== undefined ? { rtlDir: args.rtl } : {}),
       ...(args.layer !== undefined ? { layer: args.layer } : {}),
       ...(args.token !== undefined ? { token: parseCount(args.token, '--token', vectors - 1) } : {}),

@@ -101,8 +101,13 @@ describe('bitnet-hw CLI (needs `npm run build`)', () => {
     const doc = JSON.parse(r.stdout) as { steps: { step: string; summary: Record<string, unknown> }[] };
     expect(doc.steps.map((s) => s.step)).toEqual([
       'import', 'validate', 'reference-float', 'reference-hw', 'bitlinear-kernels', 'generate',
-      'accelerator-program', 'rtl-generate', 'rtl-verify', 'simulate', 'energy-report',
+      'accelerator-program', 'rtl-generate', 'rtl-verify', 'whole-rtl', 'simulate', 'energy-report',
     ]);
+    const whole = doc.steps.find((s) => s.step === 'whole-rtl')!.summary;
+    expect(whole['passed']).toBe(true);
+    expect(whole['mismatches']).toBe(0);
+    expect(whole['rtl_cycles']).toBe(whole['sim_cycles']);
+    expect(fs.existsSync(path.join(out, 'whole', 'manifest.json'))).toBe(true);
     expect(doc.steps.find((s) => s.step === 'bitlinear-kernels')!.summary['mismatches']).toBe(0);
     expect(doc.steps.find((s) => s.step === 'rtl-verify')!.summary['mismatches']).toBe(0);
     expect(doc.steps.find((s) => s.step === 'simulate')!.summary['layers_cycle_exact_with_rtl']).toMatch(/^(\d+)\/\1$/);

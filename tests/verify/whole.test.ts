@@ -141,6 +141,14 @@ describe('whole-model accelerator: gen --whole, the host driver and generate --b
     expect(ja.backend).toBe('rtl');
     expect(ja.text).toBe(jb.text);
     expect(ja.cycles).toBeGreaterThan(0);
+    // verify --whole: held-out positions through the harness, and its refusals
+    const v = cli(['verify', defaultModelDir(), '--whole', '--arch', 'tiny', '--positions', '6', '--block', '2', '--json']);
+    expect(v.status).toBe(0);
+    const jv = JSON.parse(v.stdout) as { passed: boolean; runs: number; mismatches: number; rtl_cycles: number[]; sim_cycles: number[] };
+    expect(jv).toMatchObject({ passed: true, runs: 5, mismatches: 0 });
+    expect(jv.rtl_cycles).toEqual(jv.sim_cycles);
+    expect(cli(['verify', defaultModelDir(), '--whole', '--layer', 'layers.0.attn.q']).stderr).toMatch(/CLI020/);
+    expect(cli(['verify', defaultModelDir(), '--positions', '4']).stderr).toMatch(/CLI020/);
   }, 1_200_000);
 });
 
