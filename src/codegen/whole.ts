@@ -22,7 +22,7 @@ import { COUNTED_UNITS } from '../ir/deps.js';
 import type { Program } from '../ir/program.js';
 import { ENGINE_ADAPTER_LEAD } from '../ir/units.js';
 import type { Model } from '../ir/types.js';
-import { getF32 } from '../ref/tensors.js';
+import { paramMemory } from '../ir/param-memory.js';
 import { fail } from '../util/diagnostics.js';
 import { f32Bits } from '../util/float.js';
 import { generateAttention } from './attn.js';
@@ -100,18 +100,13 @@ function actionTable(ropeOn: boolean): WholeAction[] {
 
 /** The parameter ROM's bank images: word w of the parameter memory in bank w mod lanes, line w / lanes. */
 function paramImages(model: Model, p: Program, lanes: number, lines: number): string[] {
-  const words = new Uint32Array(lanes * lines);
-  for (const a of p.params) {
-    if ('tensor' in a.source) {
-      const t = model.tensors.get(a.source.tensor);
-      if (!t) throw new Error(`generateWhole: parameter ${a.name} names a missing tensor ${a.source.tensor}`);
-      const v = getF32(model.tensors, { kind: 'tensor', name: a.source.tensor, dtype: t.dtype, shape: t.shape });
-      for (let i = 0; i < a.words; i++) words[a.base + i] = f32Bits(v[i]!);
-    } else words[a.base] = f32Bits(a.source.value);
-  }
+  const par = paramMemory(model, p);
   return Array.from({ length: lanes }, (_, b) => {
     const out: string[] = [];
-    for (let l = 0; l < lines; l++) out.push(words[l * lanes + b]!.toString(16).padStart(8, '0'));
+    for (let l = 0; l < lines; l++) {
+      const w = l * lanes + b;
+      out.push((w < par.length ? f32Bits(par[w]!) : 0).toString(16).padStart(8, '0'));
+    }
     return out.join('\n') + '\n';
   });
 }

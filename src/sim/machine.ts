@@ -29,6 +29,7 @@ import { attentionActions, headActions, unitActions } from './unit-actions.js';
 import { cycles as unitCycles, ENGINE_ADAPTER_LEAD, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
+import { paramMemory } from '../ir/param-memory.js';
 import { argmax } from '../ref/model.js';
 import { assertNever, fail } from '../util/diagnostics.js';
 import type { ActionCount } from './engine.js';
@@ -106,11 +107,7 @@ export class Machine {
     this.wordBitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
     if (this.model) {
       this.sp = new Float32Array(program.scratchpadWords);
-      this.par = new Float32Array(program.paramWords);
-      for (const p of program.params) {
-        if ('tensor' in p.source) this.par.set(getF32(this.model.tensors, { kind: 'tensor', name: p.source.tensor, dtype: this.model.tensors.get(p.source.tensor)!.dtype, shape: this.model.tensors.get(p.source.tensor)!.shape }), p.base);
-        else this.par[p.base] = p.source.value;
-      }
+      this.par = paramMemory(this.model, program);
       for (let l = 0; l < this.model.ir.layers.length; l++) {
         this.kvK.push(new Float32Array(program.context * program.kvRowWords));
         this.kvV.push(new Float32Array(program.context * program.kvRowWords));

@@ -73,15 +73,36 @@ export function harnessBuildRoot(design: RtlDesign, opts: { rtlDir?: string; tra
   return buildSpec(design, opts).root;
 }
 
+/**
+ * A cached build: `build` fills a per-process temp folder that is renamed to `root` when complete,
+ * so concurrent runs never see (or leave) a half-built harness; nothing is built when `exe`
+ * exists already.
+ */
+export function cachedBuild(root: string, exe: string, build: (tmp: string) => void): void {
+  if (fs.existsSync(exe)) return;
+  const tmp = tempSibling(root);
+  try {
+    build(tmp);
+    try {
+      fs.renameSync(tmp, root);
+      keepTemp(tmp);
+    } catch {
+      // Another process finished the same build first: use its copy.
+      dropTemp(tmp);
+    }
+  } catch (e) {
+    dropTemp(tmp);
+    throw e;
+  }
+}
+
 /** Build (or reuse) the harness binary for the design's RTL, or for the files of `rtlDir`. */
 export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean } = {}): HarnessBuild {
   requireTool('verilator', 'verilator');
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const { files, flags, defines, root } = buildSpec(design, opts);
   const exe = path.join(root, 'obj', 'engine_harness');
-  if (fs.existsSync(exe)) return { exe, rtlDir: path.join(root, 'rtl') };
-  const tmp = tempSibling(root);
-  try {
+  cachedBuild(root, exe, (tmp) => {
     const rtlDir = path.join(tmp, 'rtl');
     fs.mkdirSync(rtlDir, { recursive: true });
     writeFiles(rtlDir, files);
@@ -96,17 +117,7 @@ export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?:
     if (r.status !== 0) {
       fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, opts.rtlDir ? 'the RTL folder does not build; regenerate it with `bitnet-hw gen`' : 'this is a generator bug; report it with the design manifest');
     }
-    try {
-      fs.renameSync(tmp, root);
-      keepTemp(tmp);
-    } catch {
-      // Another process finished the same build first: use its copy.
-      dropTemp(tmp);
-    }
-  } catch (e) {
-    dropTemp(tmp);
-    throw e;
-  }
+  });
   return { exe, rtlDir: path.join(root, 'rtl') };
 }
 

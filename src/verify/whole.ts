@@ -21,15 +21,16 @@ import type { ArchSpec } from '../ir/arch.js';
 import { writes, type Program } from '../ir/program.js';
 import { unitOf } from '../ir/units.js';
 import type { Model } from '../ir/types.js';
-import { createKvCache, forward } from '../ref/model.js';
+import { argmax, createKvCache, forward } from '../ref/model.js';
 import { createMachine } from '../sim/model.js';
 import type { Machine } from '../sim/machine.js';
 import { fail } from '../util/diagnostics.js';
 import { f32Bits } from '../util/float.js';
-import { dropTemp, keepTemp, tempSibling } from '../util/fsout.js';
+import { dropTemp, tempSibling } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
 import { progressLine } from '../util/progress.js';
 import { cacheDir, requireTool, run } from './tools.js';
+import { cachedBuild } from './verilator.js';
 
 /** One run of the program: a block of tokens (1..rows), whether its logits are read, whether it starts a new sequence. */
 export interface WholeRun {
@@ -198,9 +199,7 @@ export function buildWholeHarness(design: WholeDesign, trace = false): { exe: st
   for (const [f, c] of design.files) h.update(f).update('\0').update(c);
   const root = path.join(cacheDir('whole-build'), `${h.digest('hex').slice(0, 16)}${trace ? '-trace' : ''}`);
   const exe = path.join(root, 'obj', 'whole_harness');
-  if (fs.existsSync(exe)) return { exe, rtlDir: path.join(root, 'rtl') };
-  const tmp = tempSibling(root);
-  try {
+  cachedBuild(root, exe, (tmp) => {
     const rtlDir = path.join(tmp, 'rtl');
     fs.mkdirSync(rtlDir, { recursive: true });
     for (const [f, c] of design.files) fs.writeFileSync(path.join(rtlDir, f), c);
@@ -208,16 +207,7 @@ export function buildWholeHarness(design: WholeDesign, trace = false): { exe: st
     const r = run('verilator', [...flags, '--top-module', design.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'whole_harness', '-CFLAGS', `-O2 ${defines}`.trim(), ...design.sources.map((s) => path.join(rtlDir, s)), harness]);
     done();
     if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
-    try {
-      fs.renameSync(tmp, root);
-      keepTemp(tmp);
-    } catch {
-      dropTemp(tmp);
-    }
-  } catch (e) {
-    dropTemp(tmp);
-    throw e;
-  }
+  });
   return { exe, rtlDir: path.join(root, 'rtl') };
 }
 
@@ -411,10 +401,9 @@ export class RtlSession {
     if (n !== this.vocab) fail('VER012', 'rtl session', `the accelerator returned ${n} logits, not ${this.vocab}`, 'report it with the command line');
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = body.readFloatLE(4 * i);
-    // the hardware's argmax against the logits it streamed (NaN skipped, first largest)
-    let best = -1;
-    for (let i = 0; i < n; i++) if (!Number.isNaN(out[i]!) && (best < 0 || out[i]! > out[best]!)) best = i;
-    if ((none !== 0) !== (best < 0) || (best >= 0 && token !== best)) fail('VER010', 'rtl session', `the accelerator's argmax ${none ? 'none' : token} differs from its logits' (${best})`, 'a hardware bug: run the whole-model harness (verifyWhole) for the first difference');
+    // the hardware's argmax against the logits it streamed (the reference's rule: NaN skipped, first largest)
+    const best = out.every((x) => Number.isNaN(x)) ? -1 : argmax(out);
+    if ((none !== 0) !== (best < 0) || (best >= 0 && token !== best)) fail('VER010', 'rtl session', `the accelerator's argmax ${none ? 'none' : token} differs from its logits' (${best})`, 'a hardware bug: run `bitnet-hw verify --whole` for the first difference');
     return { logits: out, token: none ? null : token, cycles };
   }
 
