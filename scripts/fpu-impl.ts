@@ -5,6 +5,8 @@
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
  * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec, sfu; vec and sfu with their memories)   (about 20 minutes, most of it the exp)
+ * With BNHW_KEEP_WORK=1 the work folder (Yosys and nextpnr logs, nextpnr's JSON reports with every
+ * critical path cell by cell) is kept and its path printed.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -173,7 +175,8 @@ try {
     rows.push(`| ${top} | ${contract} | ${c('LUT4')} | ${c('CCU2C')} | ${c('TRELLIS_FF')} | ${c('MULT18X18D')} | ${c('DP16KD')} | ${warnings} | ${fmax.toFixed(1)} | ${fmax >= arch.clockMHz ? 'met' : 'missed'} | ${cp ? `${cp.logic_levels} levels, ${cp.logic_ns.toFixed(1)} ns logic + ${cp.routing_ns.toFixed(1)} ns routing` : '-'} |`);
   }
 } finally {
-  fs.rmSync(work, { recursive: true, force: true });
+  if (process.env.BNHW_KEEP_WORK === '1') console.error(`work folder kept: ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
 }
 console.log(`fp32 units and lanes of \`${arch.name}\` (${design.configHash}): Yosys synth_ecp5 of the unit alone; nextpnr-ecp5 on ${target.device}, seed 1, ${arch.clockMHz} MHz constraint, ports registered`);
 console.log('');
