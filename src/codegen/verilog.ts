@@ -70,18 +70,39 @@ function template(name: string): Handlebars.TemplateDelegate {
   return t;
 }
 
-export function generateRtl(model: Model, arch: ArchSpec, layer?: string): RtlDesign {
+/**
+ * The engine's action counters (opts.actions, for simulation builds inside the whole-model top):
+ * one 48-bit counter per action the cycle-level model counts (src/sim/engine.ts), in this order.
+ */
+export const ENGINE_ACTIONS: readonly { readonly counter: string; readonly key: string }[] = [
+  { counter: 'act_xbuf_write', key: 'xbuf.write' },
+  { counter: 'act_xbuf_read', key: 'xbuf.read' },
+  { counter: 'act_div', key: 'divider.iteration' },
+  { counter: 'act_quantize', key: 'quantizer.quantize' },
+  { counter: 'act_qbuf_write', key: 'qbuf.write' },
+  { counter: 'act_qbuf_read', key: 'qbuf.read' },
+  { counter: 'act_wmem', key: 'wmem.read' },
+  { counter: 'act_b3dec', key: 'b3dec.decode' },
+  { counter: 'act_tree', key: 'mac_array.tree_add' },
+  { counter: 'act_acc', key: 'mac_array.accumulate' },
+  { counter: 'act_rbuf', key: 'rbuf.write' },
+  { counter: 'act_dequant', key: 'dequant.multiply' },
+  { counter: 'act_out', key: 'output.beat' },
+];
+
+export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: { readonly actions?: boolean } = {}): RtlDesign {
+  const actions = opts.actions ?? false;
   const plan = planEngine(model, arch, layer);
   const weights = weightImage(model, plan);
   // The hash covers everything the output depends on: plan, weights and the templates themselves;
   // not the architecture's memory-system and whole-model unit blocks, which the engine RTL does
   // not depend on (so the implementation cache survives a change to them).
   const { system: _system, machine: _machine, ...engineArch } = plan.arch;
-  const h = createHash('sha256').update(canonicalJson({ plan: { ...plan, arch: engineArch }, generator: GENERATOR_VERSION })).update(weights);
+  const h = createHash('sha256').update(canonicalJson({ plan: { ...plan, arch: engineArch }, generator: GENERATOR_VERSION, ...(actions ? { actions } : {}) })).update(weights);
   for (const t of TEMPLATES) h.update(templateSource(t));
   const configHash = h.digest('hex').slice(0, 16);
   const view = buildView(plan, { modelName: model.ir.name, configHash, version: GENERATOR_VERSION });
-  const ctx = { ...view, ...view.widths, ...view.mac };
+  const ctx = { ...view, ...view.widths, ...view.mac, actions, treeAdds: plan.P * plan.S, accAdds: plan.P, b3decBytes: Math.ceil(plan.wordBits / 8) };
   const files = new Map<string, string>();
   files.set('bnhw_div.v', template('bnhw_div')({ header: view.header }));
   files.set('bnhw_qelem.v', template('bnhw_qelem')(view.qelem));

@@ -32,7 +32,7 @@ import { generateSequencer, SEQ_START_CYCLES } from './seq.js';
 import { generateSfu } from './sfu.js';
 import { verilogTemplate, verilogTemplateSource } from './templates.js';
 import { generateVector } from './vec.js';
-import { generateRtl } from './verilog.js';
+import { ENGINE_ACTIONS, generateRtl } from './verilog.js';
 
 export const WHOLE_GENERATOR_VERSION = '0.1.0';
 export const WHOLE_TOP = 'bnhw_top';
@@ -75,8 +75,9 @@ export interface WholeDesign {
 const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1)));
 
 /** The counters of each unit (port names of the units' templates) and the simulator's actions they count. */
-function actionTable(ropeOn: boolean): WholeAction[] {
+function actionTable(ropeOn: boolean, base3: boolean): WholeAction[] {
   return [
+    ...ENGINE_ACTIONS.map((a) => ({ unit: 'eng', counter: a.counter, keys: a.counter === 'act_b3dec' && !base3 ? [] : [a.key] })),
     { unit: 'vec', counter: 'act_mul', keys: ['vector.fp32_mul'] },
     { unit: 'vec', counter: 'act_add', keys: ['vector.fp32_add'] },
     { unit: 'vec', counter: 'act_div', keys: ['vector.fp32_div'] },
@@ -117,7 +118,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
   const where = `arch ${arch.name} for ${model.ir.name}`;
   const sys = systemOf(arch);
   if (arch.weightMemory !== 'rom') fail('CG052', `${where}: weightMemory`, 'the whole-model top holds the BitLinear weights in ROM; a load-port engine has no loader in it', 'use weightMemory "rom"', 'rom');
-  const engine = generateRtl(model, arch);
+  const engine = generateRtl(model, arch, undefined, { actions });
   const weightBits = engine.plan.wDepth * engine.plan.wordBits;
   if (weightBits > sys.onChipWeightBits) fail('CG052', `${where}: system.onChipWeightBits`, `the weights take ${weightBits} bits, more than the chip's ${sys.onChipWeightBits}: streaming them from DRAM is not built into the top`, 'use a smaller model or raise onChipWeightBits', `>= ${weightBits}`);
   const kvBits = p.kvWords * (p.kvFormat === 'fp32' ? 32 : 16);
@@ -230,7 +231,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     f2: Math.max(vp.countBits, bitsFor(kp.layers - 1), LW),
     n: Math.max(vp.countBits, sfu.countBits, hp.countBits),
   };
-  const acts = actions ? actionTable(vp.rope) : [];
+  const acts = actions ? actionTable(vp.rope, engine.plan.packing === 'base3') : [];
   const actWire = (a: WholeAction): string => `${a.unit}_${a.counter}`;
   const unitActs = (unit: string): { port: string; wire: string }[] => acts.filter((a) => a.unit === unit).map((a) => ({ port: a.counter, wire: actWire(a) }));
   const spadUsers = ['eng', 'vec', 'sfu', 'att', 'head', 'kv'];
@@ -287,6 +288,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     vaHi: kp.vAddrBits - 1,
     kvBanksHi: kp.banks - 1,
     kvDataHi: kp.banks * kp.elementBits - 1,
+    engActs: unitActs('eng'),
     vecActs: unitActs('vec'),
     sfuActs: unitActs('sfu'),
     headActs: unitActs('head'),

@@ -275,7 +275,9 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
         runHarnessOnce(exe, rtlDir, file, opts, ['--wlog', wlog]);
         const diag = withWrites(model, arch, runs, expected, p);
         const got = readWriteLog(wlog);
-        where = `run ${f.run} (positions ${f.position}..${f.position + f.rows - 1}): ${f.kind}${f.index >= 0 ? ` ${f.index}` : ''} differs (got ${f.got}, want ${f.want})`;
+        const counter = f.kind === 'action' ? design.manifest.actions?.[f.index] : undefined;
+        const what = counter ? `action counter ${counter.unit}.${counter.counter} (${counter.keys.join(' + ') || 'no simulator action'})` : `${f.kind}${f.index >= 0 ? ` ${f.index}` : ''}`;
+        where = `run ${f.run} (positions ${f.position}..${f.position + f.rows - 1}): ${what} differs (got ${f.got}, want ${f.want})`;
         outer: for (let r = 0; r < diag.length; r++) {
           for (const [pc, words] of diag[r]!.written!) {
             const base = p.buffers[writes(p.instructions[pc]!)[0]!]!.base;

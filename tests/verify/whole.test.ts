@@ -153,7 +153,7 @@ describe('whole-model accelerator: gen --whole, the host driver and generate --b
 });
 
 describe('whole-model accelerator: a broken design is caught, the first difference named, its window written as a waveform', () => {
-  it('three of the mutants of scripts/mutate-whole.ts (all twelve: node dist/scripts/mutate-whole.js)', () => {
+  it('three of the mutants of scripts/mutate-whole.ts (all fifteen: node dist/scripts/mutate-whole.js)', () => {
     const design = generateWhole(model, tiny, { actions: true });
     const pick = (name: string): (typeof WHOLE_MUTATIONS)[number] => WHOLE_MUTATIONS.find((m) => m.name === name)!;
     const wave = path.join(tmpDir('bnhw-whole-wave-'), 'first.fst');
@@ -165,7 +165,9 @@ describe('whole-model accelerator: a broken design is caught, the first differen
     const pos = runWholeMutant(model, design, pick('top: the position advances by one, not by the block'));
     expect(pos.killed).toBe(true);
     expect(pos.how).toMatch(/^run 1 \(positions 3\.\.3\): instruction \d+ \(\w+, \w+ unit\) issued on cycle \d+ of the run, the simulator's \d+$/);
-    const fifo = runWholeMutant(model, design, pick('top: the result queue overwrites its head under back-pressure'));
-    expect(fifo.killed).toBe(true);
+    // an engine counter off: named by the counter and the simulator's action it counts
+    const div = runWholeMutant(model, design, pick("engine counters: the scale's division one iteration short"));
+    expect(div.killed).toBe(true);
+    expect(div.how).toMatch(/^run 0 \(positions 0\.\.2\): action counter eng\.act_div \(divider\.iteration\) differs \(got \d+, want \d+\)$/);
   }, 1_200_000);
 });
