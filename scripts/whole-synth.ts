@@ -15,38 +15,9 @@ import { loadModel } from '../src/ir/load.js';
 import { defaultModelDir } from '../src/util/paths.js';
 import { IMPL_TARGETS } from '../src/verify/impl.js';
 import { requireTool, run } from '../src/verify/tools.js';
+import { areaByUnit } from '../src/verify/synth.js';
 
 const KINDS = ['LUT4', 'CCU2C', 'TRELLIS_FF', 'DP16KD', 'MULT18X18D', 'TRELLIS_DPR16X4', 'PFUMX', 'L6MUX21'] as const;
-type Cells = Record<string, number>;
-
-/** Per module: its own cells and its submodule instances (Yosys `stat` with the hierarchy kept). */
-export function parseModuleStats(text: string): Map<string, { cells: Cells; subs: Map<string, number> }> {
-  const out = new Map<string, { cells: Cells; subs: Map<string, number> }>();
-  const blocks = text.split(/^=== /m).slice(1);
-  for (const b of blocks) {
-    const name = b.slice(0, b.indexOf(' ==='));
-    if (name === 'design hierarchy') continue;
-    const cells: Cells = {};
-    const subs = new Map<string, number>();
-    for (const line of b.split('\n')) {
-      const m = /^\s{5}(\S+)\s+(\d+)$/.exec(line);
-      if (!m) continue;
-      if (m[1]!.startsWith('bnhw_')) subs.set(m[1]!, Number(m[2]));
-      else cells[m[1]!] = Number(m[2]);
-    }
-    out.set(name, { cells, subs });
-  }
-  return out;
-}
-
-/** A module's cells with everything inside it. */
-export function totalCells(stats: ReturnType<typeof parseModuleStats>, name: string): Cells {
-  const s = stats.get(name);
-  if (!s) throw new Error(`no statistics for ${name}`);
-  const t: Cells = { ...s.cells };
-  for (const [sub, n] of s.subs) for (const [k, v] of Object.entries(totalCells(stats, sub))) t[k] = (t[k] ?? 0) + n * v;
-  return t;
-}
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -65,15 +36,9 @@ function main(): void {
     if (r.status !== 0) throw new Error(`yosys failed: ${(r.stderr || r.stdout).slice(-2000)}`);
     const log = fs.readFileSync(path.join(dir, 'yosys.log'), 'utf8');
     const warnings = log.split('\n').filter((l) => /^Warning: /.test(l));
-    const stats = parseModuleStats(fs.readFileSync(path.join(dir, 'stat.txt'), 'utf8'));
-    const top = stats.get(d.top)!;
-    const rows: { unit: string; cells: Cells }[] = [];
-    for (const [sub, n] of [...top.subs].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const c = totalCells(stats, sub);
-      rows.push({ unit: n === 1 ? sub : `${sub} x${n}`, cells: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v * n])) });
-    }
-    rows.push({ unit: `${d.top} (its own logic)`, cells: top.cells });
-    const total = totalCells(stats, d.top);
+    const units = areaByUnit(fs.readFileSync(path.join(dir, 'stat.txt'), 'utf8'), d.top);
+    const rows = units.filter((u) => u.unit !== 'total').map((u) => ({ unit: u.instances === 1 ? u.unit : `${u.unit} x${u.instances}`, cells: u.cells }));
+    const total = units.find((u) => u.unit === 'total')!.cells;
     const res = IMPL_TARGETS['ecp5-85k']!.resources;
     console.log(`${d.program.model} on ${arch.name}: Yosys synth_ecp5 in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${warnings.length} warnings`);
     console.log(`| unit | ${KINDS.join(' | ')} |`);

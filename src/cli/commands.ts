@@ -43,7 +43,8 @@ import { fingerprintCheckpoint } from '../ir/fingerprint.js';
 import { isIRFile } from '../ir/irfile.js';
 import { writeSyntheticCheckpoint, type SyntheticSpec } from '../ir/export/synthetic.js';
 import { PTQ_METHODS, writePtqCheckpoint, type PtqMethod } from '../ir/export/ptq.js';
-import { clockFor, implement, implementationFor } from '../verify/impl.js';
+import { clockFor, implement, implementationFor, implementWhole } from '../verify/impl.js';
+import type { UnitArea } from '../verify/synth.js';
 import { resolveShape } from '../ir/resolve.js';
 import { evaluatePoint, type PointOptions } from '../sweep/point.js';
 import { runSweep } from '../sweep/index.js';
@@ -524,13 +525,25 @@ export function makeModelCommand(out: string, spec: SyntheticSpec, force = false
   replaceDir(out, 'model', (tmp) => writeSyntheticCheckpoint(tmp, spec));
 }
 
+/** The whole accelerator's cells by unit (Yosys, hierarchy kept) as a table. */
+function areaTable(rows: readonly UnitArea[]): string[] {
+  const kinds = ['LUT4', 'CCU2C', 'TRELLIS_FF', 'DP16KD', 'MULT18X18D'] as const;
+  const n = (v: number | undefined): string => (v ?? 0).toLocaleString('en-US');
+  return [
+    'area by unit (Yosys synth_ecp5 with the hierarchy kept):',
+    `| unit | ${kinds.join(' | ')} |`,
+    `|---|${kinds.map(() => '---:').join('|')}|`,
+    ...rows.map((u) => `| ${u.instances === 1 ? u.unit : `${u.unit} x${u.instances}`} | ${kinds.map((k) => n(u.cells[k])).join(' | ')} |`),
+  ];
+}
+
 /** `impl`: synthesis, place and route and static timing on an FPGA; `met` false is a failed check. */
-export function implCommand(modelPath: string, archSpec: string | undefined, opts: { target: string; seed: number; targetMHz?: number; bitstream?: string; rtlDir?: string }): CommandResult {
+export function implCommand(modelPath: string, archSpec: string | undefined, opts: { whole?: boolean; target: string; seed: number; targetMHz?: number; bitstream?: string; rtlDir?: string }): CommandResult {
   if (opts.bitstream !== undefined) checkOutputFile(opts.bitstream, { inputs: [modelPath], flag: '--bitstream', isOurs: (f) => f.endsWith('.bit') });
   const model = loadModel(modelPath);
   const arch = archFor(archSpec, modelWeightKind(model));
-  const design = generateRtl(model, arch);
-  const r = implement(design, { target: opts.target, seed: opts.seed, targetMHz: opts.targetMHz ?? arch.clockMHz, ...(opts.bitstream ? { bitstream: opts.bitstream } : {}), ...(opts.rtlDir ? { rtlDir: opts.rtlDir } : {}) });
+  const flow = { target: opts.target, seed: opts.seed, targetMHz: opts.targetMHz ?? arch.clockMHz, ...(opts.bitstream ? { bitstream: opts.bitstream } : {}), ...(opts.rtlDir ? { rtlDir: opts.rtlDir } : {}) };
+  const r = opts.whole ? implementWhole(generateWhole(model, arch), flow) : implement(generateRtl(model, arch), flow);
   const u = r.utilization;
   const use = (k: string, label: string): string => (u[k] ? `${label} ${u[k]!.used.toLocaleString('en-US')}/${u[k]!.available.toLocaleString('en-US')} (${((100 * u[k]!.used) / u[k]!.available).toFixed(1)}%)` : `${label} 0`);
   const cp = r.critical_path;
@@ -539,6 +552,7 @@ export function implCommand(modelPath: string, archSpec: string | undefined, opt
     `utilisation: ${[use('TRELLIS_COMB', 'LUT4+carry cells'), use('TRELLIS_FF', 'FF'), use('DP16KD', 'EBR'), use('MULT18X18D', 'DSP'), use('TRELLIS_IO', 'IO')].join(', ')}`,
     `Yosys cells: LUT4 ${r.yosys.cells['LUT4'] ?? 0}, CCU2C ${r.yosys.cells['CCU2C'] ?? 0}, TRELLIS_FF ${r.yosys.cells['TRELLIS_FF'] ?? 0}, DP16KD ${r.yosys.cells['DP16KD'] ?? 0}, MULT18X18D ${r.yosys.cells['MULT18X18D'] ?? 0}; ${r.yosys.warnings.length} Yosys warnings`,
     ...(cp ? [`critical path: ${cp.from} -> ${cp.to} in the ${cp.unit}: ${cp.delay_ns.toFixed(2)} ns, ${cp.logic_levels} logic levels (${cp.logic_ns.toFixed(2)} ns logic, ${cp.routing_ns.toFixed(2)} ns routing)`] : []),
+    ...(r.area_by_unit ? areaTable(r.area_by_unit) : []),
     `wall time: Yosys ${r.wall_s.yosys} s, nextpnr ${r.wall_s.pnr} s; report ${r.report_json}`,
     ...(r.bitstream ? [`bitstream: ${r.bitstream}`] : []),
   ].join('\n');

