@@ -5,7 +5,7 @@
  * logits stream one word on, its queue losing a word under back-pressure, the run's cycles one
  * short), of the engine adapter bnhw_lin.v (outputs a word late, a chained lin streaming past its
  * input, a word the engine did not take not offered again, `done` at every row) and of the
- * parameter ROM (a bank's image swapped) and of the engine's action counters (tree additions,
+ * parameter ROM (a bank's image swapped), of the KV unit (V words to the wrong bank) and of the engine's action counters (tree additions,
  * divider iterations and weight words miscounted), each run through the Verilator whole-model harness on
  * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts). Every
  * mutant must be killed. Prints a table and exits 1 if any survives.
@@ -39,6 +39,7 @@ export const WHOLE_MUTATIONS: readonly Mutation[] = [
   { file: LIN, name: 'lin: a word the engine did not take is not offered again', find: 'ra = adv ? paddr : caddr;', replace: 'ra = paddr;' },
   { file: LIN, name: 'lin: done at the end of every row', find: 'assign done = m_valid && o_lin_end;', replace: 'assign done = m_valid && o_row_end;' },
   { file: 'bnhw_prom.v', name: "prom: bank 0 loads bank 1's image", find: 'initial $readmemh("bnhw_prom_0.hex", m0);', replace: 'initial $readmemh("bnhw_prom_1.hex", m0);' },
+  { file: 'bnhw_kvw.v', name: 'kvw: V words written to the bank of their K position', find: 'vb1 <= c[', replace: 'vb1 <= kbank; // c[' },
   { file: ENGINE, name: 'engine counters: tree additions counted as accumulations', find: 'c_tree <= c_tree + (', replace: 'c_tree <= c_acc + (' },
   { file: ENGINE, name: "engine counters: the scale's division one iteration short", find: "? 48'd25 : 48'd32", replace: "? 48'd24 : 48'd32" },
   { file: ENGINE, name: 'engine counters: weight words counted as the quantizer runs', find: "c_w <= c_w + {47'd0, is_go};", replace: "c_w <= c_w + {47'd0, qz_busy};" },

@@ -46,12 +46,13 @@ struct Run {
   std::vector<uint64_t> acts;
 };
 
-// Vector file (little-endian u32): magic "BNWHVEC1"; vocab, counters, instructions, runs, lanes,
-// line bits; then per run: rows, flags (bit 0 clear, bit 1 logits), position, cycles, token
+// Vector file (little-endian u32): magic "BNWHVEC2"; vocab, counters, instructions, runs, lanes,
+// line bits, KV cache banks, K and V address bits, KV element bits; then per run: rows, flags (bit 0 clear, bit 1 logits), position, cycles, token
 // (0xffffffff: not checked), the tokens, the logits (vocab words, with logits), the counters'
 // changes (u64 as lo, hi), each instruction's issue cycle.
 struct Header {
   uint32_t vocab = 0, counters = 0, instructions = 0, runs = 0, lanes = 0, lineBits = 0;
+  uint32_t kvBanks = 0, kAddrBits = 0, vAddrBits = 0, kvBits = 0;
 };
 
 bool readRun(std::ifstream& f, const Header& h, Run& r) {
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
     f.open(o.vectors, std::ios::binary);
     char magic[8] = {0};
     f.read(magic, 8);
-    if (!f || std::string(magic, 8) != "BNWHVEC1" || !f.read(reinterpret_cast<char*>(&h), sizeof h)) {
+    if (!f || std::string(magic, 8) != "BNWHVEC2" || !f.read(reinterpret_cast<char*>(&h), sizeof h)) {
       std::printf("{\"error\": \"not a whole-model vector file: %s\"}\n", o.vectors);
       return 2;
     }
@@ -258,6 +259,17 @@ int main(int argc, char** argv) {
                                    static_cast<uint32_t>(bitsOf(top->dbg_w_addr, b * h.lineBits, h.lineBits) * h.lanes + b),
                                    static_cast<uint32_t>(bitsOf(top->dbg_w_data, 32 * b, 32))};
           wlog.write(reinterpret_cast<const char*>(rec), sizeof rec);
+        }
+        // the KV cache's writes: bit 31 set, bit 30 for V, then line * banks + bank
+        for (unsigned kv = 0; kv < 2; kv++) {
+          for (unsigned b = 0; b < h.kvBanks; b++) {
+            if (!((bitsOf(kv ? top->dbg_vw_en : top->dbg_kw_en, b, 1)) & 1u)) continue;
+            const uint64_t line = kv ? bitsOf(top->dbg_vw_addr, 0, h.vAddrBits) : bitsOf(top->dbg_kw_addr, 0, h.kAddrBits);
+            const uint32_t rec[5] = {run, static_cast<uint32_t>(cycle - out.start), lastPc,
+                                     0x80000000u | (kv << 30) | static_cast<uint32_t>(line * h.kvBanks + b),
+                                     static_cast<uint32_t>(bitsOf(kv ? top->dbg_vw_data : top->dbg_kw_data, h.kvBits * b, h.kvBits))};
+            wlog.write(reinterpret_cast<const char*>(rec), sizeof rec);
+          }
         }
       }
       if (top->out_valid && top->out_ready) {

@@ -59,6 +59,13 @@ export interface WholeManifest {
   readonly arch: string;
   readonly program: { readonly instructions: number; readonly rows: number; readonly context: number; readonly vocab: number; readonly hidden: number; readonly image: string };
   readonly host: { readonly tokenBits: number; readonly maxRows: number; readonly startCycles: number; readonly logitsBase: number; readonly lanes: number; readonly lineBits: number };
+  /**
+   * The KV cache's layout (the attention unit's, src/codegen/attn.ts planKv): `banks` banks; K of
+   * position j, word c of a layer at line layer * kDepth + (j / banks) * rowWords + c of bank
+   * j mod banks; V word c at line layer * vDepth + j * (rowWords / banks) + c / banks of bank
+   * c mod banks; elements of elementBits.
+   */
+  readonly kv: { readonly banks: number; readonly rowWords: number; readonly kDepth: number; readonly vDepth: number; readonly kAddrBits: number; readonly vAddrBits: number; readonly elementBits: number };
   /** The simulation build's action counters, in the order of the top's `act` bus (48 bits each, counter 0 lowest); null when built for synthesis. */
   readonly actions: readonly WholeAction[] | null;
 }
@@ -318,6 +325,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     arch: p.arch,
     program: { instructions: p.instructions.length, rows: p.rows, context: p.context, vocab: p.vocab, hidden: p.hidden, image: 'bnhw_program.hex' },
     host: { tokenBits: TB, maxRows: p.rows, startCycles: SEQ_START_CYCLES, logitsBase: logits.base, lanes: V, lineBits: SL },
+    kv: { banks: kp.banks, rowWords: kp.rowWords, kDepth: kp.kDepth, vDepth: kp.vDepth, kAddrBits: kp.kAddrBits, vAddrBits: kp.vAddrBits, elementBits: kp.elementBits },
     actions: actions ? acts : null,
   };
   return { program: p, configHash, files: sorted, sources, top: WHOLE_TOP, manifest };

@@ -22,6 +22,7 @@ import { writes, type Program } from '../ir/program.js';
 import { unitOf } from '../ir/units.js';
 import type { Model } from '../ir/types.js';
 import { argmax, createKvCache, forward } from '../ref/model.js';
+import { kvStore } from '../numerics/model.js';
 import { createMachine } from '../sim/model.js';
 import type { Machine } from '../sim/machine.js';
 import { fail } from '../util/diagnostics.js';
@@ -60,6 +61,47 @@ export interface WholeExpected {
   readonly actions: readonly number[];
   /** Per instruction: the scratchpad words it writes, as the machine left them (diagnosis only). */
   readonly written?: ReadonlyMap<number, Uint32Array>;
+  /** Per kvw instruction: the KV cache's words it writes, by write-log address (diagnosis only). */
+  readonly kvWritten?: ReadonlyMap<number, ReadonlyMap<number, number>>;
+}
+
+/** The write log's address of a KV cache word: bit 31 set, bit 30 for V, then line * banks + bank. */
+function kvLogAddress(v: boolean, line: number, bank: number, banks: number): number {
+  return 2 ** 31 + (v ? 2 ** 30 : 0) + line * banks + bank;
+}
+
+/** What a kvw instruction writes to the KV cache (the manifest's layout), as the simulator stores it. */
+function kvWrites(kv: WholeDesign['manifest']['kv'], p: Program, i: Extract<Program['instructions'][number], { op: 'kvw' }>, sp: Float32Array, pos: number, rows: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const A = kv.banks;
+  const R = kv.rowWords;
+  const bits = (x: number): number => (kv.elementBits === 16 ? f32Bits(kvStore(p.kvFormat, x)) >>> 16 : f32Bits(kvStore(p.kvFormat, x)));
+  const kb = p.buffers[i.k]!;
+  const vb = p.buffers[i.v]!;
+  for (let r = 0; r < rows; r++) {
+    const j = pos + r;
+    for (let c = 0; c < R; c++) {
+      out.set(kvLogAddress(false, i.layer * kv.kDepth + Math.floor(j / A) * R + c, j % A, A), bits(sp[kb.base + r * kb.rowWords + c]!));
+      out.set(kvLogAddress(true, i.layer * kv.vDepth + j * (R / A) + Math.floor(c / A), c % A, A), bits(sp[vb.base + r * vb.rowWords + c]!));
+    }
+  }
+  return out;
+}
+
+/** A KV cache word's write-log address in words: K or V, position, word, bank and line. */
+function kvWordName(kv: WholeDesign['manifest']['kv'], layer: number, addr: number): string {
+  const v = addr >= 2 ** 31 + 2 ** 30;
+  const x = addr - 2 ** 31 - (v ? 2 ** 30 : 0);
+  const bank = x % kv.banks;
+  const line = Math.floor(x / kv.banks);
+  const R = kv.rowWords;
+  if (!v) {
+    const off = line - layer * kv.kDepth;
+    return `K of position ${Math.floor(off / R) * kv.banks + bank}, word ${off % R} (bank ${bank}, line ${line})`;
+  }
+  const off = line - layer * kv.vDepth;
+  const lines = R / kv.banks;
+  return `V of position ${Math.floor(off / lines)}, word ${(off % lines) * kv.banks + bank} (bank ${bank}, line ${line})`;
 }
 
 export interface WholeMismatch {
@@ -145,20 +187,24 @@ export function wholeExpected(model: Model, arch: ArchSpec, runs: readonly Whole
     const ref = forward(model, c.seq, createKvCache(model, c.seq.length), { numerics: 'hw', logits: 'last', kvFormat: design.program.kvFormat });
     for (let i = 0; i < V; i++) if (f32Bits(ref[i]!) !== f32Bits(c.logits[i]!)) simEqualsRef = false;
   }
-  if (diagnose) return { expected: withWrites(model, arch, runs, expected, design.program), simEqualsRef };
+  if (diagnose) return { expected: withWrites(model, arch, runs, expected, design), simEqualsRef };
   return { expected, simEqualsRef };
 }
 
 /** The machine again, keeping each instruction's written words (for naming the first instruction whose values differ). */
-function withWrites(model: Model, arch: ArchSpec, runs: readonly WholeRun[], expected: WholeExpected[], p: Program): WholeExpected[] {
+function withWrites(model: Model, arch: ArchSpec, runs: readonly WholeRun[], expected: WholeExpected[], design: WholeDesign): WholeExpected[] {
+  const p = design.program;
   const m = createMachine(model.ir, arch, arch.clockMHz, model);
   return runs.map((r, k) => {
     if (r.clear) m.reset();
     const written = new Map<number, Uint32Array>();
+    const kvWritten = new Map<number, ReadonlyMap<number, number>>();
     m.run(r.tokens, {
       logits: r.logits,
       observe: (pc, sp) => {
-        for (const id of writes(p.instructions[pc]!)) {
+        const ins = p.instructions[pc]!;
+        if (ins.op === 'kvw') kvWritten.set(pc, kvWrites(design.manifest.kv, p, ins, sp, expected[k]!.position, r.tokens.length));
+        for (const id of writes(ins)) {
           const b = p.buffers[id]!;
           const words = new Uint32Array(b.words);
           for (let i = 0; i < b.words; i++) words[i] = f32Bits(sp[b.base + i]!);
@@ -166,7 +212,7 @@ function withWrites(model: Model, arch: ArchSpec, runs: readonly WholeRun[], exp
         }
       },
     });
-    return { ...expected[k]!, written };
+    return { ...expected[k]!, written, kvWritten };
   });
 }
 
@@ -175,7 +221,8 @@ function writeVectors(file: string, design: WholeDesign, expected: readonly Whol
   const K = design.manifest.actions?.length ?? 0;
   const words: number[] = [];
   const lanes = design.manifest.host.lanes;
-  words.push(p.vocab, K, p.instructions.length, expected.length, lanes, design.manifest.host.lineBits);
+  const kv = design.manifest.kv;
+  words.push(p.vocab, K, p.instructions.length, expected.length, lanes, design.manifest.host.lineBits, kv.banks, kv.kAddrBits, kv.vAddrBits, kv.elementBits);
   for (const e of expected) {
     words.push(e.run.tokens.length, (e.run.clear ? 1 : 0) | (e.run.logits ? 2 : 0), e.position, e.cycles, e.token ?? 0xffffffff);
     words.push(...e.run.tokens);
@@ -184,7 +231,7 @@ function writeVectors(file: string, design: WholeDesign, expected: readonly Whol
     words.push(...e.issue);
   }
   const buf = Buffer.alloc(8 + 4 * words.length);
-  buf.write('BNWHVEC1', 0, 'latin1');
+  buf.write('BNWHVEC2', 0, 'latin1');
   words.forEach((w, i) => buf.writeUInt32LE(w >>> 0, 8 + 4 * i));
   fs.writeFileSync(file, buf);
 }
@@ -273,13 +320,32 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
         // values: rerun with the write log, find the first instruction whose writes differ
         const wlog = path.join(dir, 'writes.bin');
         runHarnessOnce(exe, rtlDir, file, opts, ['--wlog', wlog]);
-        const diag = withWrites(model, arch, runs, expected, p);
+        const diag = withWrites(model, arch, runs, expected, design);
         const got = readWriteLog(wlog);
         const counter = f.kind === 'action' ? design.manifest.actions?.[f.index] : undefined;
         const what = counter ? `action counter ${counter.unit}.${counter.counter} (${counter.keys.join(' + ') || 'no simulator action'})` : `${f.kind}${f.index >= 0 ? ` ${f.index}` : ''}`;
         where = `run ${f.run} (positions ${f.position}..${f.position + f.rows - 1}): ${what} differs (got ${f.got}, want ${f.want})`;
         outer: for (let r = 0; r < diag.length; r++) {
-          for (const [pc, words] of diag[r]!.written!) {
+          const pcs = [...new Set([...diag[r]!.written!.keys(), ...diag[r]!.kvWritten!.keys()])].sort((a, b) => a - b);
+          for (const pc of pcs) {
+            const kvWant = diag[r]!.kvWritten!.get(pc);
+            if (kvWant) {
+              // the KV cache's writes of a kvw: every word written, each as the simulator stores it
+              const ins = p.instructions[pc] as Extract<Program['instructions'][number], { op: 'kvw' }>;
+              const rtl = got.get(`${r}:${pc}`) ?? new Map<number, number>();
+              for (const [a, want] of kvWant) {
+                const v = rtl.get(a);
+                if (v !== want) {
+                  const word = kvWordName(design.manifest.kv, ins.layer, a);
+                  const pos = Number(/position (\d+)/.exec(word)![1]);
+                  const row = pos - diag[r]!.position;
+                  where = `run ${r} (position ${pos}, token ${diag[r]!.run.tokens[row] ?? '?'}): ${name(pc)} ${v === undefined ? 'did not write' : `wrote ${v.toString(16)} to`} ${word}, the simulator ${want.toString(16)}`;
+                  break outer;
+                }
+              }
+            }
+            const words = diag[r]!.written!.get(pc);
+            if (!words) continue;
             const base = p.buffers[writes(p.instructions[pc]!)[0]!]!.base;
             const rtl = new Map<number, number>();
             // a chained lin's outputs land while a later lin of its segment is the last issued

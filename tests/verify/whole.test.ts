@@ -153,7 +153,7 @@ describe('whole-model accelerator: gen --whole, the host driver and generate --b
 });
 
 describe('whole-model accelerator: a broken design is caught, the first difference named, its window written as a waveform', () => {
-  it('three of the mutants of scripts/mutate-whole.ts (all fifteen: node dist/scripts/mutate-whole.js)', () => {
+  it('four of the mutants of scripts/mutate-whole.ts (all sixteen: node dist/scripts/mutate-whole.js)', () => {
     const design = generateWhole(model, tiny, { actions: true });
     const pick = (name: string): (typeof WHOLE_MUTATIONS)[number] => WHOLE_MUTATIONS.find((m) => m.name === name)!;
     const wave = path.join(tmpDir('bnhw-whole-wave-'), 'first.fst');
@@ -165,6 +165,10 @@ describe('whole-model accelerator: a broken design is caught, the first differen
     const pos = runWholeMutant(model, design, pick('top: the position advances by one, not by the block'));
     expect(pos.killed).toBe(true);
     expect(pos.how).toMatch(/^run 1 \(positions 3\.\.3\): instruction \d+ \(\w+, \w+ unit\) issued on cycle \d+ of the run, the simulator's \d+$/);
+    // a KV cache write to the wrong bank: named at the kvw that wrote it (the write log has the cache's writes), not at the attention that reads it
+    const kvw = runWholeMutant(model, design, pick('kvw: V words written to the bank of their K position'));
+    expect(kvw.killed).toBe(true);
+    expect(kvw.how).toMatch(/^run 0 \(position 0, token \d+\): instruction \d+ \(kvw, kv unit\) wrote [0-9a-f]+ to V of position 0, word \d+ \(bank \d+, line \d+\), the simulator [0-9a-f]+$/);
     // an engine counter off: named by the counter and the simulator's action it counts
     const div = runWholeMutant(model, design, pick("engine counters: the scale's division one iteration short"));
     expect(div.killed).toBe(true);
