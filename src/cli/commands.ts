@@ -360,7 +360,7 @@ export function energyCommand(method: string, modelSpec: string, node: string, o
 
 /** The activity method's figures in text, every figure saying what it is over. */
 export function activityText(r: ActivityEnergy, sim: SimReport): string {
-  const clock = `${r.clock.mhz} MHz ${r.clock.source === 'achieved' ? 'clock achieved by place and route' : 'target clock (not met or not checked by place and route)'}`;
+  const clock = `${r.clock.mhz} MHz ${r.clock.source === 'achieved' ? `clock achieved by place and route (${r.clock.note})` : 'target clock (not met or not checked by place and route)'}`;
   const parts = Object.entries(r.per_part_per_decoded_token_J).sort((a, b) => b[1] - a[1]);
   const comps = Object.entries(r.per_component_per_decoded_token_J).sort((a, b) => b[1] - a[1]);
   return [

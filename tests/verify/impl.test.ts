@@ -10,7 +10,7 @@ import { generateRtl } from '../../src/codegen/verilog.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { loadModel } from '../../src/ir/load.js';
 import { defaultModelDir } from '../../src/util/paths.js';
-import { implement, implementWhole, parsePnrReport, wholeUnitOf } from '../../src/verify/impl.js';
+import { clockFor, implement, implementWhole, parsePnrReport, wholeUnitOf } from '../../src/verify/impl.js';
 import { generateWhole } from '../../src/codegen/whole.js';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
@@ -93,4 +93,31 @@ describe('impl: synthesis, place and route, timing', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+  it("the simulator's clock: the whole accelerator's Fmax once impl --whole has run, else the engine's alone, said as such, else the target", () => {
+    const prev = process.env['BITNET_HW_CACHE_DIR'];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnhw-clock-'));
+    process.env['BITNET_HW_CACHE_DIR'] = dir;
+    try {
+      const tiny = ARCH_PRESETS['tiny']!;
+      expect(clockFor(defaultModelDir(), tiny)).toMatchObject({ mhz: tiny.clockMHz, source: 'target' });
+      // cache entries as implement() leaves them
+      const entry = (hash: string, mhz: number): void => {
+        const d = path.join(dir, 'impl', `${hash}-ecp5-85k-0000000000000000`);
+        fs.mkdirSync(d, { recursive: true });
+        fs.writeFileSync(path.join(d, 'result.json'), JSON.stringify({ target: 'ecp5-85k', seed: 1, target_mhz: 100, met: mhz >= 100, fmax_mhz: { clk: mhz } }));
+      };
+      entry(generateRtl(model, tiny).manifest.configHash, 110.4);
+      const engine = clockFor(defaultModelDir(), tiny);
+      expect(engine).toMatchObject({ mhz: 110.4, source: 'achieved' });
+      expect(engine.note).toMatch(/BitLinear engine alone.*impl --whole/);
+      entry(generateWhole(model, tiny).configHash, 41.5);
+      const whole = clockFor(defaultModelDir(), tiny);
+      expect(whole).toMatchObject({ mhz: 41.5, source: 'achieved' });
+      expect(whole.note).toMatch(/whole-model accelerator.*below its 100 MHz target/);
+    } finally {
+      if (prev === undefined) delete process.env['BITNET_HW_CACHE_DIR'];
+      else process.env['BITNET_HW_CACHE_DIR'] = prev;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
