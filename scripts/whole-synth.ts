@@ -16,6 +16,7 @@ import { defaultModelDir } from '../src/util/paths.js';
 import { IMPL_TARGETS } from '../src/verify/impl.js';
 import { requireTool, run } from '../src/verify/tools.js';
 import { areaByUnit } from '../src/verify/synth.js';
+import { yosysUnitsScript } from '../src/codegen/flow-files.js';
 
 const KINDS = ['LUT4', 'CCU2C', 'TRELLIS_FF', 'DP16KD', 'MULT18X18D', 'TRELLIS_DPR16X4', 'PFUMX', 'L6MUX21'] as const;
 
@@ -32,7 +33,7 @@ function main(): void {
   try {
     for (const [f, t] of d.files) fs.writeFileSync(path.join(dir, f), t);
     const t0 = Date.now();
-    const r = run('yosys', ['-q', '-l', 'yosys.log', '-p', `${d.sources.map((s) => `read_verilog ${s}`).join('; ')}; synth_ecp5 -noflatten -top ${d.top}; tee -o stat.txt stat`], { cwd: dir, timeoutMs: 4 * 60 * 60 * 1000 });
+    const r = run('yosys', ['-q', '-l', 'yosys.log', '-p', yosysUnitsScript(d.sources, d.top, 'stat.txt').join('; ')], { cwd: dir, timeoutMs: 4 * 60 * 60 * 1000 });
     if (r.status !== 0) throw new Error(`yosys failed: ${(r.stderr || r.stdout).slice(-2000)}`);
     const log = fs.readFileSync(path.join(dir, 'yosys.log'), 'utf8');
     const warnings = log.split('\n').filter((l) => /^Warning: /.test(l));

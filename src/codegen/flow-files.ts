@@ -14,6 +14,11 @@ export function yosysSynthScript(sources: readonly string[], top: string, jsonOu
   return [...sources.map((s) => `read_verilog ${s}`), `synth_ecp5 -top ${top} -json ${jsonOut}`];
 }
 
+/** Yosys synthesis for ECP5 with the hierarchy kept, its `stat` written to `statOut`: each unit's cells. */
+export function yosysUnitsScript(sources: readonly string[], top: string, statOut: string): string[] {
+  return [...sources.map((s) => `read_verilog ${s}`), `synth_ecp5 -noflatten -top ${top}`, `tee -o ${statOut} stat`];
+}
+
 export function flowFiles(top: string, sources: readonly string[], clockMHz: number): Map<string, string> {
   const period = (1000 / clockMHz).toFixed(3);
   return new Map([

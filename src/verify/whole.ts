@@ -22,11 +22,10 @@ import { writes, type Program } from '../ir/program.js';
 import { unitOf } from '../ir/units.js';
 import type { Model } from '../ir/types.js';
 import { argmax, createKvCache, forward } from '../ref/model.js';
-import { kvStore } from '../numerics/model.js';
 import { createMachine } from '../sim/model.js';
 import type { Machine } from '../sim/machine.js';
 import { fail } from '../util/diagnostics.js';
-import { f32Bits } from '../util/float.js';
+import { f32Bits, f32BitsToBf16 } from '../util/float.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
 import { progressLine } from '../util/progress.js';
@@ -62,7 +61,7 @@ export interface WholeExpected {
   /** Per instruction: the scratchpad words it writes, as the machine left them (diagnosis only). */
   readonly written?: ReadonlyMap<number, Uint32Array>;
   /** Per kvw instruction: the KV cache's words it writes, by write-log address (diagnosis only). */
-  readonly kvWritten?: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  readonly kvWritten?: ReadonlyMap<number, ReadonlyMap<number, KvWord>>;
 }
 
 /** The write log's address of a KV cache word: bit 31 set, bit 30 for V, then line * banks + bank. */
@@ -70,38 +69,34 @@ function kvLogAddress(v: boolean, line: number, bank: number, banks: number): nu
   return 2 ** 31 + (v ? 2 ** 30 : 0) + line * banks + bank;
 }
 
+/** A KV cache word a kvw writes: its bits as stored, its position, and its name in words. */
+interface KvWord {
+  readonly bits: number;
+  readonly position: number;
+  readonly name: string;
+}
+
 /** What a kvw instruction writes to the KV cache (the manifest's layout), as the simulator stores it. */
-function kvWrites(kv: WholeDesign['manifest']['kv'], p: Program, i: Extract<Program['instructions'][number], { op: 'kvw' }>, sp: Float32Array, pos: number, rows: number): Map<number, number> {
-  const out = new Map<number, number>();
+function kvWrites(kv: WholeDesign['manifest']['kv'], p: Program, i: Extract<Program['instructions'][number], { op: 'kvw' }>, sp: Float32Array, pos: number, rows: number): Map<number, KvWord> {
+  const out = new Map<number, KvWord>();
   const A = kv.banks;
   const R = kv.rowWords;
-  const bits = (x: number): number => (kv.elementBits === 16 ? f32Bits(kvStore(p.kvFormat, x)) >>> 16 : f32Bits(kvStore(p.kvFormat, x)));
+  // the word as stored: the bf16 law on the word's own bits (a NaN keeps its payload), or as is
+  const raw = new Uint32Array(sp.buffer, sp.byteOffset, sp.length);
+  const stored = (at: number): number => (kv.elementBits === 16 ? f32BitsToBf16(raw[at]!) : raw[at]!);
+  const put = (v: boolean, line: number, bank: number, at: number, j: number, c: number): void => {
+    out.set(kvLogAddress(v, line, bank, A), { bits: stored(at), position: j, name: `${v ? 'V' : 'K'} of position ${j}, word ${c} (bank ${bank}, line ${line})` });
+  };
   const kb = p.buffers[i.k]!;
   const vb = p.buffers[i.v]!;
   for (let r = 0; r < rows; r++) {
     const j = pos + r;
     for (let c = 0; c < R; c++) {
-      out.set(kvLogAddress(false, i.layer * kv.kDepth + Math.floor(j / A) * R + c, j % A, A), bits(sp[kb.base + r * kb.rowWords + c]!));
-      out.set(kvLogAddress(true, i.layer * kv.vDepth + j * (R / A) + Math.floor(c / A), c % A, A), bits(sp[vb.base + r * vb.rowWords + c]!));
+      put(false, i.layer * kv.kDepth + Math.floor(j / A) * R + c, j % A, kb.base + r * kb.rowWords + c, j, c);
+      put(true, i.layer * kv.vDepth + j * (R / A) + Math.floor(c / A), c % A, vb.base + r * vb.rowWords + c, j, c);
     }
   }
   return out;
-}
-
-/** A KV cache word's write-log address in words: K or V, position, word, bank and line. */
-function kvWordName(kv: WholeDesign['manifest']['kv'], layer: number, addr: number): string {
-  const v = addr >= 2 ** 31 + 2 ** 30;
-  const x = addr - 2 ** 31 - (v ? 2 ** 30 : 0);
-  const bank = x % kv.banks;
-  const line = Math.floor(x / kv.banks);
-  const R = kv.rowWords;
-  if (!v) {
-    const off = line - layer * kv.kDepth;
-    return `K of position ${Math.floor(off / R) * kv.banks + bank}, word ${off % R} (bank ${bank}, line ${line})`;
-  }
-  const off = line - layer * kv.vDepth;
-  const lines = R / kv.banks;
-  return `V of position ${Math.floor(off / lines)}, word ${(off % lines) * kv.banks + bank} (bank ${bank}, line ${line})`;
 }
 
 export interface WholeMismatch {
@@ -198,7 +193,7 @@ function withWrites(model: Model, arch: ArchSpec, runs: readonly WholeRun[], exp
   return runs.map((r, k) => {
     if (r.clear) m.reset();
     const written = new Map<number, Uint32Array>();
-    const kvWritten = new Map<number, ReadonlyMap<number, number>>();
+    const kvWritten = new Map<number, ReadonlyMap<number, KvWord>>();
     m.run(r.tokens, {
       logits: r.logits,
       observe: (pc, sp) => {
@@ -331,15 +326,12 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
             const kvWant = diag[r]!.kvWritten!.get(pc);
             if (kvWant) {
               // the KV cache's writes of a kvw: every word written, each as the simulator stores it
-              const ins = p.instructions[pc] as Extract<Program['instructions'][number], { op: 'kvw' }>;
               const rtl = got.get(`${r}:${pc}`) ?? new Map<number, number>();
               for (const [a, want] of kvWant) {
                 const v = rtl.get(a);
-                if (v !== want) {
-                  const word = kvWordName(design.manifest.kv, ins.layer, a);
-                  const pos = Number(/position (\d+)/.exec(word)![1]);
-                  const row = pos - diag[r]!.position;
-                  where = `run ${r} (position ${pos}, token ${diag[r]!.run.tokens[row] ?? '?'}): ${name(pc)} ${v === undefined ? 'did not write' : `wrote ${v.toString(16)} to`} ${word}, the simulator ${want.toString(16)}`;
+                if (v !== want.bits) {
+                  const row = want.position - diag[r]!.position;
+                  where = `run ${r} (position ${want.position}, token ${diag[r]!.run.tokens[row] ?? '?'}): ${name(pc)} ${v === undefined ? 'did not write' : `wrote ${v.toString(16)} to`} ${want.name}, the simulator ${want.bits.toString(16)}`;
                   break outer;
                 }
               }
