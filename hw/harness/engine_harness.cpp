@@ -3,7 +3,8 @@
 // back-pressure, checks every output bit-exactly, and reports cycles per token.
 //
 // usage: engine_harness --vectors F --seed N --in-stall P --out-stall P [--max-tokens N]
-//          [--first-token N] [--serial] [--weights F (load-port designs)] [--report K]
+//          [--first-token N] [--serial] [--weights F (load-port and DRAM designs)] [--report K]
+//          [--dram-latency N --dram-interval N (DRAM designs: the memory's timing, dram_model.h)]
 //          [--trace F --trace-from C --trace-to C (builds with -DBNHW_TRACE)]
 // Prints one JSON document on stdout. A mismatch names the token (index in the vector file), its
 // layer, the output row, the cycle of the output beat and of the token's first input beat.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "Vbnhw_engine.h"
+#include "dram_model.h"
 #include "verilated.h"
 #ifdef BNHW_TRACE
 #include "verilated_fst_c.h"
@@ -70,7 +72,7 @@ struct XorShift32 {
   bool percent(uint32_t p) { return (next() % 100u) < p; }
 };
 
-#ifdef BNHW_LOAD_PORT
+#if defined(BNHW_LOAD_PORT) || defined(BNHW_DRAM)
 // Wide-port setters: Verilator maps a port to CData/SData/IData/QData or VlWide<N> by width.
 void setWord(CData& d, const std::vector<uint32_t>& w) { d = static_cast<CData>(w[0]); }
 void setWord(SData& d, const std::vector<uint32_t>& w) { d = static_cast<SData>(w[0]); }
@@ -110,6 +112,7 @@ struct Options {
   uint64_t report = 8;
   uint64_t progress = 0;  // > 0: draw vectors done/total with an ETA on stderr (a terminal)
   const char* dump = nullptr;  // write every output beat (u32 little-endian, in order) to this file
+  uint64_t dramLatency = 0, dramInterval = 0;
 };
 
 // Progress on stderr at most four times a second: vectors done of the total, rate and ETA.
@@ -153,6 +156,8 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--report") o.report = std::strtoull(v, nullptr, 10);
     else if (a == "--progress") o.progress = std::strtoull(v, nullptr, 10);
     else if (a == "--dump") o.dump = v;
+    else if (a == "--dram-latency") o.dramLatency = std::strtoull(v, nullptr, 10);
+    else if (a == "--dram-interval") o.dramInterval = std::strtoull(v, nullptr, 10);
     else return false;
   }
   return o.vectors != nullptr;
@@ -225,6 +230,16 @@ int main(int argc, char** argv) {
   }
   top->w_we = 0;
 #endif
+#ifdef BNHW_DRAM
+  // DRAM designs: the weight image is the memory behind the port.
+  if (!o.weights || !o.dramLatency || !o.dramInterval) {
+    std::printf("{\"error\": \"DRAM design: pass --weights, --dram-latency and --dram-interval\"}\n");
+    return 2;
+  }
+  const auto image = readHex(o.weights);
+  DramModel dram(o.dramLatency, o.dramInterval);
+  top->w_ar_ready = 1;
+#endif
 
   Token inT, outT;
   // Skip to the first token to run (a rerun of one failing token).
@@ -256,7 +271,21 @@ int main(int argc, char** argv) {
       top->s_layer = inT.layer;
     }
     top->m_ready = rng.percent(o.outStall) ? 0 : 1;
+#ifdef BNHW_DRAM
+    const bool rValid = dram.valid(cycle);
+    top->w_r_valid = rValid ? 1 : 0;
+    if (rValid) {
+      if (dram.addr() >= image.size()) {
+        std::printf("{\"error\": \"the engine requested weight word %llu past the image's %zu words\", \"cycle\": %llu}\n", (unsigned long long)dram.addr(), image.size(), (unsigned long long)cycle);
+        return 1;
+      }
+      setWord(top->w_r_data, image[dram.addr()]);
+    }
+#endif
     top->eval();
+#ifdef BNHW_DRAM
+    dram.step(cycle, rValid && top->w_r_ready, top->w_ar_valid != 0, top->w_ar_addr, top->w_ar_len);
+#endif
     const bool inFire = top->s_valid && top->s_ready;
     const bool outFire = top->m_valid && top->m_ready;
     if (outFire) {

@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
-import type { ArchSpec } from '../ir/arch.js';
+import { dramTiming, systemOf, type ArchSpec } from '../ir/arch.js';
 import { planEngine, weightImage, type EnginePlan } from '../ir/engine-plan.js';
 import { canonicalJson } from '../ir/irfile.js';
 import type { Model } from '../ir/types.js';
 import { packageRoot } from '../util/paths.js';
 import { writeOutputDir } from '../util/fsout.js';
-import { buildView, DQ_STAGES, FIFO_DEPTH, macRegisters, memoryDepths, QELEM_STAGES, type EngineView } from './view.js';
+import { buildView, DQ_STAGES, FIFO_DEPTH, macRegisters, memoryDepths, QELEM_STAGES, WFIFO_DEPTH, type EngineView } from './view.js';
 import { generateHostDriver, HOST_DRIVER_FILE } from './host.js';
 
 import { flowFiles } from './flow-files.js';
@@ -39,7 +39,9 @@ export interface RtlManifest {
   readonly arch: ArchSpec;
   readonly ports: readonly { name: string; dir: 'input' | 'output'; width: number; description: string }[];
   readonly parameters: Readonly<Record<string, number | string>>;
-  readonly memories: readonly { name: string; words: number; wordBits: number; init: string | null; loadImage?: string }[];
+  readonly memories: readonly { name: string; words: number; wordBits: number; init: string | null; loadImage?: string; dramImage?: string }[];
+  /** Weights streamed from DRAM: the port's timing contract at the target clock (src/ir/arch.ts dramTiming), for harnesses. */
+  readonly dram?: { readonly latency: number; readonly interval: number; readonly clockMHz: number };
   readonly layers: readonly {
     id: number;
     name: string;
@@ -97,7 +99,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: 
   // (split into one file per bank when the memory has several).
   const hex = weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan));
   files.set('bnhw_weights.hex', hex);
-  if (!view.loadPort && view.weightBanks.length > 1) {
+  if (!view.loadPort && !view.dram && view.weightBanks.length > 1) {
     const lines = hex.split('\n');
     const padLine = lines[0]!.replace(/./g, '0');
     for (const b of view.weightBanks) {
@@ -131,11 +133,24 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: 
             { name: 'w_data', dir: 'input' as const, width: plan.wordBits, description: 'weight word' },
           ]
         : []),
+      ...(view.dram
+        ? [
+            { name: 'w_ar_valid', dir: 'output' as const, width: 1, description: 'DRAM read request valid (held until taken)' },
+            { name: 'w_ar_ready', dir: 'input' as const, width: 1, description: 'DRAM takes the request' },
+            { name: 'w_ar_addr', dir: 'output' as const, width: view.widths['waw']!, description: 'first weight word of the request (word address in the weight image)' },
+            { name: 'w_ar_len', dir: 'output' as const, width: view.widths['lenW']!, description: 'weight words requested (one layer of one token), delivered in order' },
+            { name: 'w_r_valid', dir: 'input' as const, width: 1, description: 'DRAM offers the next weight word' },
+            { name: 'w_r_ready', dir: 'output' as const, width: 1, description: 'the weight FIFO has room for a word' },
+            { name: 'w_r_data', dir: 'input' as const, width: plan.wordBits, description: 'weight word' },
+          ]
+        : []),
       { name: 'c_error', dir: 'output', width: 1, description: 'sticky: a dequant constant left the normal binary32 range' },
     ],
     parameters: { P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters, WEIGHT_PACKING: plan.packing, WORD_BITS: plan.wordBits },
     memories: [
-      { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
+      view.dram
+        ? { name: 'wfifo', words: WFIFO_DEPTH, wordBits: plan.wordBits, init: null, dramImage: 'bnhw_weights.hex' }
+        : { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
       { name: 'qbuf', words: memoryDepths(plan).qDepth, wordBits: plan.S * 8, init: null },
       { name: 'xbuf', words: memoryDepths(plan).xDepth, wordBits: 32, init: null },
     ],
@@ -165,6 +180,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: 
       output_fifo_entries: FIFO_DEPTH,
       note: 'exact per-token cycle counts come from the simulator (src/sim), which models this RTL cycle by cycle',
     },
+    ...(view.dram ? { dram: { ...dramTiming(systemOf(arch), arch.clockMHz, plan.wordBits), clockMHz: arch.clockMHz } } : {}),
   };
   files.set('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
   for (const [name, content] of flowFiles(view.top, sources, arch.clockMHz)) files.set(name, content);

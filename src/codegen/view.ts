@@ -46,6 +46,8 @@ export interface EngineView {
   readonly base3: boolean;
   readonly weightMemory: string;
   readonly loadPort: boolean;
+  /** Weights streamed from DRAM through a read port into a weight FIFO. */
+  readonly dram: boolean;
   readonly weightsFile: string;
   readonly layerCount: number;
   readonly P: number;
@@ -211,6 +213,11 @@ export const QELEM_STAGES = 8;
 export const DQ_STAGES = 10;
 /** Output FIFO entries: the dequantizer's depth plus two, so a full-speed drain never waits. */
 export const FIFO_DEPTH = DQ_STAGES + 2;
+/**
+ * Weight FIFO entries with weights streamed from DRAM: room for the words the DRAM port delivers
+ * while a tile start waits for a result slot, so a port that keeps up is never held off for long.
+ */
+export const WFIFO_DEPTH = 16;
 export const XSLOTS = 3;
 export const QSLOTS = 2;
 export const CSLOTS = 4;
@@ -240,7 +247,8 @@ export function engineTiming(plan: EnginePlan): EngineTiming {
   const d = memoryDepths(plan);
   const xLat = memoryLayout(d.xDepth, 32).latency;
   const qLat = memoryLayout(d.qDepth, 8 * plan.S).latency;
-  const wLat = memoryLayout(d.wDepth, plan.wordBits).latency;
+  // Streamed weights are read from the weight FIFO, stored weights from the weight memory.
+  const wLat = memoryLayout(plan.arch.weightMemory === 'dram' ? WFIFO_DEPTH : d.wDepth, plan.wordBits).latency;
   const b3 = plan.packing === 'base3' ? 1 : 0;
   return { xLat, qLat, wLat, readStages: Math.max(qLat, wLat + b3), macRegs: macRegisters(plan), qelemStages: QELEM_STAGES, dqStages: DQ_STAGES, fifoDepth: FIFO_DEPTH };
 }
@@ -298,10 +306,14 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
   const ocw = bitsFor(FIFO_DEPTH);
   const macWW = P * S * plan.codeBits;
   const base3 = plan.packing === 'base3';
+  const dram = plan.arch.weightMemory === 'dram';
+  const lenW = bitsFor(maxOf(layers.map((l) => l.chunks * l.tiles)));
   const qtagW = 1 + S + kw + 1 + 2 + lw;
   const mtagW = 1 + pjw + 1 + 1 + 2 + lw;
   const widths: Record<string, number> = {
-    lw, iw, kw, tiw, ow, pjw, gw, waw, sw, fpw, ocw, accW,
+    lw, iw, kw, tiw, ow, pjw, gw, waw, sw, fpw, ocw, accW, lenW,
+    wfaw: bitsFor(WFIFO_DEPTH - 1),
+    wfcw: bitsFor(WFIFO_DEPTH),
     qww: S * 8,
     qpartW: (S - 1) * 8,
     wordW: plan.wordBits,
@@ -319,6 +331,7 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
   widths['cdepth1'] = CSLOTS * 2 ** gw - 1;
   widths['fifoDepth'] = FIFO_DEPTH;
   widths['fifoDepth1'] = FIFO_DEPTH - 1;
+  widths['wfifoDepth'] = WFIFO_DEPTH;
   const per = (f: (l: (typeof layers)[number]) => number) => layers.map((l) => ({ key: l.index, value: f(l) }));
   const perGroup = (f: (l: (typeof layers)[number], g: number) => number) =>
     layers.flatMap((l) => Array.from({ length: l.weightGroups }, (_, g) => ({ key: l.index * 2 ** gw + g, value: f(l, g) })));
@@ -333,6 +346,7 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
     table('lt_tm1', tiw, lw, per((l) => l.tiles - 1)),
     table('lt_out', ow, lw, per((l) => l.out)),
     table('lt_wbase', waw, lw, per((l) => l.wBase)),
+    ...(dram ? [table('lt_words', lenW, lw, per((l) => l.chunks * l.tiles))] : []),
     table('lt_rpgm1', ow, lw, per((l) => l.rowsPerGroup - 1)),
     table('lt_wm', 32, lw + gw, perGroup((l, g) => l.wm[g]!)),
     table('lt_we', 12, lw + gw, perGroup((l, g) => l.we[g]! + 127)),
@@ -385,7 +399,9 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
   const memories = [
     memoryContext({ name: 'bnhw_xbuf', depth: d.xDepth, width: 32, writable: true }, header),
     memoryContext({ name: 'bnhw_qbuf', depth: d.qDepth, width: S * 8, writable: true }, header),
-    memoryContext({ name: 'bnhw_wmem', depth: d.wDepth, width: plan.wordBits, writable: loadPort, ...(loadPort ? {} : { initFiles: weightBanks.map((w) => w.file) }) }, header),
+    dram
+      ? memoryContext({ name: 'bnhw_wfifo', depth: WFIFO_DEPTH, width: plan.wordBits, writable: true }, header)
+      : memoryContext({ name: 'bnhw_wmem', depth: d.wDepth, width: plan.wordBits, writable: loadPort, ...(loadPort ? {} : { initFiles: weightBanks.map((w) => w.file) }) }, header),
   ];
   return {
     header,
@@ -398,6 +414,7 @@ export function buildView(plan: EnginePlan, opts: { modelName: string; configHas
     base3,
     weightMemory: plan.arch.weightMemory,
     loadPort: plan.arch.weightMemory === 'load-port',
+    dram,
     weightsFile: 'bnhw_weights.hex',
     layerCount: layers.length,
     P,

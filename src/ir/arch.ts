@@ -22,8 +22,12 @@ export interface ArchSpec {
   readonly actBits: 8;
   /** A pipeline register after every k adder-tree levels (0: a combinational tree). */
   readonly treePipeline: number;
-  /** `rom`: weights baked from the model; `load-port`: a RAM the host writes before use. */
-  readonly weightMemory: 'rom' | 'load-port';
+  /**
+   * `rom`: weights baked from the model; `load-port`: a RAM the host writes before use; `dram`:
+   * streamed from external memory through a read port (request, then in-order data into a FIFO),
+   * with the DRAM timing contract of `dramTiming`.
+   */
+  readonly weightMemory: 'rom' | 'load-port' | 'dram';
   /** Ternary weight words as 2-bit codes (default) or base-3 bytes of 5 weights (1.6 bits each). */
   readonly weightPacking?: '2bit' | 'base3';
   readonly clockMHz: number;
@@ -107,6 +111,25 @@ export function systemOf(arch: ArchSpec): SystemSpec {
   return { ...DEFAULT_SYSTEM, ...(arch.system ?? {}) };
 }
 
+/**
+ * The DRAM read port's timing contract, in cycles of a `clockMHz` clock, for words of `wordBits`:
+ * a request accepted on cycle t delivers its words in order, the first no earlier than t +
+ * `latency`, each later one no earlier than `interval` cycles after the previous word was taken
+ * (the port delivers one word per cycle at most; `interval` rounds the bandwidth down to whole
+ * cycles per word). Requests are served in the order they were accepted, and accepted at once.
+ * The simulator's memory (src/sim/dram.ts) and the Verilator harnesses' (hw/harness/dram_model.h)
+ * both implement exactly this, so cycle counts through the port are exact.
+ */
+export interface DramTiming {
+  readonly latency: number;
+  readonly interval: number;
+}
+
+export function dramTiming(sys: SystemSpec, clockMHz: number, wordBits: number): DramTiming {
+  const bitsPerCycle = (sys.dramGBps * 8e9) / (clockMHz * 1e6);
+  return { latency: Math.max(1, Math.ceil((sys.dramLatencyNs * clockMHz) / 1000)), interval: Math.max(1, Math.ceil(wordBits / bitsPerCycle)) };
+}
+
 const lanes = z.number().int().min(1).max(4096);
 const latency = z.number().int().min(1).max(1024);
 
@@ -120,7 +143,7 @@ export const ArchSchema = z
     weightKind: z.enum(['binary', 'ternary']),
     actBits: z.literal(8).default(8),
     treePipeline: z.number().int().min(0).max(16),
-    weightMemory: z.enum(['rom', 'load-port']),
+    weightMemory: z.enum(['rom', 'load-port', 'dram']),
     weightPacking: z.enum(['2bit', 'base3']).optional(),
     clockMHz: z.number().positive().max(5000),
     system: z

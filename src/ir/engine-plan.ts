@@ -325,19 +325,30 @@ export function unpackWord(img: Uint8Array, off: number, packing: WeightPacking,
  * The engine's actions, in the order its cycle-level model (src/sim/engine.ts) counts them: the
  * component and action the energy table prices, the bits one action moves or works on, and the
  * name of the RTL's counter for it (a simulation build's `act_*` port, src/codegen/verilog.ts).
+ * `dram`: the action exists only with weights streamed from DRAM (true) or only without (false).
  */
-export const ENGINE_ACTIONS: readonly { readonly component: string; readonly action: string; readonly counter: string; readonly bits: (plan: EnginePlan) => number }[] = [
+export const ENGINE_ACTIONS: readonly { readonly component: string; readonly action: string; readonly counter: string; readonly bits: (plan: EnginePlan) => number; readonly dram?: boolean }[] = [
   { component: 'xbuf', action: 'write', counter: 'act_xbuf_write', bits: () => 32 },
   { component: 'xbuf', action: 'read', counter: 'act_xbuf_read', bits: () => 32 },
   { component: 'divider', action: 'iteration', counter: 'act_div', bits: () => 33 },
   { component: 'quantizer', action: 'quantize', counter: 'act_quantize', bits: () => 8 },
   { component: 'qbuf', action: 'write', counter: 'act_qbuf_write', bits: (p) => 8 * p.S },
   { component: 'qbuf', action: 'read', counter: 'act_qbuf_read', bits: (p) => 8 * p.S },
-  { component: 'wmem', action: 'read', counter: 'act_wmem', bits: (p) => p.wordBits },
+  { component: 'wmem', action: 'read', counter: 'act_wmem', bits: (p) => p.wordBits, dram: false },
   { component: 'b3dec', action: 'decode', counter: 'act_b3dec', bits: () => 8 },
   { component: 'mac_array', action: 'tree_add', counter: 'act_tree', bits: () => 8 },
   { component: 'mac_array', action: 'accumulate', counter: 'act_acc', bits: (p) => p.accBits },
   { component: 'rbuf', action: 'write', counter: 'act_rbuf', bits: (p) => p.accBits },
   { component: 'dequant', action: 'multiply', counter: 'act_dequant', bits: () => 32 },
   { component: 'output', action: 'beat', counter: 'act_out', bits: () => 32 },
+  // Streamed weights: words taken from the DRAM port into the weight FIFO, and read from it.
+  { component: 'dram', action: 'read', counter: 'act_dram', bits: (p) => p.wordBits, dram: true },
+  { component: 'wfifo', action: 'write', counter: 'act_wfifo_write', bits: (p) => p.wordBits, dram: true },
+  { component: 'wfifo', action: 'read', counter: 'act_wfifo_read', bits: (p) => p.wordBits, dram: true },
 ];
+
+/** The engine's actions for `plan` (those of its weight memory kind), with their slot in ENGINE_ACTIONS. */
+export function engineActionsOf(plan: EnginePlan): { readonly slot: number; readonly component: string; readonly action: string; readonly counter: string; readonly bits: number }[] {
+  const dram = plan.arch.weightMemory === 'dram';
+  return ENGINE_ACTIONS.flatMap((a, slot) => (a.dram === undefined || a.dram === dram ? [{ slot, component: a.component, action: a.action, counter: a.counter, bits: a.bits(plan) }] : []));
+}

@@ -15,7 +15,7 @@
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
 import { ENGINE_ACTIONS, unpackWord } from '../ir/engine-plan.js';
-import { CSLOTS, DQ_STAGES, engineTiming, FIFO_DEPTH, QELEM_STAGES, XSLOTS } from '../codegen/view.js';
+import { CSLOTS, DQ_STAGES, engineTiming, FIFO_DEPTH, QELEM_STAGES, WFIFO_DEPTH, XSLOTS } from '../codegen/view.js';
 import { dequantBits, divideMantissas, quantizeElementBits } from '../numerics/index.js';
 import { f32Bits } from '../util/float.js';
 
@@ -24,6 +24,9 @@ export interface PortsIn {
   s_data: number;
   s_layer: number;
   m_ready: boolean;
+  /** The DRAM weight port's memory side (weights streamed from DRAM only). */
+  w_ar_ready?: boolean;
+  w_r_valid?: boolean;
 }
 
 export interface PortsOut {
@@ -31,6 +34,11 @@ export interface PortsOut {
   m_valid: boolean;
   m_data: number;
   m_last: boolean;
+  /** The DRAM weight port's request (word address and count) and the FIFO's room for a word. */
+  w_ar_valid: boolean;
+  w_ar_addr: number;
+  w_ar_len: number;
+  w_r_ready: boolean;
 }
 
 export interface ActionCount {
@@ -248,6 +256,12 @@ export class EngineSim {
   private drOff = 0;
   private drRpgm1 = 0;
   private ocred = FIFO_DEPTH;
+  // streamed weights: the pending DRAM request and the weight FIFO's occupancy
+  private readonly dram: boolean;
+  private arV = false;
+  private arAddr = 0;
+  private arLen = 0;
+  private wfCnt = 0;
   private readonly dpipe: DStage[];
   private drCslotAtStart = 0;
   // output FIFO
@@ -291,6 +305,7 @@ export class EngineSim {
     this.rbuf = [new Float64Array(plan.P), new Float64Array(plan.P)];
     this.dpipe = Array.from({ length: DQ_STAGES }, () => ({ v: false, y: 0, last: false }));
     this.slots = ENGINE_ACTIONS.map((a) => ({ component: a.component, action: a.action, bits: a.bits(plan) }));
+    this.dram = plan.arch.weightMemory === 'dram';
     this.cnt = new Float64Array(this.slots.length);
   }
 
@@ -308,7 +323,8 @@ export class EngineSim {
     const vals = this.values;
     // ---------------- combinational signals of this cycle ----------------
     const lLast = this.lbusy && this.lcnt === this.lnm1;
-    const sReady = this.lbusy ? !(lLast && this.sdV) : this.xused !== 3;
+    // With streamed weights a token's first beat also waits for the previous request to be taken.
+    const sReady = this.lbusy ? !(lLast && this.sdV) : this.xused !== 3 && !this.arV;
     const beat = inp.s_valid && sReady;
     const scTake = this.scSt === SC_IDLE && this.sdV && this.cused !== 4;
     const qzTake = !this.qzBusy && this.qdV && this.qused !== 2;
@@ -316,7 +332,9 @@ export class EngineSim {
     const xrel = this.qzBusy && qzLast;
     const idTake = !this.isBusy && this.idV;
     const isTstart = this.isK === 0;
-    const isGo = this.isBusy && (!isTstart || this.rcred !== 0);
+    const isGo = this.isBusy && (!isTstart || this.rcred !== 0) && (!this.dram || this.wfCnt !== 0);
+    const wrReady = this.wfCnt !== WFIFO_DEPTH;
+    const wPush = this.dram && wrReady && inp.w_r_valid === true;
     const isKlast = this.isK === this.isCm1;
     const isTlast = this.isT === this.isTm1;
     const qrel = isGo && isKlast && isTlast;
@@ -329,7 +347,16 @@ export class EngineSim {
     this.drCslotAtStart = this.drCslot;
     const mValid = this.fCount !== 0;
     const pop = mValid && inp.m_ready;
-    const out: PortsOut = { s_ready: sReady, m_valid: mValid, m_data: this.fifoY[this.fRd]!, m_last: this.fifoL[this.fRd] === 1 };
+    const out: PortsOut = {
+      s_ready: sReady,
+      m_valid: mValid,
+      m_data: this.fifoY[this.fRd]!,
+      m_last: this.fifoL[this.fRd] === 1,
+      w_ar_valid: this.arV,
+      w_ar_addr: this.arAddr,
+      w_ar_len: this.arLen,
+      w_r_ready: this.dram && wrReady,
+    };
     const qeOut = this.qpipe[this.qpipe.length - 1]!;
     const macOut = this.mpipe[this.mpipe.length - 1]!;
     const macLast = macOut.v && macOut.l;
@@ -338,6 +365,14 @@ export class EngineSim {
     const firstBeat = beat && !this.lbusy;
     // The issuer takes the descriptor as it was at the start of this cycle.
     const idOld = { layer: this.idLayer, qslot: this.idQslot, cslot: this.idCslot };
+
+    // ---------------- weight port ----------------
+    if (this.arV && inp.w_ar_ready === true) this.arV = false;
+    if (wPush) {
+      this.cnt[13]!++;
+      this.cnt[14]!++;
+    }
+    this.wfCnt += (wPush ? 1 : 0) - (this.dram && isGo ? 1 : 0);
 
     // ---------------- loader ----------------
     if (beat) {
@@ -357,6 +392,11 @@ export class EngineSim {
         if (!l) throw new Error(`engine sim: layer id ${inp.s_layer} is not in the plan`);
         this.lbusy = true;
         this.llayer = inp.s_layer;
+        if (this.dram) {
+          this.arV = true;
+          this.arAddr = l.wBase;
+          this.arLen = l.chunks * l.tiles;
+        }
         this.lnm1 = l.n - 1;
         this.lcnt = 1;
         this.lamax = xMag;
@@ -537,7 +577,8 @@ export class EngineSim {
     if (isGo) {
       this.issueCycles++;
       this.cnt[5]!++;
-      this.cnt[6]!++;
+      // the weight word: from the weight memory, or from the FIFO the DRAM port fills
+      this.cnt[this.dram ? 15 : 6]!++;
       if (plan.packing === 'base3') this.cnt[7]! += Math.ceil(plan.wordBits / 8);
       let sums: Int32Array | null = null;
       if (vals) {

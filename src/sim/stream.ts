@@ -4,6 +4,8 @@
  * optional serial mode, and the same per-token (layer, first input beat, last output beat) log.
  */
 import type { EnginePlan } from '../ir/engine-plan.js';
+import type { DramTiming } from '../ir/arch.js';
+import { DramModel } from './dram.js';
 import { EngineSim, type ActionCount, type EngineValues } from './engine.js';
 
 /** xorshift32, shared with the C++ harness and the cocotb benches. */
@@ -45,9 +47,11 @@ export interface StreamResult {
 export function runStream(
   plan: EnginePlan,
   tokens: readonly StreamToken[],
-  opts: { seed: number; inStall: number; outStall: number; serial?: boolean; values?: EngineValues; maxIdle?: number },
+  opts: { seed: number; inStall: number; outStall: number; serial?: boolean; values?: EngineValues; maxIdle?: number; dram?: DramTiming },
 ): StreamResult {
   const sim = new EngineSim(plan, opts.values ?? null);
+  if (plan.arch.weightMemory === 'dram' && !opts.dram) throw new Error('engine sim: weights streamed from DRAM need the DRAM timing');
+  const dram = plan.arch.weightMemory === 'dram' ? new DramModel(opts.dram!) : null;
   const rng = new XorShift32(opts.seed);
   // The harness holds reset for two cycles; the model starts from the reset state directly.
   let inTok = 0;
@@ -65,7 +69,9 @@ export function runStream(
     const offer = inHave && (!opts.serial || inTok === outTok) && !rng.percent(opts.inStall);
     const tin = tokens[Math.min(inTok, tokens.length - 1)]!;
     const ready = !rng.percent(opts.outStall);
-    const o = sim.cycle({ s_valid: offer, s_data: inHave ? tin.x[inIdx]! : 0, s_layer: tin.layer, m_ready: ready });
+    const rValid = dram !== null && dram.valid(cycle);
+    const o = sim.cycle({ s_valid: offer, s_data: inHave ? tin.x[inIdx]! : 0, s_layer: tin.layer, m_ready: ready, w_ar_ready: true, w_r_valid: rValid });
+    if (dram) dram.step(cycle, rValid && o.w_r_ready, o.w_ar_valid ? { addr: o.w_ar_addr, len: o.w_ar_len } : null);
     if (o.m_valid && ready) {
       cur![outIdx] = o.m_data;
       const out = plan.layers[tokens[outTok]!.layer]!.out;

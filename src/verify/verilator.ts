@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RtlDesign } from '../codegen/verilog.js';
+import type { DramTiming } from '../ir/arch.js';
 import { fail } from '../util/diagnostics.js';
 import { dropTemp, keepTemp, tempSibling } from '../util/fsout.js';
 import { packageRoot } from '../util/paths.js';
@@ -60,9 +61,9 @@ interface BuildSpec {
 function buildSpec(design: RtlDesign, opts: { rtlDir?: string; trace?: boolean }): BuildSpec {
   const harness = path.join(packageRoot(), 'hw', 'harness', 'engine_harness.cpp');
   const files = rtlFiles(design, opts.rtlDir);
-  const defines = [design.view.loadPort ? '-DBNHW_LOAD_PORT' : '', opts.trace ? '-DBNHW_TRACE' : ''].filter(Boolean).join(' ');
+  const defines = [design.view.loadPort ? '-DBNHW_LOAD_PORT' : '', design.view.dram ? '-DBNHW_DRAM' : '', opts.trace ? '-DBNHW_TRACE' : ''].filter(Boolean).join(' ');
   const flags = ['--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast', ...(opts.trace ? ['--trace-fst'] : [])];
-  const h = createHash('sha256').update(fs.readFileSync(harness)).update(flags.join(' ')).update(defines);
+  const h = createHash('sha256').update(fs.readFileSync(harness)).update(fs.readFileSync(path.join(path.dirname(harness), 'dram_model.h'))).update(flags.join(' ')).update(defines);
   for (const [f, c] of files) h.update(f).update('\0').update(c);
   const key = h.digest('hex').slice(0, 16);
   return { files, flags, defines, root: path.join(cacheDir('rtl-build'), `${key}-verilator${opts.trace ? '-trace' : ''}`) };
@@ -111,7 +112,7 @@ export function buildHarness(design: RtlDesign, opts: { rtlDir?: string; trace?:
     const done = progressLine(`verilator: building the harness for ${design.manifest.top} (${design.plan.P}x${design.plan.S})`);
     const r = run('verilator', [
       ...flags, '--top-module', design.manifest.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'engine_harness',
-      '-CFLAGS', `-O2 ${defines}`.trim(), ...sources, harness,
+      '-CFLAGS', `-O2 -I${path.dirname(harness)} ${defines}`.trim(), ...sources, harness,
     ]);
     done();
     if (r.status !== 0) {
@@ -137,6 +138,8 @@ export interface HarnessOptions {
   readonly progressTotal?: number;
   /** Write every output beat the RTL produced (u32 little-endian, in order) to this file. */
   readonly dump?: string;
+  /** DRAM designs: the memory's timing (default: the manifest's, at the architecture's clock). */
+  readonly dram?: DramTiming;
 }
 
 export function runHarness(design: RtlDesign, vectorsFile: string, opts: HarnessOptions): HarnessResult {
@@ -145,7 +148,9 @@ export function runHarness(design: RtlDesign, vectorsFile: string, opts: Harness
   if (opts.maxTokens !== undefined) args.push('--max-tokens', String(opts.maxTokens));
   if (opts.firstToken) args.push('--first-token', String(opts.firstToken));
   if (opts.serial) args.push('--serial');
-  if (design.view.loadPort) args.push('--weights', path.join(rtlDir, 'bnhw_weights.hex'));
+  if (design.view.loadPort || design.view.dram) args.push('--weights', path.join(rtlDir, 'bnhw_weights.hex'));
+  const dram = opts.dram ?? design.manifest.dram;
+  if (design.view.dram && dram) args.push('--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval));
   if (opts.trace) args.push('--trace', path.resolve(opts.trace.file), '--trace-from', String(opts.trace.from), '--trace-to', String(opts.trace.to));
   const progress = opts.progressTotal !== undefined && opts.progressTotal >= 1000 && progressEnabled();
   if (progress) args.push('--progress', String(opts.progressTotal));
