@@ -72,34 +72,6 @@ struct XorShift32 {
   bool percent(uint32_t p) { return (next() % 100u) < p; }
 };
 
-#if defined(BNHW_LOAD_PORT) || defined(BNHW_DRAM)
-// Wide-port setters: Verilator maps a port to CData/SData/IData/QData or VlWide<N> by width.
-void setWord(CData& d, const std::vector<uint32_t>& w) { d = static_cast<CData>(w[0]); }
-void setWord(SData& d, const std::vector<uint32_t>& w) { d = static_cast<SData>(w[0]); }
-void setWord(IData& d, const std::vector<uint32_t>& w) { d = w[0]; }
-void setWord(QData& d, const std::vector<uint32_t>& w) { d = w[0] | (static_cast<QData>(w.size() > 1 ? w[1] : 0) << 32); }
-template <std::size_t N>
-void setWord(VlWide<N>& d, const std::vector<uint32_t>& w) {
-  for (std::size_t i = 0; i < N; i++) d[i] = i < w.size() ? w[i] : 0;
-}
-
-// Hex image (one word per line, most significant digit first) -> 32-bit little-endian limbs.
-std::vector<std::vector<uint32_t>> readHex(const char* path) {
-  std::vector<std::vector<uint32_t>> words;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty()) continue;
-    std::vector<uint32_t> limbs;
-    for (int end = static_cast<int>(line.size()); end > 0; end -= 8) {
-      const int begin = end - 8 > 0 ? end - 8 : 0;
-      limbs.push_back(static_cast<uint32_t>(std::strtoul(line.substr(begin, end - begin).c_str(), nullptr, 16)));
-    }
-    words.push_back(limbs);
-  }
-  return words;
-}
-#endif
 
 struct Options {
   const char* vectors = nullptr;

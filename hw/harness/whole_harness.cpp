@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "Vbnhw_top.h"
+#include "dram_model.h"
 #include "verilated.h"
 #ifdef BNHW_TRACE
 #include "verilated_fst_c.h"
@@ -103,6 +104,8 @@ struct Options {
   const char* serveOut = nullptr;
   uint64_t traceFrom = 0, traceTo = 0;
   uint32_t seed = 1, inStall = 0, outStall = 0, report = 8;
+  const char* dramImage = nullptr;
+  uint64_t dramLatency = 0, dramInterval = 0;
 };
 
 std::string jsonStr(const std::string& s) {
@@ -127,6 +130,9 @@ int main(int argc, char** argv) {
     else if (a == "--trace-from") o.traceFrom = std::strtoull(v, nullptr, 10);
     else if (a == "--trace-to") o.traceTo = std::strtoull(v, nullptr, 10);
     else if (a == "--report") o.report = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--dram-image") o.dramImage = v;
+    else if (a == "--dram-latency") o.dramLatency = std::strtoull(v, nullptr, 10);
+    else if (a == "--dram-interval") o.dramInterval = std::strtoull(v, nullptr, 10);
     else if (a == "--serve" && i + 2 < argc) {
       o.serveIn = v;
       o.serveOut = argv[i + 2];
@@ -172,7 +178,24 @@ int main(int argc, char** argv) {
   }
 #endif
   uint64_t cycle = 0;
+#ifdef BNHW_DRAM
+  // The weights' external memory, stepped at every clock edge: its outputs for a cycle are set
+  // when the previous one ends, and it sees what the design took and asked for (register outputs)
+  // just before the edge.
+  if (!o.dramImage || !o.dramLatency || !o.dramInterval) {
+    std::printf("{\"error\": \"weights in DRAM: pass --dram-image, --dram-latency and --dram-interval\"}\n");
+    return 2;
+  }
+  const auto image = readHex(o.dramImage);
+  DramModel dram(o.dramLatency, o.dramInterval);
+  bool dramValid = false;
+  top->w_ar_ready = 1;
+  top->w_r_valid = 0;
+#endif
   auto tick = [&]() {
+#ifdef BNHW_DRAM
+    dram.step(cycle, dramValid && top->w_r_ready, top->w_ar_valid != 0, top->w_ar_addr, top->w_ar_len);
+#endif
     top->clk = 1;
     top->eval();
 #ifdef BNHW_TRACE
@@ -184,6 +207,16 @@ int main(int argc, char** argv) {
     if (tfp && cycle + 1 >= o.traceFrom && cycle + 1 <= o.traceTo) tfp->dump(2 * cycle + 2);
 #endif
     cycle++;
+#ifdef BNHW_DRAM
+    dramValid = dram.valid(cycle);
+    if (dramValid && dram.addr() >= image.size()) {
+      // a request past the weight image: the design is wrong, and nothing after it is meaningful
+      std::printf("{\"error\": \"the engine read weight word %llu, past the image's %zu, on cycle %llu\"}\n", (unsigned long long)dram.addr(), image.size(), (unsigned long long)cycle);
+      std::exit(1);
+    }
+    top->w_r_valid = dramValid ? 1 : 0;
+    if (dramValid) setWord(top->w_r_data, image[dram.addr()]);
+#endif
   };
   top->clk = 0;
   top->rst = 1;

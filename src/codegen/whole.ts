@@ -6,12 +6,13 @@
  * (bnhw_prom.v.hbs) and the top that joins them to the host interface.
  *
  * Needs: a model (weights, norm parameters, embedding/head tables) and an architecture whose
- * weights (a ROM) and KV cache fit on chip. Guarantees: every width, name and table is decided
+ * KV cache fits on chip, with its weights in a ROM that fits on chip or streamed from DRAM
+ * (weightMemory "dram": the engine's read port becomes the top's). Guarantees: every width, name and table is decided
  * here (the templates substitute and loop); the units' shared files are byte-identical or the
  * generation fails; files are a pure function of the model, the architecture and the templates
- * (reproducible byte for byte). Refusals: a load-port engine or weights past the chip's capacity
- * (`CG052`: the top holds the weights in ROM; streaming from DRAM is not built), a KV cache past
- * it (`CG053`).
+ * (reproducible byte for byte). Refusals: a load-port engine or ROM weights past the chip's
+ * capacity (`CG052`), a KV cache past it (`CG053`), with weights in DRAM embedding and head
+ * tables past it (`CG054`: the head unit's tables are on chip).
  */
 import { createHash } from 'node:crypto';
 import type { ArchSpec } from '../ir/arch.js';
@@ -33,7 +34,7 @@ import { generateSfu } from './sfu.js';
 import { verilogTemplate, verilogTemplateSource } from './templates.js';
 import { generateVector } from './vec.js';
 import { generateRtl } from './verilog.js';
-import { ENGINE_ACTIONS } from '../ir/engine-plan.js';
+import { engineActionsOf, type EnginePlan } from '../ir/engine-plan.js';
 
 export const WHOLE_GENERATOR_VERSION = '0.1.0';
 export const WHOLE_TOP = 'bnhw_top';
@@ -67,6 +68,12 @@ export interface WholeManifest {
    * c mod banks; elements of elementBits.
    */
   readonly kv: { readonly banks: number; readonly rowWords: number; readonly kDepth: number; readonly vDepth: number; readonly kAddrBits: number; readonly vAddrBits: number; readonly elementBits: number };
+  /**
+   * Weights streamed from DRAM: the image behind the top's w_ar/w_r port (`words` words of
+   * `wordBits`, one per line of the hex file), the port's widths, and its timing contract at the
+   * target clock (src/ir/arch.ts dramTiming), which the harness's memory implements.
+   */
+  readonly dram?: { readonly image: string; readonly words: number; readonly wordBits: number; readonly addrBits: number; readonly lenBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
   /** The simulation build's action counters, in the order of the top's `act` bus (48 bits each, counter 0 lowest); null when built for synthesis. */
   readonly actions: readonly WholeAction[] | null;
 }
@@ -83,9 +90,10 @@ export interface WholeDesign {
 const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1)));
 
 /** The counters of each unit (port names of the units' templates) and the simulator's actions they count. */
-function actionTable(ropeOn: boolean, base3: boolean): WholeAction[] {
+function actionTable(ropeOn: boolean, engine: EnginePlan): WholeAction[] {
+  const base3 = engine.packing === 'base3';
   return [
-    ...ENGINE_ACTIONS.map((a) => ({ unit: 'eng', counter: a.counter, keys: a.component === 'b3dec' && !base3 ? [] : [`${a.component}.${a.action}`] })),
+    ...engineActionsOf(engine).map((a) => ({ unit: 'eng', counter: a.counter, keys: a.component === 'b3dec' && !base3 ? [] : [`${a.component}.${a.action}`] })),
     { unit: 'vec', counter: 'act_mul', keys: ['vector.fp32_mul'] },
     { unit: 'vec', counter: 'act_add', keys: ['vector.fp32_add'] },
     { unit: 'vec', counter: 'act_div', keys: ['vector.fp32_div'] },
@@ -125,10 +133,16 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
   const p = compileProgram(model.ir, arch);
   const where = `arch ${arch.name} for ${model.ir.name}`;
   const sys = systemOf(arch);
-  if (arch.weightMemory !== 'rom') fail('CG052', `${where}: weightMemory`, 'the whole-model top holds the BitLinear weights in ROM; a load-port engine has no loader in it', 'use weightMemory "rom"', 'rom');
+  if (arch.weightMemory === 'load-port') fail('CG052', `${where}: weightMemory`, 'the whole-model top holds the BitLinear weights in ROM or streams them from DRAM; a load-port engine has no loader in it', 'use weightMemory "rom" or "dram"', 'rom or dram');
   const engine = generateRtl(model, arch, undefined, { actions });
   const weightBits = engine.plan.wDepth * engine.plan.wordBits;
-  if (weightBits > sys.onChipWeightBits) fail('CG052', `${where}: system.onChipWeightBits`, `the weights take ${weightBits} bits, more than the chip's ${sys.onChipWeightBits}: streaming them from DRAM is not built into the top`, 'use a smaller model or raise onChipWeightBits', `>= ${weightBits}`);
+  if (arch.weightMemory === 'rom' && weightBits > sys.onChipWeightBits) fail('CG052', `${where}: system.onChipWeightBits`, `the weights take ${weightBits} bits, more than the chip's ${sys.onChipWeightBits}`, 'stream them from DRAM (weightMemory "dram"), use a smaller model or raise onChipWeightBits', `>= ${weightBits}`);
+  if (arch.weightMemory === 'dram') {
+    // The head unit holds the embedding and head tables; only the BitLinear weights stream.
+    const untied = !(model.ir.head.tied || model.ir.head.weight.name === model.ir.embedding.weight.name);
+    const tableBits = p.vocab * p.hidden * p.embeddingBits * (untied ? 2 : 1);
+    if (tableBits > sys.onChipWeightBits) fail('CG054', `${where}: system.onChipWeightBits`, `the embedding and head tables take ${tableBits} bits, more than the chip's ${sys.onChipWeightBits}: the head unit holds them on chip (streaming them from DRAM is not built)`, 'use a model with a smaller vocabulary or hidden size, or raise onChipWeightBits', `>= ${tableBits}`);
+  }
   const kvBits = p.kvWords * (p.kvFormat === 'fp32' ? 32 : 16);
   if (kvBits > sys.onChipKvBits) fail('CG053', `${where}: system.onChipKvBits`, `the KV cache takes ${kvBits} bits, more than the chip's ${sys.onChipKvBits}`, 'shorten machine.context or raise onChipKvBits', `>= ${kvBits}`);
   p.instructions.forEach((i, pc) => {
@@ -239,7 +253,8 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     f2: Math.max(vp.countBits, bitsFor(kp.layers - 1), LW),
     n: Math.max(vp.countBits, sfu.countBits, hp.countBits),
   };
-  const acts = actions ? actionTable(vp.rope, engine.plan.packing === 'base3') : [];
+  const acts = actions ? actionTable(vp.rope, engine.plan) : [];
+  const dram = engine.manifest.dram;
   const actWire = (a: WholeAction): string => `${a.unit}_${a.counter}`;
   const unitActs = (unit: string): { port: string; wire: string }[] => acts.filter((a) => a.unit === unit).map((a) => ({ port: a.counter, wire: actWire(a) }));
   const spadUsers = ['eng', 'vec', 'sfu', 'att', 'head', 'kv'];
@@ -307,6 +322,11 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     vbHi: obW - 1,
     oLineHi: saW - 1,
     actions,
+    dram: dram !== undefined,
+    wawHi: engine.view.widths['waw']! - 1,
+    lenHi: engine.view.widths['lenW']! - 1,
+    wordBits: engine.plan.wordBits,
+    wordHi: engine.plan.wordBits - 1,
     actHi: 48 * Math.max(1, acts.length) - 1,
     actWires: acts.map(actWire),
     actConcat: [...acts].reverse().map(actWire).join(', '),
@@ -328,6 +348,20 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     host: { tokenBits: TB, maxRows: p.rows, startCycles: SEQ_START_CYCLES, logitsBase: logits.base, lanes: V, lineBits: SL },
     kv: { banks: kp.banks, rowWords: kp.rowWords, kDepth: kp.kDepth, vDepth: kp.vDepth, kAddrBits: kp.kAddrBits, vAddrBits: kp.vAddrBits, elementBits: kp.elementBits },
     actions: actions ? acts : null,
+    ...(dram
+      ? {
+          dram: {
+            image: 'bnhw_weights.hex',
+            words: engine.plan.wDepth,
+            wordBits: engine.plan.wordBits,
+            addrBits: engine.view.widths['waw']!,
+            lenBits: engine.view.widths['lenW']!,
+            latency: dram.latency,
+            interval: dram.interval,
+            clockMHz: dram.clockMHz,
+          },
+        }
+      : {}),
   };
   return { program: p, configHash, files: sorted, sources, top: WHOLE_TOP, manifest };
 }

@@ -4,7 +4,7 @@
  * long token streams are extended by the exactly periodic steady state (checked, else simulated
  * in full).
  */
-import type { ArchSpec } from '../ir/arch.js';
+import type { ArchSpec, DramTiming } from '../ir/arch.js';
 import { planFromShapes, type PlanGeometry } from '../ir/engine-plan.js';
 import type { ActionCount } from './engine.js';
 import { runStream } from './stream.js';
@@ -27,11 +27,18 @@ export interface SegmentTiming {
  */
 export class EngineTimer {
   private readonly memo = new Map<string, SegmentTiming>();
-  /** `geometry`: of the whole design the segments belong to (memory latencies depend on it). */
+  /**
+   * `geometry`: of the whole design the segments belong to (memory latencies depend on it);
+   * `dram`: the DRAM port's timing, for an engine whose weights stream from DRAM (each segment
+   * starts with the memory idle, as it is on the chip: a segment takes every word it asked for).
+   */
   constructor(
     private readonly arch: ArchSpec,
     private readonly geometry?: PlanGeometry,
-  ) {}
+    private readonly dram?: DramTiming,
+  ) {
+    if (arch.weightMemory === 'dram' && !dram) throw new Error('EngineTimer: an engine with weights in DRAM needs the DRAM timing');
+  }
 
   segment(shapes: readonly { n: number; out: number }[], tokens: number): SegmentTiming {
     const key = `${shapes.map((s) => `${s.out}x${s.n}`).join(',')}@${tokens}`;
@@ -68,7 +75,7 @@ export class EngineTimer {
   private simulate(shapes: readonly { n: number; out: number }[], tokens: number): SegmentTiming {
     const plan = planFromShapes(shapes.map((s, i) => ({ name: `s${i}`, n: s.n, out: s.out })), this.arch, this.geometry);
     const toks = shapes.flatMap((s, li) => Array.from({ length: tokens }, () => ({ layer: li, x: new Uint32Array(s.n) })));
-    const res = runStream(plan, toks, { seed: 1, inStall: 0, outStall: 0 });
+    const res = runStream(plan, toks, { seed: 1, inStall: 0, outStall: 0, ...(this.dram ? { dram: this.dram } : {}) });
     const wmem = res.actions.find((a) => a.component === 'wmem' && a.action === 'read');
     return {
       cycles: res.cycles,

@@ -19,7 +19,7 @@
  * `--numerics hw` bit for bit (tested); per-unit busy cycles and action counts for src/energy.
  */
 import type { ArchSpec } from '../ir/arch.js';
-import { systemOf } from '../ir/arch.js';
+import { dramTiming, systemOf } from '../ir/arch.js';
 import { packingOf, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
 import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir/program.js';
 import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
@@ -69,6 +69,7 @@ export class Machine {
   readonly arch: ArchSpec;
   private readonly u: UnitContracts;
   private readonly timer: EngineTimer;
+  private readonly idealTimer: EngineTimer | null;
   private readonly shapes: readonly { readonly n: number; readonly out: number }[];
   private readonly bls: readonly BitLinearIR[] | null;
   private readonly values: EngineValueModel | null;
@@ -79,6 +80,8 @@ export class Machine {
   private readonly kvV: Float32Array[] = [];
   private readonly invFreq: Float32Array | null;
   readonly weightsOnChip: boolean;
+  /** The embedding and head tables are on chip (else the head unit streams them from DRAM). */
+  readonly tablesOnChip: boolean;
   /** The KV cache fits on chip (else attention streams its rows from DRAM). */
   readonly kvOnChip: boolean;
   private readonly dramBitsPerCycle: number;
@@ -88,11 +91,18 @@ export class Machine {
   /** Busy cycles per unit and action counts, over every token run so far. */
   readonly busy: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
 
-  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; model?: Model }) {
+  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; tablesOnChip: boolean; model?: Model }) {
     this.program = program;
     this.arch = arch;
     this.u = unitContracts(arch);
-    this.timer = new EngineTimer(arch, opts.geometry);
+    const sys = systemOf(arch);
+    // Weights streamed through the engine's DRAM port: the engine model runs with the memory in
+    // the loop, cycle-exact (src/sim/dram.ts); the ideal memory (one word a cycle, at once) gives
+    // the engine's own length, so the difference is the memory's stall.
+    const wordBits = wordBitsFor(packingOf(arch), arch.lanes * arch.simd);
+    const streamed = arch.weightMemory === 'dram';
+    this.timer = new EngineTimer(arch, opts.geometry, streamed ? dramTiming(sys, opts.clockMHz, wordBits) : undefined);
+    this.idealTimer = streamed ? new EngineTimer(arch, opts.geometry, { latency: 1, interval: 1 }) : null;
     this.shapes = opts.shapes;
     this.model = opts.model ?? null;
     this.bls = this.model ? allBitLinears(this.model.ir) : null;
@@ -100,7 +110,7 @@ export class Machine {
     const theta = program.attention.ropeTheta;
     this.invFreq = this.model && theta !== null ? ropeInvFreq(theta, program.attention.headDim) : null;
     this.weightsOnChip = opts.weightsOnChip;
-    const sys = systemOf(arch);
+    this.tablesOnChip = opts.tablesOnChip;
     this.dramBitsPerCycle = (sys.dramGBps * 8e9) / (opts.clockMHz * 1e6);
     this.kvOnChip = program.kvWords * (program.kvFormat === 'fp32' ? 32 : 16) <= sys.onChipKvBits;
     this.dramLatency = Math.ceil((sys.dramLatencyNs * opts.clockMHz) / 1000);
@@ -233,8 +243,10 @@ export class Machine {
     let length = s.cycles;
     let dramStall = 0;
     const tally: [number, number][] = s.actions.map((a) => [this.actionId(a.component, a.action, a.bits), a.count]);
-    if (!this.weightsOnChip) {
-      // The block's weights stream from DRAM once, however many rows it has.
+    if (this.idealTimer) dramStall = length - this.idealTimer.segment(shapes, rows).cycles;
+    else if (!this.weightsOnChip) {
+      // An estimate for a ROM engine with more weights than the chip holds: the block's weights
+      // stream from DRAM once, however many rows it has, overlapped with the compute.
       const bits = shapes.reduce((a, x) => a + x.n * x.out, 0) * this.wordBitsPerWeight;
       const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
       if (dram > length) {
@@ -326,7 +338,7 @@ export class Machine {
             c = dram;
           }
         }
-        if (i.op === 'head' && !skipped && !this.weightsOnChip) {
+        if (i.op === 'head' && !skipped && !this.tablesOnChip) {
           // The head table streams from DRAM with the weights.
           const dram = Math.ceil((p.vocab * p.hidden * p.embeddingBits) / this.dramBitsPerCycle) + this.dramLatency;
           if (dram > c) {
@@ -383,7 +395,7 @@ export class Machine {
       for (const a of unit) act(a.component, a.action, 32, a.count);
       return;
     }
-    const head = headActions(i, p, this.weightsOnChip);
+    const head = headActions(i, p, this.tablesOnChip);
     if (head) {
       for (const a of head) act(a.component, a.action, a.bits, a.count);
       return;

@@ -98,9 +98,15 @@ export function createMachine(ir: ModelIR, arch: ArchSpec, clockMHz: number, mod
   const shapes = bls.map((b) => ({ n: b.inFeatures, out: b.outFeatures }));
   const bitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
   const weightBits = shapes.reduce((a, s) => a + s.n * s.out, 0) * bitsPerWeight;
-  const onChip = weightBits <= systemOf(arch).onChipWeightBits;
+  // An engine that streams its weights from DRAM holds none on chip, whatever they would take.
+  const onChip = arch.weightMemory !== 'dram' && weightBits <= systemOf(arch).onChipWeightBits;
   const geometry = geometryOf(planFromShapes(bls.map((b, i) => ({ name: b.name, ...shapes[i]! })), arch));
-  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, ...(model ? { model } : {}) });
+  // The embedding and head tables: with the weights, or on chip by themselves when the weights
+  // stream from DRAM (the generated top holds them in its head unit's tables).
+  const untied = !(ir.head.tied || ir.head.weight.name === ir.embedding.weight.name);
+  const tableBits = program.vocab * program.hidden * program.embeddingBits * (untied ? 2 : 1);
+  const tablesOnChip = arch.weightMemory === 'dram' ? tableBits <= systemOf(arch).onChipWeightBits : onChip;
+  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, tablesOnChip, ...(model ? { model } : {}) });
 }
 
 export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number; clock?: SimClock; ir?: ModelIR }): SimReport {

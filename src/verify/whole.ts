@@ -231,13 +231,16 @@ function writeVectors(file: string, design: WholeDesign, expected: readonly Whol
   fs.writeFileSync(file, buf);
 }
 
-/** Build (or reuse) the harness for a whole-model design. */
-export function buildWholeHarness(design: WholeDesign, trace = false): { exe: string; rtlDir: string } {
+/**
+ * Build (or reuse) the harness for a whole-model design; `args`: what every run of it needs on its
+ * command line (with weights in DRAM, the memory's image and timing).
+ */
+export function buildWholeHarness(design: WholeDesign, trace = false): { exe: string; rtlDir: string; args: string[] } {
   requireTool('verilator', 'verilator');
   const harness = path.join(packageRoot(), 'hw', 'harness', 'whole_harness.cpp');
   const flags = ['--cc', '--exe', '--build', '-j', '2', '-O2', '--x-assign', 'fast', '--x-initial', 'fast', ...(trace ? ['--trace-fst'] : [])];
-  const defines = trace ? '-DBNHW_TRACE' : '';
-  const h = createHash('sha256').update(fs.readFileSync(harness)).update(flags.join(' ')).update(defines);
+  const defines = [design.manifest.dram ? '-DBNHW_DRAM' : '', trace ? '-DBNHW_TRACE' : ''].filter(Boolean).join(' ');
+  const h = createHash('sha256').update(fs.readFileSync(harness)).update(fs.readFileSync(path.join(path.dirname(harness), 'dram_model.h'))).update(flags.join(' ')).update(defines);
   for (const [f, c] of design.files) h.update(f).update('\0').update(c);
   const root = path.join(cacheDir('whole-build'), `${h.digest('hex').slice(0, 16)}${trace ? '-trace' : ''}`);
   const exe = path.join(root, 'obj', 'whole_harness');
@@ -246,11 +249,13 @@ export function buildWholeHarness(design: WholeDesign, trace = false): { exe: st
     fs.mkdirSync(rtlDir, { recursive: true });
     for (const [f, c] of design.files) fs.writeFileSync(path.join(rtlDir, f), c);
     const done = progressLine(`verilator: building the whole-model harness (${design.program.model} on ${design.program.arch})`);
-    const r = run('verilator', [...flags, '--top-module', design.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'whole_harness', '-CFLAGS', `-O2 ${defines}`.trim(), ...design.sources.map((s) => path.join(rtlDir, s)), harness]);
+    const r = run('verilator', [...flags, '--top-module', design.top, '-Mdir', path.join(tmp, 'obj'), '-o', 'whole_harness', '-CFLAGS', `-O2 -I${path.dirname(harness)} ${defines}`.trim(), ...design.sources.map((s) => path.join(rtlDir, s)), harness]);
     done();
     if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
   });
-  return { exe, rtlDir: path.join(root, 'rtl') };
+  const dram = design.manifest.dram;
+  const args = dram ? ['--dram-image', dram.image, '--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval)] : [];
+  return { exe, rtlDir: path.join(root, 'rtl'), args };
 }
 
 interface HarnessDoc {
@@ -295,13 +300,13 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
   if (!design.manifest.actions) throw new Error('verifyWhole: the design must be built with its action counters');
   const p = design.program;
   const { expected, simEqualsRef } = wholeExpected(model, arch, runs, design);
-  const { exe, rtlDir } = buildWholeHarness(design);
+  const { exe, rtlDir, args } = buildWholeHarness(design);
   const dir = tempSibling(path.join(cacheDir('whole-vectors'), `${design.configHash}-${opts.seed}`));
   fs.mkdirSync(dir, { recursive: true });
   try {
     const file = path.join(dir, 'runs.bin');
     writeVectors(file, design, expected);
-    const doc = runHarnessOnce(exe, rtlDir, file, opts, []);
+    const doc = runHarnessOnce(exe, rtlDir, file, opts, args);
     if (doc.error !== undefined && doc.runs === undefined) {
       return result(false, doc, [], `the harness stopped: ${doc.error}`);
     }
@@ -314,7 +319,7 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
       else {
         // values: rerun with the write log, find the first instruction whose writes differ
         const wlog = path.join(dir, 'writes.bin');
-        runHarnessOnce(exe, rtlDir, file, opts, ['--wlog', wlog]);
+        runHarnessOnce(exe, rtlDir, file, opts, [...args, '--wlog', wlog]);
         const diag = withWrites(model, arch, runs, expected, design);
         const got = readWriteLog(wlog);
         const counter = f.kind === 'action' ? design.manifest.actions?.[f.index] : undefined;
@@ -363,7 +368,7 @@ export function verifyWhole(model: Model, arch: ArchSpec, runs: readonly WholeRu
       }
       if (opts.waveform && f) {
         const t = buildWholeHarness(design, true);
-        runHarnessOnce(t.exe, t.rtlDir, file, opts, ['--trace', path.resolve(opts.waveform), '--trace-from', String(Math.max(0, f.cycle - 2000)), '--trace-to', String(f.cycle + 200)]);
+        runHarnessOnce(t.exe, t.rtlDir, file, opts, [...t.args, '--trace', path.resolve(opts.waveform), '--trace-from', String(Math.max(0, f.cycle - 2000)), '--trace-to', String(f.cycle + 200)]);
       }
     }
     return result((doc.mismatches ?? 1) === 0 && doc.runs === runs.length && simEqualsRef, doc, firsts, where);
@@ -410,7 +415,7 @@ export class RtlSession {
 
   constructor(model: Model, arch: ArchSpec, capacity: number) {
     const design = generateWhole(model, arch, { actions: true });
-    const { exe, rtlDir } = buildWholeHarness(design);
+    const { exe, rtlDir, args } = buildWholeHarness(design);
     this.rows = design.program.rows;
     this.vocab = design.program.vocab;
     this.capacity = Math.min(capacity, design.program.context);
@@ -421,7 +426,7 @@ export class RtlSession {
       const r = run('mkfifo', [f]);
       if (r.status !== 0) fail('VER011', f, 'cannot make the FIFO the RTL session talks through', 'check that mkfifo (coreutils) is installed and the cache folder is writable');
     }
-    const child = spawn(exe, ['--serve', reqPath, respPath, '--seed', '1', '--in-stall', '0', '--out-stall', '0'], { cwd: rtlDir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(exe, ['--serve', reqPath, respPath, '--seed', '1', '--in-stall', '0', '--out-stall', '0', ...args], { cwd: rtlDir, stdio: ['ignore', 'ignore', 'inherit'] });
     child.unref();
     // opening a FIFO blocks until the other side opens it: the harness opens requests, then responses
     this.req = fs.openSync(reqPath, 'w');
