@@ -7,14 +7,17 @@
  * input, a word the engine did not take not offered again, `done` at every row) and of the
  * parameter ROM (a bank's image swapped), of the KV unit (V words to the wrong bank) and of the engine's action counters (tree additions,
  * divider iterations and weight words miscounted), each run through the Verilator whole-model harness on
- * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts). Every
- * mutant must be killed. Prints a table and exits 1 if any survives.
+ * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts); and of the
+ * engine's DRAM weight port (the issuer not waiting for the weight FIFO, the FIFO taking a word when
+ * full or reading on the wrong beat, a request a word short), run the same way on `tiny` with its
+ * weights streamed from a memory slower than the engine (DRAM_MUTANT_ARCH). Every mutant must be
+ * killed. Prints a table and exits 1 if any survives.
  *
  * usage: node dist/scripts/mutate-whole.js [name-substring]
  */
 import * as fs from 'node:fs';
 import { generateWhole, type WholeDesign } from '../src/codegen/whole.js';
-import { loadArch } from '../src/ir/arch.js';
+import { loadArch, parseArch, type ArchSpec } from '../src/ir/arch.js';
 import { loadModel } from '../src/ir/load.js';
 import type { Model } from '../src/ir/types.js';
 import { defaultModelDir, heldoutTextPath } from '../src/util/paths.js';
@@ -43,6 +46,21 @@ export const WHOLE_MUTATIONS: readonly Mutation[] = [
   { file: ENGINE, name: 'engine counters: tree additions counted as accumulations', find: 'c_tree <= c_tree + (', replace: 'c_tree <= c_acc + (' },
   { file: ENGINE, name: "engine counters: the scale's division one iteration short", find: "? 48'd25 : 48'd32", replace: "? 48'd24 : 48'd32" },
   { file: ENGINE, name: 'engine counters: weight words counted as the quantizer runs', find: "c_w <= c_w + {47'd0, is_go};", replace: "c_w <= c_w + {47'd0, qz_busy};" },
+];
+
+/**
+ * `tiny` with its weights streamed from DRAM at one word every 2 cycles, 60 cycles after the
+ * request: the weight FIFO fills while a token is quantized, then drains, so both its full and its
+ * empty case are reached.
+ */
+export const DRAM_MUTANT_ARCH: ArchSpec = parseArch({ ...loadArch('tiny'), name: 'tiny-dram', weightMemory: 'dram', system: { dramGBps: 0.4, dramLatencyNs: 600 } }, 'DRAM_MUTANT_ARCH');
+
+/** Mutations of the engine's DRAM weight port, run on DRAM_MUTANT_ARCH. */
+export const DRAM_MUTATIONS: readonly Mutation[] = [
+  { file: ENGINE, name: 'engine dram: the issuer does not wait for the weight FIFO', find: / && \(wf_cnt != \d+'d0\);/, replace: ';' },
+  { file: ENGINE, name: 'engine dram: the weight FIFO takes a word when full', find: /assign w_r_ready = \(wf_cnt != \d+'d\d+\);/, replace: "assign w_r_ready = 1'b1;" },
+  { file: ENGINE, name: 'engine dram: the weight FIFO is read as it is written', find: 'if (is_go) wf_rd <=', replace: 'if (wf_push) wf_rd <=' },
+  { file: ENGINE, name: 'engine dram: each request one word short', find: /ar_len <= lt_words\(s_layer\);/, replace: "ar_len <= lt_words(s_layer) - 1'b1;" },
 ];
 
 /** The sequence every mutant runs: a 3-token block, two single tokens, a run without logits, a new sequence's block. */
@@ -76,11 +94,11 @@ export interface WholeMutantResult {
 }
 
 /** Run one mutant; killed when the harness reports any difference (or the build or run fails). */
-export function runWholeMutant(model: Model, design: WholeDesign, m: Mutation, opts: { waveform?: string } = {}): WholeMutantResult & { result: WholeResult | null } {
+export function runWholeMutant(model: Model, design: WholeDesign, m: Mutation, opts: { waveform?: string; arch?: ArchSpec } = {}): WholeMutantResult & { result: WholeResult | null } {
   const d = mutateWhole(design, m);
   if (!d) return { name: m.name, killed: false, how: 'mutation text not found', result: null };
   try {
-    const r = verifyWhole(model, loadArch('tiny'), mutantRuns(model), { seed: 2043, inStall: 20, outStall: 40, design: d, ...(opts.waveform ? { waveform: opts.waveform } : {}) });
+    const r = verifyWhole(model, opts.arch ?? loadArch('tiny'), mutantRuns(model), { seed: 2043, inStall: 20, outStall: 40, design: d, ...(opts.waveform ? { waveform: opts.waveform } : {}) });
     return { name: m.name, killed: !r.passed, how: r.where ?? (r.passed ? 'survived' : `${r.mismatches} mismatches`), result: r };
   } catch (e) {
     return { name: m.name, killed: true, how: `build or run failed: ${(e as Error).message.split('\n')[0]}`, result: null };
@@ -90,12 +108,23 @@ export function runWholeMutant(model: Model, design: WholeDesign, m: Mutation, o
 function main(): void {
   const filter = process.argv[2] ?? '';
   const model = loadModel(defaultModelDir());
-  const design = generateWhole(model, loadArch('tiny'), { actions: true });
   const rows: WholeMutantResult[] = [];
-  for (const m of WHOLE_MUTATIONS.filter((x) => x.name.includes(filter))) {
-    const r = runWholeMutant(model, design, m);
-    rows.push(r);
-    console.log(`${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.name}: ${r.how}`);
+  for (const [arch, list] of [[loadArch('tiny'), WHOLE_MUTATIONS], [DRAM_MUTANT_ARCH, DRAM_MUTATIONS]] as const) {
+    const picked = list.filter((x) => x.name.includes(filter));
+    if (picked.length === 0) continue;
+    const design = generateWhole(model, arch, { actions: true });
+    // A mutant is killed by a difference, so the unmutated design must show none first.
+    const base = verifyWhole(model, arch, mutantRuns(model), { seed: 2043, inStall: 20, outStall: 40, design });
+    if (!base.passed) {
+      console.log(`the unmutated design on ${arch.name} fails: ${base.where ?? `${base.mismatches} mismatches`}`);
+      process.exitCode = 1;
+      return;
+    }
+    for (const m of picked) {
+      const r = runWholeMutant(model, design, m, { arch });
+      rows.push(r);
+      console.log(`${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.name}: ${r.how}`);
+    }
   }
   const survived = rows.filter((r) => !r.killed).length;
   console.log(`\n${rows.length - survived}/${rows.length} whole-top mutants killed`);

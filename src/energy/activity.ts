@@ -27,6 +27,9 @@ const PRICES: Readonly<Record<string, Price>> = {
   'mac_array.tree_add': op('int8_add'),
   'mac_array.accumulate': op('int32_add'),
   'wmem.read': perBit('sram_1mb_bit'),
+  // the 16-word FIFO weights streamed from DRAM pass through
+  'wfifo.write': perBit('sram_8kb_bit'),
+  'wfifo.read': perBit('sram_8kb_bit'),
   'qbuf.read': perBit('sram_8kb_bit'),
   'qbuf.write': perBit('sram_8kb_bit'),
   'xbuf.read': perBit('sram_32kb_bit'),
@@ -131,7 +134,7 @@ export const ENERGY_PARTS = ['attention_bitlinears', 'ffn_bitlinears', 'attentio
 export type EnergyPart = (typeof ENERGY_PARTS)[number];
 type ActionPart = 'bitlinear' | Exclude<EnergyPart, 'attention_bitlinears' | 'ffn_bitlinears'>;
 
-const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
+const BITLINEAR_COMPONENTS = new Set(['mac_array', 'wmem', 'wfifo', 'qbuf', 'xbuf', 'rbuf', 'quantizer', 'divider', 'dequant', 'b3dec', 'output']);
 
 /** Which part of the model an action belongs to (every component the simulator emits has one). */
 export function partOf(component: string, action: string): ActionPart {

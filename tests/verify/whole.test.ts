@@ -19,7 +19,7 @@ import { generateGreedy } from '../../src/ref/model.js';
 import { RtlSession, sequenceRuns, verifyWhole } from '../../src/verify/whole.js';
 import { defaultModelDir, heldoutTextPath } from '../../src/util/paths.js';
 import { codesOf, repoRoot, tmpDir, toolOutput } from '../helpers.js';
-import { runWholeMutant, WHOLE_MUTATIONS } from '../../scripts/mutate-whole.js';
+import { DRAM_MUTANT_ARCH, DRAM_MUTATIONS, runWholeMutant, WHOLE_MUTATIONS } from '../../scripts/mutate-whole.js';
 
 const model = loadModel(defaultModelDir());
 const tiny = ARCH_PRESETS['tiny']!;
@@ -33,7 +33,7 @@ const prompt = (at: number, n: number): number[] => {
 };
 
 describe('whole-model accelerator: the generator', () => {
-  it('lint-clean (verilator -Wall, iverilog -Wall) for tiny and default, with and without counters; reproducible byte for byte', () => {
+  it('lint-clean (verilator -Wall, iverilog -Wall) for tiny and default, with and without counters, and for tiny with its weights in DRAM; reproducible byte for byte', () => {
     for (const arch of [tiny, def]) {
       for (const actions of [false, true]) {
         const d = generateWhole(model, arch, { actions });
@@ -43,6 +43,15 @@ describe('whole-model accelerator: the generator', () => {
         expect(tool('iverilog', ['-g2005', '-Wall', '-o', 'a.vvp', '-s', 'bnhw_top', ...d.sources], dir)).toBe('');
       }
     }
+    // weights streamed from DRAM: the engine's read port is the top's
+    const dr = generateWhole(model, DRAM_MUTANT_ARCH);
+    const ddir = tmpDir('bnhw-whole-dram-');
+    for (const [f, t] of dr.files) fs.writeFileSync(path.join(ddir, f), t);
+    expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', 'bnhw_top', ...dr.sources], ddir)).toBe('');
+    expect(tool('iverilog', ['-g2005', '-Wall', '-o', 'a.vvp', '-s', 'bnhw_top', ...dr.sources], ddir)).toBe('');
+    expect(dr.files.get('bnhw_top.v')).toMatch(/output wire {17}w_ar_valid,/);
+    expect(dr.manifest.dram).toMatchObject({ image: 'bnhw_weights.hex', latency: 60, interval: 2 });
+    expect(dr.sources).not.toContain('bnhw_wmem.v');
     const a = generateWhole(model, tiny);
     const b = generateWhole(model, tiny);
     expect([...a.files.entries()]).toEqual([...b.files.entries()]);
@@ -50,7 +59,8 @@ describe('whole-model accelerator: the generator', () => {
     expect(a.manifest.sources.every((s) => a.files.has(s))).toBe(true);
     expect(a.manifest.actions).toBeNull();
   }, 600_000);
-  it('refuses a load-port engine and weights past the chip (CG052), a KV cache past it (CG053)', () => {
+  it('refuses a load-port engine and ROM weights past the chip (CG052), a KV cache past it (CG053), with weights in DRAM tables past it (CG054)', () => {
+    expect(codesOf(() => generateWhole(model, parseArch({ ...DRAM_MUTANT_ARCH, system: { onChipWeightBits: 1000 } }, 'test')))).toEqual(['CG054']);
     expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'lp', weightMemory: 'load-port' }, 'test')))).toEqual(['CG052']);
     expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'small', system: { onChipWeightBits: 1000 } }, 'test')))).toEqual(['CG052']);
     expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'nokv', system: { onChipKvBits: 1000 } }, 'test')))).toEqual(['CG053']);
@@ -98,6 +108,22 @@ describe('whole-model accelerator: the ECP5-sized machine (hw/arch/ecp5-whole.js
     expect(r.rtlCycles).toEqual(r.simCycles);
     expect(r.runs).toBe(16);
     expect(r.passed).toBe(true);
+  }, 1_200_000);
+});
+
+describe('whole-model accelerator: weights streamed from DRAM', () => {
+  it('tiny with its weights behind the DRAM port (a word every 2 cycles, 60 cycles after the request): 12 held-out positions, stalls and back-pressure; a broken port is caught', () => {
+    const r = verifyWhole(model, DRAM_MUTANT_ARCH, sequenceRuns(prompt(3000, 12), 4), { seed: 2045, inStall: 20, outStall: 30 });
+    console.log(`whole tiny-dram: ${r.runs} runs, ${r.logitsChecked} logits, ${r.mismatches} mismatches; cycles RTL ${r.rtlCycles.reduce((a, b) => a + b, 0)} = sim ${r.simCycles.reduce((a, b) => a + b, 0)}`);
+    expect(r.firstMismatches).toEqual([]);
+    expect(r.simEqualsRef).toBe(true);
+    expect(r.rtlCycles).toEqual(r.simCycles);
+    expect(r.passed).toBe(true);
+    // the issuer not waiting for the weight FIFO reads words that are not there yet
+    const design = generateWhole(model, DRAM_MUTANT_ARCH, { actions: true });
+    const m = runWholeMutant(model, design, DRAM_MUTATIONS.find((x) => x.name === 'engine dram: the issuer does not wait for the weight FIFO')!, { arch: DRAM_MUTANT_ARCH });
+    expect(m.killed).toBe(true);
+    expect(m.how).toMatch(/^run 0 /);
   }, 1_200_000);
 });
 
