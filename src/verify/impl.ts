@@ -191,7 +191,10 @@ function targetOf(opts: ImplOptions): ImplTarget {
 
 export function implement(design: RtlDesign, opts: ImplOptions): ImplResult {
   const target = targetOf(opts);
-  if (design.view.loadPort) fail('IMPL002', '--arch', `a load-port design has a ${design.plan.wordBits}-bit weight write port, more pins than the ${target.name} package`, 'implement the ROM variant of the architecture (weightMemory: rom)');
+  // Every port is a pin: a load-port or DRAM design carries a weight word's worth of them.
+  const pins = design.manifest.ports.reduce((a, p) => a + p.width, 0);
+  const ios = target.resources['TRELLIS_IO'];
+  if (ios !== undefined && pins > ios) fail('IMPL002', '--arch', `the design's ports take ${pins} pins (its ${design.view.weightMemory} weight memory's port ${design.view.loadPort || design.view.dram ? `${design.plan.wordBits} bits wide` : 'included'}), more than the ${target.name} package's ${ios}`, 'implement the ROM variant of the architecture (weightMemory: rom), or one with narrower weight words (fewer lanes x simd)');
   const input: ImplInput = {
     configHash: design.manifest.configHash,
     top: design.manifest.top,

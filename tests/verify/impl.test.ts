@@ -48,9 +48,11 @@ describe('impl: synthesis, place and route, timing', () => {
     expect(s.libraryWarnings.length).toBeLessThanOrEqual(6 * (s.cells['RAMB36E1'] ?? 0));
     console.log(`synth_xilinx tiny engine: ${s.luts} LUT, ${s.ffs} FF, ${s.bram} BRAM; ${s.libraryWarnings.length} warnings from Yosys' RAMB36 map set apart`);
   }, 600_000);
-  it('refuses a load-port design (its weight port has more pins than the package)', () => {
-    const lp = parseArch({ name: 'lp', lanes: 4, simd: 8, weightKind: 'ternary', treePipeline: 2, weightMemory: 'load-port', clockMHz: 100 }, 't');
-    expect(codesOf(() => implement(generateRtl(model, lp), { target: 'ecp5-85k', seed: 1, targetMHz: 100 }))).toEqual(['IMPL002']);
+  it('refuses a design whose ports take more pins than the package (a 1024-bit weight port, written or streamed from DRAM)', () => {
+    for (const weightMemory of ['load-port', 'dram'] as const) {
+      const wide = parseArch({ name: 'wide', lanes: 16, simd: 32, weightKind: 'ternary', treePipeline: 2, weightMemory, clockMHz: 100 }, 't');
+      expect(codesOf(() => implement(generateRtl(model, wide), { target: 'ecp5-85k', seed: 1, targetMHz: 100 }))).toEqual(['IMPL002']);
+    }
     expect(codesOf(() => implement(generateRtl(model, ARCH_PRESETS['tiny']!), { target: 'virtex-9', seed: 1, targetMHz: 100 }))).toEqual(['IMPL001']);
   });
   it('the whole accelerator: the critical path named by unit, the synthesis build only', () => {
