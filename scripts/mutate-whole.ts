@@ -9,8 +9,10 @@
  * divider iterations and weight words miscounted), each run through the Verilator whole-model harness on
  * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts); and of the
  * engine's DRAM weight port (the issuer not waiting for the weight FIFO, the FIFO taking a word when
- * full or reading on the wrong beat, a request a word short), run the same way on `tiny` with its
- * weights streamed from a memory slower than the engine (DRAM_MUTANT_ARCH). Every mutant must be
+ * full or reading on the wrong beat, a request a word short) and of the head unit's table port (a
+ * group or an embed row not waiting for its lines, the head's request a line short), run the
+ * same way on `tiny` with its weights and tables streamed from a memory slower than the units
+ * (DRAM_MUTANT_ARCH). Every mutant must be
  * killed. Prints a table and exits 1 if any survives.
  *
  * usage: node dist/scripts/mutate-whole.js [name-substring]
@@ -61,6 +63,9 @@ export const DRAM_MUTATIONS: readonly Mutation[] = [
   { file: ENGINE, name: 'engine dram: the weight FIFO takes a word when full', find: /assign w_r_ready = \(wf_cnt != \d+'d\d+\);/, replace: "assign w_r_ready = 1'b1;" },
   { file: ENGINE, name: 'engine dram: the weight FIFO is read as it is written', find: 'if (is_go) wf_rd <=', replace: 'if (wf_push) wf_rd <=' },
   { file: ENGINE, name: 'engine dram: each request one word short', find: /ar_len <= lt_words\(s_layer\);/, replace: "ar_len <= lt_words(s_layer) - 1'b1;" },
+  { file: 'bnhw_head.v', name: 'head dram: a group goes on without its lines in the FIFO', find: 'hread <= hmore && fnext;', replace: 'hread <= hmore;' },
+  { file: 'bnhw_head.v', name: "head dram: embed copies a row before its lines are in", find: 'wire                erd = erun && !ewait;', replace: 'wire                erd = erun;' },
+  { file: 'bnhw_head.v', name: "head dram: the head's request one line short", find: /tar_len <= (\d+)'d(\d+);/, replace: "tar_len <= $1'd$2 - $1'd1;" },
 ];
 
 /** The sequence every mutant runs: a 3-token block, two single tokens, a run without logits, a new sequence's block. */

@@ -106,6 +106,8 @@ struct Options {
   uint32_t seed = 1, inStall = 0, outStall = 0, report = 8;
   const char* dramImage = nullptr;
   uint64_t dramLatency = 0, dramInterval = 0;
+  const char* tdramImage = nullptr;
+  uint64_t tdramLatency = 0, tdramInterval = 0;
 };
 
 std::string jsonStr(const std::string& s) {
@@ -133,6 +135,9 @@ int main(int argc, char** argv) {
     else if (a == "--dram-image") o.dramImage = v;
     else if (a == "--dram-latency") o.dramLatency = std::strtoull(v, nullptr, 10);
     else if (a == "--dram-interval") o.dramInterval = std::strtoull(v, nullptr, 10);
+    else if (a == "--tdram-image") o.tdramImage = v;
+    else if (a == "--tdram-latency") o.tdramLatency = std::strtoull(v, nullptr, 10);
+    else if (a == "--tdram-interval") o.tdramInterval = std::strtoull(v, nullptr, 10);
     else if (a == "--serve" && i + 2 < argc) {
       o.serveIn = v;
       o.serveOut = argv[i + 2];
@@ -182,19 +187,25 @@ int main(int argc, char** argv) {
   // The weights' external memory, stepped at every clock edge: its outputs for a cycle are set
   // when the previous one ends, and it sees what the design took and asked for (register outputs)
   // just before the edge.
-  if (!o.dramImage || !o.dramLatency || !o.dramInterval) {
-    std::printf("{\"error\": \"weights in DRAM: pass --dram-image, --dram-latency and --dram-interval\"}\n");
+  if (!o.dramImage || !o.dramLatency || !o.dramInterval || !o.tdramImage || !o.tdramLatency || !o.tdramInterval) {
+    std::printf("{\"error\": \"weights in DRAM: pass --dram-image, --dram-latency, --dram-interval and the tables' --tdram-image, --tdram-latency, --tdram-interval\"}\n");
     return 2;
   }
+  // two memories: the engine's weights (w_*) and the head unit's tables (t_*)
   const auto image = readHex(o.dramImage);
+  const auto timage = readHex(o.tdramImage);
   DramModel dram(o.dramLatency, o.dramInterval);
-  bool dramValid = false;
+  DramModel tdram(o.tdramLatency, o.tdramInterval);
+  bool dramValid = false, tdramValid = false;
   top->w_ar_ready = 1;
   top->w_r_valid = 0;
+  top->t_ar_ready = 1;
+  top->t_r_valid = 0;
 #endif
   auto tick = [&]() {
 #ifdef BNHW_DRAM
     dram.step(cycle, dramValid && top->w_r_ready, top->w_ar_valid != 0, top->w_ar_addr, top->w_ar_len);
+    tdram.step(cycle, tdramValid && top->t_r_ready, top->t_ar_valid != 0, top->t_ar_addr, top->t_ar_len);
 #endif
     top->clk = 1;
     top->eval();
@@ -216,6 +227,13 @@ int main(int argc, char** argv) {
     }
     top->w_r_valid = dramValid ? 1 : 0;
     if (dramValid) setWord(top->w_r_data, image[dram.addr()]);
+    tdramValid = tdram.valid(cycle);
+    if (tdramValid && tdram.addr() >= timage.size()) {
+      std::printf("{\"error\": \"the head unit read table line %llu, past the image's %zu, on cycle %llu\"}\n", (unsigned long long)tdram.addr(), timage.size(), (unsigned long long)cycle);
+      std::exit(1);
+    }
+    top->t_r_valid = tdramValid ? 1 : 0;
+    if (tdramValid) setWord(top->t_r_data, timage[tdram.addr()]);
 #endif
   };
   top->clk = 0;

@@ -16,7 +16,7 @@ import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { OPCODES, type Program } from '../ir/program.js';
 import type { ModelIR, TensorStore } from '../ir/types.js';
-import { headSchedule, unitContracts, type HeadSchedule } from '../ir/units.js';
+import { headSchedule, tableFifoLines, unitContracts, type HeadSchedule } from '../ir/units.js';
 import { stored } from '../ref/tensors.js';
 import { fail } from '../util/diagnostics.js';
 import { f16ToF32, f32Bits } from '../util/float.js';
@@ -67,6 +67,12 @@ export interface HeadPlan {
   readonly tokenBits: number;
   readonly countBits: number;
   readonly untied: boolean;
+  /**
+   * With weights in DRAM (weightMemory "dram") the tables are too: their image (the embedding
+   * table's lines, then the head's when untied) behind a DRAM read port, read through a FIFO of
+   * `fifoDepth` lines (two groups' worth: one read while the next arrives). null: tables on chip.
+   */
+  readonly stream: { readonly fifoDepth: number; readonly imageLines: number; readonly headBase: number; readonly portBits: number } | null;
 }
 
 export interface HeadDesign {
@@ -81,6 +87,8 @@ const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1
 
 export const EMBED_TABLE_FILE = 'bnhw_etab.hex';
 export const HEAD_TABLE_FILE = 'bnhw_htab.hex';
+/** With the tables in DRAM: their image behind the head unit's port. */
+export const TABLES_DRAM_FILE = 'bnhw_tables.hex';
 
 export function planHead(p: Program, arch: ArchSpec, tables: HeadTables): HeadPlan {
   const m = machineOf(arch);
@@ -101,7 +109,10 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables): HeadPl
   const nMax = Math.max(p.vocab, ...p.instructions.map((i) => (i.op === 'argmax' ? i.n : 0)));
   const tokenBits = Math.max(bitsFor(nMax - 1), laneBits);
   const countBits = Math.max(vector.spadAddrBits, tableAddrBits, bitsFor(nMax), bitsFor(schedule.period), bitsFor(schedule.groups), bitsFor(p.hidden), vector.rowBits + 1, tokenBits, 5);
-  return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits: tables.format === 'bf16' ? 16 : 32, tokenBits, countBits, untied: tables.head !== null };
+  const untied = tables.head !== null;
+  const imageLines = depth * (untied ? 2 : 1);
+  const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
+  return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits: tables.format === 'bf16' ? 16 : 32, tokenBits, countBits, untied, stream };
 }
 
 /** A table's image: line a holds element (a mod hidden) of vocab row (a / hidden) * lanes + b in bank b. */
@@ -188,6 +199,23 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables, fp:
     lineW: 32 * V,
     narrow: HL < V,
     actions,
+    stream: plan.stream !== null,
+    ...(plan.stream
+      ? {
+          fifoDepth: plan.stream.fifoDepth,
+          fifoLast: plan.stream.fifoDepth - 1,
+          faw: Math.log2(plan.stream.fifoDepth),
+          fawHi: Math.log2(plan.stream.fifoDepth) - 1,
+          fcw: bitsFor(plan.stream.fifoDepth),
+          fcwHi: bitsFor(plan.stream.fifoDepth) - 1,
+          fcwM1: bitsFor(plan.stream.fifoDepth) - 1,
+          tla: plan.stream.portBits,
+          tlaHi: plan.stream.portBits - 1,
+          headBase: plan.stream.headBase,
+          depth: plan.depth,
+          trowExt: plan.stream.portBits === TA ? 'trow' : `{${plan.stream.portBits - TA}'d0, trow}`,
+        }
+      : {}),
     popW,
     popHi: popW - 1,
     popPad: popW - 1,
@@ -195,12 +223,13 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables, fp:
   });
   const tab = (module: string, what: string, file: string): string =>
     unitTemplate('bnhw_etab')({ header, module, what, model: p.model, vocab: p.vocab, hidden: p.hidden, format, lanes: HL, depth: plan.depth, file, addrHi: TA - 1, dataHi: HL * EB - 1, lastLine: plan.depth - 1 });
-  const files = new Map<string, string>([
-    ['bnhw_head.v', text],
-    ['bnhw_etab.v', tab('bnhw_etab', plan.untied ? 'the embedding table' : 'the embedding table (the head is tied to it)', EMBED_TABLE_FILE)],
-    [EMBED_TABLE_FILE, tableImage(tables.embed, p, plan)],
-  ]);
-  if (tables.head) {
+  const files = new Map<string, string>([['bnhw_head.v', text]]);
+  if (plan.stream) files.set(TABLES_DRAM_FILE, tableImage(tables.embed, p, plan) + (tables.head ? tableImage(tables.head, p, plan) : ''));
+  else {
+    files.set('bnhw_etab.v', tab('bnhw_etab', plan.untied ? 'the embedding table' : 'the embedding table (the head is tied to it)', EMBED_TABLE_FILE));
+    files.set(EMBED_TABLE_FILE, tableImage(tables.embed, p, plan));
+  }
+  if (tables.head && !plan.stream) {
     files.set('bnhw_htab.v', tab('bnhw_htab', 'the head table', HEAD_TABLE_FILE));
     files.set(HEAD_TABLE_FILE, tableImage(tables.head, p, plan));
   }

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArchSpec } from '../ir/arch.js';
-import { systemOf } from '../ir/arch.js';
+import { dramTiming, systemOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { compileProgram } from '../ir/compile.js';
 import { COUNTED_UNITS } from '../ir/deps.js';
@@ -28,7 +28,7 @@ import { fail } from '../util/diagnostics.js';
 import { f32Bits } from '../util/float.js';
 import { generateAttention } from './attn.js';
 import { generateFpUnits } from './fpu.js';
-import { generateHead, modelHeadTables } from './head.js';
+import { generateHead, modelHeadTables, TABLES_DRAM_FILE } from './head.js';
 import { generateSequencer, SEQ_START_CYCLES } from './seq.js';
 import { generateSfu } from './sfu.js';
 import { verilogTemplate, verilogTemplateSource } from './templates.js';
@@ -74,6 +74,8 @@ export interface WholeManifest {
    * target clock (src/ir/arch.ts dramTiming), which the harness's memory implements.
    */
   readonly dram?: { readonly image: string; readonly words: number; readonly wordBits: number; readonly addrBits: number; readonly lenBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
+  /** With weights in DRAM, the embedding and head tables too: the image behind the head unit's t_ar/t_r port (lines of `lineBits`) and its timing. */
+  readonly tablesDram?: { readonly image: string; readonly lines: number; readonly lineBits: number; readonly addrBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
   /** The simulation build's action counters, in the order of the top's `act` bus (48 bits each, counter 0 lowest); null when built for synthesis. */
   readonly actions: readonly WholeAction[] | null;
 }
@@ -92,6 +94,7 @@ const bitsFor = (max: number): number => Math.max(1, Math.ceil(Math.log2(max + 1
 /** The counters of each unit (port names of the units' templates) and the simulator's actions they count. */
 function actionTable(ropeOn: boolean, engine: EnginePlan): WholeAction[] {
   const base3 = engine.packing === 'base3';
+  const streamed = engine.arch.weightMemory === 'dram';
   return [
     ...engineActionsOf(engine).map((a) => ({ unit: 'eng', counter: a.counter, keys: a.component === 'b3dec' && !base3 ? [] : [`${a.component}.${a.action}`] })),
     { unit: 'vec', counter: 'act_mul', keys: ['vector.fp32_mul'] },
@@ -101,7 +104,13 @@ function actionTable(ropeOn: boolean, engine: EnginePlan): WholeAction[] {
     { unit: 'sfu', counter: 'act_div', keys: ['sfu.fp32_div'] },
     { unit: 'sfu', counter: 'act_sqrt', keys: ['sfu.fp32_sqrt'] },
     { unit: 'sfu', counter: 'act_add', keys: ['sfu.fp32_add'] },
-    { unit: 'head', counter: 'act_table', keys: ['embedding.read', 'head.table_read'] },
+    ...(streamed
+      ? [
+          { unit: 'head', counter: 'act_dram', keys: ['dram.read_embedding', 'dram.read_head'] },
+          { unit: 'head', counter: 'act_tfifo_write', keys: ['tfifo.write'] },
+          { unit: 'head', counter: 'act_tfifo_read', keys: ['tfifo.read'] },
+        ]
+      : [{ unit: 'head', counter: 'act_table', keys: ['embedding.read', 'head.table_read'] }]),
     { unit: 'head', counter: 'act_mac', keys: ['head.fp32_mac'] },
     { unit: 'head', counter: 'act_cmp', keys: ['head.compare'] },
     { unit: 'kv', counter: 'act_write', keys: ['kv_cache.write'] },
@@ -137,12 +146,6 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
   const engine = generateRtl(model, arch, undefined, { actions });
   const weightBits = engine.plan.wDepth * engine.plan.wordBits;
   if (arch.weightMemory === 'rom' && weightBits > sys.onChipWeightBits) fail('CG052', `${where}: system.onChipWeightBits`, `the weights take ${weightBits} bits, more than the chip's ${sys.onChipWeightBits}`, 'stream them from DRAM (weightMemory "dram"), use a smaller model or raise onChipWeightBits', `>= ${weightBits}`);
-  if (arch.weightMemory === 'dram') {
-    // The head unit holds the embedding and head tables; only the BitLinear weights stream.
-    const untied = !(model.ir.head.tied || model.ir.head.weight.name === model.ir.embedding.weight.name);
-    const tableBits = p.vocab * p.hidden * p.embeddingBits * (untied ? 2 : 1);
-    if (tableBits > sys.onChipWeightBits) fail('CG054', `${where}: system.onChipWeightBits`, `the embedding and head tables take ${tableBits} bits, more than the chip's ${sys.onChipWeightBits}: the head unit holds them on chip (streaming them from DRAM is not built)`, 'use a model with a smaller vocabulary or hidden size, or raise onChipWeightBits', `>= ${tableBits}`);
-  }
   const kvBits = p.kvWords * (p.kvFormat === 'fp32' ? 32 : 16);
   if (kvBits > sys.onChipKvBits) fail('CG053', `${where}: system.onChipKvBits`, `the KV cache takes ${kvBits} bits, more than the chip's ${sys.onChipKvBits}`, 'shorten machine.context or raise onChipKvBits', `>= ${kvBits}`);
   p.instructions.forEach((i, pc) => {
@@ -327,6 +330,9 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     lenHi: engine.view.widths['lenW']! - 1,
     wordBits: engine.plan.wordBits,
     wordHi: engine.plan.wordBits - 1,
+    tlaHi: (head.plan.stream?.portBits ?? 1) - 1,
+    tLineBits: hp.lanes * hp.elementBits,
+    tLineHi: hp.lanes * hp.elementBits - 1,
     actHi: 48 * Math.max(1, acts.length) - 1,
     actWires: acts.map(actWire),
     actConcat: [...acts].reverse().map(actWire).join(', '),
@@ -359,6 +365,18 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
             latency: dram.latency,
             interval: dram.interval,
             clockMHz: dram.clockMHz,
+          },
+        }
+      : {}),
+    ...(head.plan.stream
+      ? {
+          tablesDram: {
+            image: TABLES_DRAM_FILE,
+            lines: head.plan.stream.imageLines,
+            lineBits: hp.lanes * hp.elementBits,
+            addrBits: head.plan.stream.portBits,
+            ...dramTiming(sys, arch.clockMHz, hp.lanes * hp.elementBits),
+            clockMHz: arch.clockMHz,
           },
         }
       : {}),

@@ -30,6 +30,9 @@ const PRICES: Readonly<Record<string, Price>> = {
   // the 16-word FIFO weights streamed from DRAM pass through
   'wfifo.write': perBit('sram_8kb_bit'),
   'wfifo.read': perBit('sram_8kb_bit'),
+  // the head unit's FIFO of table lines streamed from DRAM (two groups' lines)
+  'tfifo.write': perBit('sram_1mb_bit'),
+  'tfifo.read': perBit('sram_1mb_bit'),
   'qbuf.read': perBit('sram_8kb_bit'),
   'qbuf.write': perBit('sram_8kb_bit'),
   'xbuf.read': perBit('sram_32kb_bit'),
@@ -152,6 +155,7 @@ export function partOf(component: string, action: string): ActionPart {
     case 'rope_table':
       return 'norms_vector';
     case 'head':
+    case 'tfifo':
       return 'head';
     case 'embedding':
       return 'embedding';

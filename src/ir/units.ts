@@ -182,6 +182,15 @@ export function headSchedule(vocab: number, hidden: number, u: UnitContracts): H
 }
 
 /**
+ * With the tables in DRAM (weightMemory "dram"), the head unit's FIFO holds this many table lines:
+ * a power of two of at least two groups' lines (2 x hidden), so one group is read while the next
+ * arrives (templates/verilog/bnhw_head.v.hbs, src/sim/head-stream.ts).
+ */
+export function tableFifoLines(hidden: number): number {
+  return 2 ** Math.ceil(Math.log2(2 * hidden));
+}
+
+/**
  * One head of attention over len positions on the attention unit
  * (templates/verilog/bnhw_attn.v.hbs), from its first read to the next head's first read: the
  * scores in groups of `lanes` positions (lockstep product-sum lanes, then the scale on each lane's

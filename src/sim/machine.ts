@@ -26,7 +26,8 @@ import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { attentionActions, headActions, unitActions } from './unit-actions.js';
-import { cycles as unitCycles, ENGINE_ADAPTER_LEAD, perRow, unitContracts, unitOf, type UnitContracts, type UnitName } from '../ir/units.js';
+import { cycles as unitCycles, ENGINE_ADAPTER_LEAD, headSchedule, perRow, tableFifoLines, unitContracts, unitOf, type HeadSchedule, type UnitContracts, type UnitName } from '../ir/units.js';
+import { embedStreamCycles, headStreamCycles, type TableStream } from './head-stream.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
 import { paramMemory } from '../ir/param-memory.js';
@@ -70,6 +71,9 @@ export class Machine {
   private readonly u: UnitContracts;
   private readonly timer: EngineTimer;
   private readonly idealTimer: EngineTimer | null;
+  /** The embedding and head tables behind the head unit's DRAM port (weights in DRAM). */
+  private readonly tableStream: (TableStream & { readonly lineBits: number; readonly headLines: number; readonly schedule: HeadSchedule }) | null;
+  private readonly streamMemo = new Map<string, number>();
   private readonly shapes: readonly { readonly n: number; readonly out: number }[];
   private readonly bls: readonly BitLinearIR[] | null;
   private readonly values: EngineValueModel | null;
@@ -91,7 +95,7 @@ export class Machine {
   /** Busy cycles per unit and action counts, over every token run so far. */
   readonly busy: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
 
-  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; tablesOnChip: boolean; model?: Model }) {
+  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; tablesOnChip: boolean; tableElementBits: number; model?: Model }) {
     this.program = program;
     this.arch = arch;
     this.u = unitContracts(arch);
@@ -102,6 +106,12 @@ export class Machine {
     const wordBits = wordBitsFor(packingOf(arch), arch.lanes * arch.simd);
     const streamed = arch.weightMemory === 'dram';
     this.timer = new EngineTimer(arch, opts.geometry, streamed ? dramTiming(sys, opts.clockMHz, wordBits) : undefined);
+    // The tables stream with the weights, through the head unit's own port (src/sim/head-stream.ts).
+    const lineBits = this.u.head.lanes * opts.tableElementBits;
+    const hs = headSchedule(program.vocab, program.hidden, this.u);
+    this.tableStream = streamed
+      ? { hidden: program.hidden, fifoLines: tableFifoLines(program.hidden), dram: dramTiming(sys, opts.clockMHz, lineBits), lineBits, headLines: hs.groups * program.hidden, schedule: hs }
+      : null;
     this.idealTimer = streamed ? new EngineTimer(arch, opts.geometry, { latency: 1, interval: 1 }) : null;
     this.shapes = opts.shapes;
     this.model = opts.model ?? null;
@@ -326,7 +336,7 @@ export class Machine {
         if (this.sp) this.linValues(i, rows);
       } else {
         const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
-        let c = skipped ? 0 : unitCycles(i, p, this.u, pos, rows);
+        let c = skipped ? 0 : this.tableStream && (i.op === 'head' || i.op === 'embed') ? this.streamedCycles(i.op, rows) : unitCycles(i, p, this.u, pos, rows);
         if (i.op === 'attn' && !this.kvOnChip) {
           // K and V rows of positions 0..pos stream from DRAM (each K/V head's rows once per query head).
           let positions = 0;
@@ -338,7 +348,7 @@ export class Machine {
             c = dram;
           }
         }
-        if (i.op === 'head' && !skipped && !this.tablesOnChip) {
+        if (i.op === 'head' && !skipped && !this.tablesOnChip && !this.tableStream) {
           // The head table streams from DRAM with the weights.
           const dram = Math.ceil((p.vocab * p.hidden * p.embeddingBits) / this.dramBitsPerCycle) + this.dramLatency;
           if (dram > c) {
@@ -386,6 +396,18 @@ export class Machine {
     }
   }
 
+  /** head's or embed's cycles with the tables streamed (exact; the same for every run of a shape). */
+  private streamedCycles(op: 'head' | 'embed', rows: number): number {
+    const t = this.tableStream!;
+    const key = `${op}@${rows}`;
+    let c = this.streamMemo.get(key);
+    if (c === undefined) {
+      c = op === 'head' ? headStreamCycles(t.schedule, this.u.vector.addLatency, t) : embedStreamCycles(rows, t);
+      this.streamMemo.set(key, c);
+    }
+    return c;
+  }
+
   /** Primitive operations of an instruction that do not depend on the position (energy). */
   private staticActions(i: Instr, act: (component: string, action: string, bits: number, count: number) => void): void {
     const p = this.program;
@@ -395,7 +417,7 @@ export class Machine {
       for (const a of unit) act(a.component, a.action, 32, a.count);
       return;
     }
-    const head = headActions(i, p, this.tablesOnChip);
+    const head = headActions(i, p, this.tablesOnChip, this.tableStream);
     if (head) {
       for (const a of head) act(a.component, a.action, a.bits, a.count);
       return;

@@ -101,12 +101,12 @@ export function createMachine(ir: ModelIR, arch: ArchSpec, clockMHz: number, mod
   // An engine that streams its weights from DRAM holds none on chip, whatever they would take.
   const onChip = arch.weightMemory !== 'dram' && weightBits <= systemOf(arch).onChipWeightBits;
   const geometry = geometryOf(planFromShapes(bls.map((b, i) => ({ name: b.name, ...shapes[i]! })), arch));
-  // The embedding and head tables: with the weights, or on chip by themselves when the weights
-  // stream from DRAM (the generated top holds them in its head unit's tables).
-  const untied = !(ir.head.tied || ir.head.weight.name === ir.embedding.weight.name);
-  const tableBits = program.vocab * program.hidden * program.embeddingBits * (untied ? 2 : 1);
-  const tablesOnChip = arch.weightMemory === 'dram' ? tableBits <= systemOf(arch).onChipWeightBits : onChip;
-  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, tablesOnChip, ...(model ? { model } : {}) });
+  // The embedding and head tables are where the weights are; with weights in DRAM they stream
+  // through the head unit's own port.
+  const tablesOnChip = onChip;
+  // the head unit stores bf16 tables as 16-bit elements, others as fp32 words (src/codegen/head.ts)
+  const tableElementBits = ir.embedding.weight.dtype === 'bf16' ? 16 : 32;
+  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, tablesOnChip, tableElementBits, ...(model ? { model } : {}) });
 }
 
 export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number; clock?: SimClock; ir?: ModelIR }): SimReport {

@@ -61,8 +61,8 @@ export function unitActions(i: Instr): UnitAction[] | null {
 }
 
 export interface HeadAction {
-  readonly component: 'embedding' | 'head' | 'dram';
-  readonly action: 'read' | 'table_read' | 'fp32_mac' | 'compare' | 'read_embedding' | 'read_head';
+  readonly component: 'embedding' | 'head' | 'dram' | 'tfifo';
+  readonly action: 'read' | 'write' | 'table_read' | 'fp32_mac' | 'compare' | 'read_embedding' | 'read_head';
   /** Bits per action (the energy table's key). */
   readonly bits: number;
   readonly count: number;
@@ -72,14 +72,26 @@ export interface HeadAction {
  * The head unit's actions (templates/verilog/bnhw_head.v.hbs) for embed (per row), head and
  * argmax: table words read (from the on-chip table, or streamed from DRAM when the weights are
  * off chip), the head's multiply-adds (a term taken by a lane of a vocab row) and argmax's
- * compares. null: not a head-unit instruction.
+ * compares. With the tables behind the unit's own DRAM port (`stream`: weightMemory "dram"),
+ * whole table lines of `lineBits` come from DRAM into the unit's FIFO and are read from it:
+ * a row's `hidden` lines for embed, every group's for head. null: not a head-unit instruction.
  */
-export function headActions(i: Instr, p: Program, onChip: boolean): HeadAction[] | null {
+export function headActions(i: Instr, p: Program, onChip: boolean, stream: { readonly lineBits: number; readonly headLines: number } | null = null): HeadAction[] | null {
   const tableBits = p.embeddingBits;
+  const lines = (n: number, dram: 'read_embedding' | 'read_head'): HeadAction[] =>
+    stream
+      ? [
+          { component: 'dram', action: dram, bits: stream.lineBits, count: n },
+          { component: 'tfifo', action: 'write', bits: stream.lineBits, count: n },
+          { component: 'tfifo', action: 'read', bits: stream.lineBits, count: n },
+        ]
+      : [];
   switch (i.op) {
     case 'embed':
+      if (stream) return lines(p.hidden, 'read_embedding');
       return onChip ? [{ component: 'embedding', action: 'read', bits: tableBits, count: p.hidden }] : [{ component: 'dram', action: 'read_embedding', bits: 1, count: p.hidden * tableBits }];
     case 'head':
+      if (stream) return [{ component: 'head', action: 'fp32_mac', bits: 32, count: p.vocab * p.hidden }, ...lines(stream.headLines, 'read_head')];
       return [
         { component: 'head', action: 'fp32_mac', bits: 32, count: p.vocab * p.hidden },
         onChip ? { component: 'head', action: 'table_read', bits: tableBits, count: p.vocab * p.hidden } : { component: 'dram', action: 'read_head', bits: 1, count: p.vocab * p.hidden * tableBits },

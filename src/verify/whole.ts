@@ -254,7 +254,11 @@ export function buildWholeHarness(design: WholeDesign, trace = false): { exe: st
     if (r.status !== 0) fail('VER001', 'verilator', `Verilator build failed:\n${(r.stderr || r.stdout).slice(-4000)}`, 'this is a generator bug; report it with the design manifest');
   });
   const dram = design.manifest.dram;
-  const args = dram ? ['--dram-image', dram.image, '--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval)] : [];
+  const t = design.manifest.tablesDram;
+  const args = [
+    ...(dram ? ['--dram-image', dram.image, '--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval)] : []),
+    ...(t ? ['--tdram-image', t.image, '--tdram-latency', String(t.latency), '--tdram-interval', String(t.interval)] : []),
+  ];
   return { exe, rtlDir: path.join(root, 'rtl'), args };
 }
 
