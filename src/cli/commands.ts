@@ -27,7 +27,7 @@ import { sequenceRuns, verifyWhole } from '../verify/whole.js';
 import { verifyModel, type VerifyOptions } from '../verify/index.js';
 import { crosscheck, type Against } from '../verify/crosscheck.js';
 import { rtlFiles } from '../verify/rtlfiles.js';
-import { MODEL_PRESETS, shapeIR, shapeOfModel, type ModelShape } from '../ir/presets.js';
+import { MODEL_PRESETS, shapeIR, shapeModel, shapeOfModel, type ModelShape } from '../ir/presets.js';
 import { simulateModel, type SimReport } from '../sim/model.js';
 import { simulateFunctional } from '../sim/functional.js';
 import { loadEnergyTable } from '../energy/tables.js';
@@ -187,17 +187,23 @@ function modelWeightKind(model: Model): WeightKind {
 }
 
 export function genCommand(modelPath: string, archSpec: string | undefined, out: string, layer?: string, force = false, whole = false): CommandResult {
-  checkOutputDir(out, { inputs: [modelPath, ...(archSpec && fs.existsSync(archSpec) ? [archSpec] : [])], force });
-  const model = loadModel(modelPath);
+  const preset = MODEL_PRESETS[modelPath];
+  checkOutputDir(out, { inputs: [...(preset ? [] : [modelPath]), ...(archSpec && fs.existsSync(archSpec) ? [archSpec] : [])], force });
+  // A shape preset has no checkpoint: only its whole-model RTL with weights and tables in DRAM,
+  // whose memories' images are left out (the RTL embeds scales and norm gains, set to 1).
+  if (preset && !whole) fail('CLI009', modelPath, `${modelPath} is a shape preset without weights: the engine's RTL holds them`, 'pass a model folder, or --whole with an architecture whose weightMemory is "dram"');
+  const model = preset ? shapeModel(preset) : loadModel(modelPath);
   const arch = archFor(archSpec, modelWeightKind(model));
   if (whole) {
     if (layer !== undefined) fail('CLI019', '--layer', '--layer and --whole together', 'drop --layer: --whole writes the whole model\'s accelerator');
-    const d = generateWhole(model, arch);
+    if (preset && arch.weightMemory !== 'dram') fail('CLI009', '--arch', `${modelPath} is a shape preset without weights or tables: only a design that streams them from DRAM can be generated for it`, 'use an architecture with weightMemory "dram" (e.g. hw/arch/2b4t-dram.json)');
+    const d = generateWhole(model, arch, { images: !preset });
     const files = wholeFolderFiles(d, arch, model.ir.eosToken);
     writeOutputDir(out, 'rtl', files);
+    const note = preset ? '; a shape preset: scales and norm gains set to 1, no weight or table images (their DRAM contents come from a checkpoint)' : '';
     return {
-      json: { out, configHash: d.configHash, top: d.top, files: [...files.keys()], instructions: d.program.instructions.length, sources: d.sources },
-      text: `wrote ${files.size} files to ${out} (top ${d.top}: the whole model, ${d.program.instructions.length} instructions, config ${d.configHash})`,
+      json: { out, configHash: d.configHash, top: d.top, files: [...files.keys()], instructions: d.program.instructions.length, sources: d.sources, images: !preset },
+      text: `wrote ${files.size} files to ${out} (top ${d.top}: the whole model, ${d.program.instructions.length} instructions, config ${d.configHash})${note}`,
     };
   }
   const design = generateRtl(model, arch, layer);

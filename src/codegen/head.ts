@@ -54,6 +54,25 @@ export function modelHeadTables(ir: ModelIR, store: TensorStore): HeadTables {
   return { format: e.format, embed: e.words, head: h.words };
 }
 
+/**
+ * What the RTL needs of the tables when their contents are not wanted (tables in DRAM, generated
+ * without images): their element format and whether the head has its own.
+ */
+export interface HeadTableShape {
+  readonly format: 'f32' | 'bf16';
+  readonly untied: boolean;
+}
+
+/** The model's tables' shape, from its IR alone (the tensors' dtypes, as modelHeadTables reads them). */
+export function headTableShape(ir: ModelIR): HeadTableShape {
+  const fmt = (d: string): 'f32' | 'bf16' => (d === 'bf16' ? 'bf16' : 'f32');
+  const untied = !(ir.head.tied || ir.head.weight.name === ir.embedding.weight.name);
+  if (untied && fmt(ir.head.weight.dtype) !== fmt(ir.embedding.weight.dtype)) throw new Error(`headTableShape: the embedding is ${ir.embedding.weight.dtype}, the head ${ir.head.weight.dtype}`);
+  return { format: fmt(ir.embedding.weight.dtype), untied };
+}
+
+const hasContents = (t: HeadTables | HeadTableShape): t is HeadTables => 'embed' in t;
+
 export interface HeadPlan {
   readonly vector: VectorPlan;
   readonly lanes: number;
@@ -90,7 +109,7 @@ export const HEAD_TABLE_FILE = 'bnhw_htab.hex';
 /** With the tables in DRAM: their image behind the head unit's port. */
 export const TABLES_DRAM_FILE = 'bnhw_tables.hex';
 
-export function planHead(p: Program, arch: ArchSpec, tables: HeadTables): HeadPlan {
+export function planHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTableShape): HeadPlan {
   const m = machineOf(arch);
   const HL = m.headLanes;
   if (HL < 2 || (HL & (HL - 1)) !== 0) {
@@ -100,16 +119,18 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables): HeadPl
   const u = unitContracts(arch);
   const schedule = headSchedule(p.vocab, p.hidden, u);
   const want = p.vocab * p.hidden;
-  if (tables.embed.length !== want || (tables.head !== null && tables.head.length !== want)) {
+  if (hasContents(tables) && (tables.embed.length !== want || (tables.head !== null && tables.head.length !== want))) {
     throw new Error(`planHead: tables of ${tables.embed.length} elements for a ${p.vocab} x ${p.hidden} table`);
   }
+  if (!hasContents(tables) && arch.weightMemory !== 'dram') throw new Error('planHead: tables on chip need their contents');
   const depth = schedule.groups * p.hidden;
   const tableAddrBits = bitsFor(depth - 1);
   const laneBits = Math.log2(HL);
   const nMax = Math.max(p.vocab, ...p.instructions.map((i) => (i.op === 'argmax' ? i.n : 0)));
   const tokenBits = Math.max(bitsFor(nMax - 1), laneBits);
-  const countBits = Math.max(vector.spadAddrBits, tableAddrBits, bitsFor(nMax), bitsFor(schedule.period), bitsFor(schedule.groups), bitsFor(p.hidden), vector.rowBits + 1, tokenBits, 5);
-  const untied = tables.head !== null;
+  // Streamed tables are addressed only by the request (its own width), not by the unit's counters.
+  const countBits = Math.max(vector.spadAddrBits, arch.weightMemory === 'dram' ? 0 : tableAddrBits, bitsFor(nMax), bitsFor(schedule.period), bitsFor(schedule.groups), bitsFor(p.hidden), vector.rowBits + 1, tokenBits, 5);
+  const untied = hasContents(tables) ? tables.head !== null : tables.untied;
   const imageLines = depth * (untied ? 2 : 1);
   const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
   return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits: tables.format === 'bf16' ? 16 : 32, tokenBits, countBits, untied, stream };
@@ -136,7 +157,8 @@ function tableImage(words: Uint32Array, p: Program, plan: HeadPlan): string {
 
 const FP_SOURCES = ['bnhw_fadd.v', 'bnhw_fmul.v', 'bnhw_fdot.v'];
 
-export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables, fp: FpUnitsDesign = generateFpUnits(arch), opts: UnitBuildOptions = {}): HeadDesign {
+/** `tables`: their contents, or (tables in DRAM, no images) only their shape. */
+export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTableShape, fp: FpUnitsDesign = generateFpUnits(arch), opts: UnitBuildOptions = {}): HeadDesign {
   const m = machineOf(arch);
   const actions = opts.actions ?? false;
   const plan = planHead(p, arch, tables);
@@ -144,7 +166,7 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables, fp:
   const V = vp.lanes;
   const LB = vp.laneBits;
   const h = createHash('sha256').update(canonicalJson({ plan, generator: HEAD_GENERATOR_VERSION, fp: fp.configHash, actions, model: p.model }));
-  for (const t of [tables.embed, tables.head]) if (t) h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+  if (hasContents(tables)) for (const t of [tables.embed, tables.head]) if (t) h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
   h.update(unitTemplateText(['bnhw_head', 'bnhw_etab']));
   const configHash = h.digest('hex').slice(0, 16);
   const header = `Generated by bitnet-hw ${HEAD_GENERATOR_VERSION} (head unit ${configHash}). Do not edit: regenerate with \`bitnet-hw gen\`.`;
@@ -224,12 +246,13 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables, fp:
   const tab = (module: string, what: string, file: string): string =>
     unitTemplate('bnhw_etab')({ header, module, what, model: p.model, vocab: p.vocab, hidden: p.hidden, format, lanes: HL, depth: plan.depth, file, addrHi: TA - 1, dataHi: HL * EB - 1, lastLine: plan.depth - 1 });
   const files = new Map<string, string>([['bnhw_head.v', text]]);
-  if (plan.stream) files.set(TABLES_DRAM_FILE, tableImage(tables.embed, p, plan) + (tables.head ? tableImage(tables.head, p, plan) : ''));
-  else {
+  if (plan.stream) {
+    if (hasContents(tables)) files.set(TABLES_DRAM_FILE, tableImage(tables.embed, p, plan) + (tables.head ? tableImage(tables.head, p, plan) : ''));
+  } else if (hasContents(tables)) {
     files.set('bnhw_etab.v', tab('bnhw_etab', plan.untied ? 'the embedding table' : 'the embedding table (the head is tied to it)', EMBED_TABLE_FILE));
     files.set(EMBED_TABLE_FILE, tableImage(tables.embed, p, plan));
   }
-  if (tables.head && !plan.stream) {
+  if (hasContents(tables) && tables.head && !plan.stream) {
     files.set('bnhw_htab.v', tab('bnhw_htab', 'the head table', HEAD_TABLE_FILE));
     files.set(HEAD_TABLE_FILE, tableImage(tables.head, p, plan));
   }

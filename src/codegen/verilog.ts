@@ -28,7 +28,8 @@ export interface RtlDesign {
   /** File name -> content, in sorted order. */
   readonly files: ReadonlyMap<string, string>;
   readonly manifest: RtlManifest;
-  readonly weights: Uint8Array;
+  /** The weight memory image; null for a DRAM design generated without its image (`images: false`). */
+  readonly weights: Uint8Array | null;
 }
 
 export interface RtlManifest {
@@ -72,15 +73,22 @@ function template(name: string): Handlebars.TemplateDelegate {
   return t;
 }
 
-export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: { readonly actions?: boolean } = {}): RtlDesign {
+/**
+ * `images: false` (weights in DRAM only): leave out the weight image, which is the memory's
+ * contents, not the RTL's, and needs the weights themselves; the RTL needs only their scales.
+ */
+export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: { readonly actions?: boolean; readonly images?: boolean } = {}): RtlDesign {
   const actions = opts.actions ?? false;
   const plan = planEngine(model, arch, layer);
-  const weights = weightImage(model, plan);
+  const images = opts.images ?? true;
+  if (!images && arch.weightMemory !== 'dram') throw new Error('generateRtl: only a design with its weights in DRAM can leave out their image');
+  const weights = images ? weightImage(model, plan) : null;
   // The hash covers everything the output depends on: plan, weights and the templates themselves;
   // not the architecture's memory-system and whole-model unit blocks, which the engine RTL does
   // not depend on (so the implementation cache survives a change to them).
   const { system: _system, machine: _machine, ...engineArch } = plan.arch;
-  const h = createHash('sha256').update(canonicalJson({ plan: { ...plan, arch: engineArch }, generator: GENERATOR_VERSION, ...(actions ? { actions } : {}) })).update(weights);
+  const h = createHash('sha256').update(canonicalJson({ plan: { ...plan, arch: engineArch }, generator: GENERATOR_VERSION, ...(actions ? { actions } : {}) }));
+  if (weights) h.update(weights);
   for (const t of TEMPLATES) h.update(templateSource(t));
   const configHash = h.digest('hex').slice(0, 16);
   const view = buildView(plan, { modelName: model.ir.name, configHash, version: GENERATOR_VERSION });
@@ -97,9 +105,9 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: 
   const depth = plan.wDepth;
   // The whole image: the host's load image for load-port designs, the ROM's contents otherwise
   // (split into one file per bank when the memory has several).
-  const hex = weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan));
-  files.set('bnhw_weights.hex', hex);
-  if (!view.loadPort && !view.dram && view.weightBanks.length > 1) {
+  const hex = weights ? weightsHex(weights, bytesPerWord, plan.wordBits, depth, padByte(plan)) : null;
+  if (hex !== null) files.set('bnhw_weights.hex', hex);
+  if (hex !== null && !view.loadPort && !view.dram && view.weightBanks.length > 1) {
     const lines = hex.split('\n');
     const padLine = lines[0]!.replace(/./g, '0');
     for (const b of view.weightBanks) {
@@ -149,7 +157,7 @@ export function generateRtl(model: Model, arch: ArchSpec, layer?: string, opts: 
     parameters: { P: plan.P, S: plan.S, ACC_BITS: view.widths['accW']!, TREE_REGISTERS: plan.treeRegisters, WEIGHT_PACKING: plan.packing, WORD_BITS: plan.wordBits },
     memories: [
       view.dram
-        ? { name: 'wfifo', words: WFIFO_DEPTH, wordBits: plan.wordBits, init: null, dramImage: 'bnhw_weights.hex' }
+        ? { name: 'wfifo', words: WFIFO_DEPTH, wordBits: plan.wordBits, init: null, ...(weights ? { dramImage: 'bnhw_weights.hex' } : {}) }
         : { name: 'wmem', words: depth, wordBits: plan.wordBits, init: view.loadPort ? null : view.weightsFile, ...(view.loadPort ? { loadImage: 'bnhw_weights.hex' } : {}) },
       { name: 'qbuf', words: memoryDepths(plan).qDepth, wordBits: plan.S * 8, init: null },
       { name: 'xbuf', words: memoryDepths(plan).xDepth, wordBits: 32, init: null },

@@ -28,7 +28,7 @@ import { fail } from '../util/diagnostics.js';
 import { f32Bits } from '../util/float.js';
 import { generateAttention } from './attn.js';
 import { generateFpUnits } from './fpu.js';
-import { generateHead, modelHeadTables, TABLES_DRAM_FILE } from './head.js';
+import { generateHead, headTableShape, modelHeadTables, TABLES_DRAM_FILE } from './head.js';
 import { generateSequencer, SEQ_START_CYCLES } from './seq.js';
 import { generateSfu } from './sfu.js';
 import { verilogTemplate, verilogTemplateSource } from './templates.js';
@@ -73,9 +73,9 @@ export interface WholeManifest {
    * `wordBits`, one per line of the hex file), the port's widths, and its timing contract at the
    * target clock (src/ir/arch.ts dramTiming), which the harness's memory implements.
    */
-  readonly dram?: { readonly image: string; readonly words: number; readonly wordBits: number; readonly addrBits: number; readonly lenBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
+  readonly dram?: { readonly image: string | null; readonly words: number; readonly wordBits: number; readonly addrBits: number; readonly lenBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
   /** With weights in DRAM, the embedding and head tables too: the image behind the head unit's t_ar/t_r port (lines of `lineBits`) and its timing. */
-  readonly tablesDram?: { readonly image: string; readonly lines: number; readonly lineBits: number; readonly addrBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
+  readonly tablesDram?: { readonly image: string | null; readonly lines: number; readonly lineBits: number; readonly addrBits: number; readonly latency: number; readonly interval: number; readonly clockMHz: number };
   /** The simulation build's action counters, in the order of the top's `act` bus (48 bits each, counter 0 lowest); null when built for synthesis. */
   readonly actions: readonly WholeAction[] | null;
 }
@@ -137,13 +137,20 @@ function paramImages(model: Model, p: Program, lanes: number, lines: number): st
   });
 }
 
-export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly actions?: boolean } = {}): WholeDesign {
+/**
+ * `images: false` (weights in DRAM only): leave out the memories' images (the weight image and the
+ * tables'), which need the weights and tables themselves; the RTL needs only their scales, shapes
+ * and formats, so a model too large to hold in memory can still be generated and linted.
+ */
+export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly actions?: boolean; readonly images?: boolean } = {}): WholeDesign {
   const actions = opts.actions ?? false;
+  const images = opts.images ?? true;
   const p = compileProgram(model.ir, arch);
   const where = `arch ${arch.name} for ${model.ir.name}`;
   const sys = systemOf(arch);
   if (arch.weightMemory === 'load-port') fail('CG052', `${where}: weightMemory`, 'the whole-model top holds the BitLinear weights in ROM or streams them from DRAM; a load-port engine has no loader in it', 'use weightMemory "rom" or "dram"', 'rom or dram');
-  const engine = generateRtl(model, arch, undefined, { actions });
+  if (!images && arch.weightMemory !== 'dram') fail('CG055', `${where}: weightMemory`, 'only a design with its weights and tables in DRAM can be generated without their images: on chip they are part of the RTL', 'use weightMemory "dram", or generate with the images', 'dram');
+  const engine = generateRtl(model, arch, undefined, { actions, images });
   const weightBits = engine.plan.wDepth * engine.plan.wordBits;
   if (arch.weightMemory === 'rom' && weightBits > sys.onChipWeightBits) fail('CG052', `${where}: system.onChipWeightBits`, `the weights take ${weightBits} bits, more than the chip's ${sys.onChipWeightBits}`, 'stream them from DRAM (weightMemory "dram"), use a smaller model or raise onChipWeightBits', `>= ${weightBits}`);
   const kvBits = p.kvWords * (p.kvFormat === 'fp32' ? 32 : 16);
@@ -154,7 +161,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
   const fp = generateFpUnits(arch);
   const vec = generateVector(p, arch, fp, { actions });
   const sfu = generateSfu(p, arch, fp, { actions });
-  const head = generateHead(p, arch, modelHeadTables(model.ir, model.tensors), fp, { actions });
+  const head = generateHead(p, arch, images ? modelHeadTables(model.ir, model.tensors) : headTableShape(model.ir), fp, { actions });
   const kv = generateAttention(p, arch, fp, { actions });
   const seq = generateSequencer(p);
   const vp = vec.plan;
@@ -357,7 +364,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     ...(dram
       ? {
           dram: {
-            image: 'bnhw_weights.hex',
+            image: images ? 'bnhw_weights.hex' : null,
             words: engine.plan.wDepth,
             wordBits: engine.plan.wordBits,
             addrBits: engine.view.widths['waw']!,
@@ -371,7 +378,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     ...(head.plan.stream
       ? {
           tablesDram: {
-            image: TABLES_DRAM_FILE,
+            image: images ? TABLES_DRAM_FILE : null,
             lines: head.plan.stream.imageLines,
             lineBits: hp.lanes * hp.elementBits,
             addrBits: head.plan.stream.portBits,

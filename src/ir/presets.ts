@@ -3,7 +3,7 @@
  * any imported model. Used wherever a model folder is accepted by `sim` and `energy`; values, where
  * needed, come from random weights (make-model), never from a download.
  */
-import type { ActQuantIR, BitLinearIR, DecoderLayerIR, FfnActivation, Model, ModelIR, NormIR, NormType, TensorRef, WeightKind } from './types.js';
+import type { ActQuantIR, BitLinearIR, DecoderLayerIR, FfnActivation, Model, ModelIR, NormIR, NormType, StoredTensor, TensorRef, WeightKind } from './types.js';
 import { IR_VERSION } from './types.js';
 import { allBitLinears } from './types.js';
 
@@ -146,4 +146,32 @@ export function shapeIR(s: ModelShape): ModelIR {
     finalNorm: norm('final_norm', s.hidden),
     head: { kind: 'head', tied: true, weight: emb },
   };
+}
+
+/**
+ * A model of a preset's shape with the parameters its RTL embeds set (every weight scale 1, every
+ * norm gain 1) and its weights and tables absent: enough to generate and lint the whole-model RTL
+ * of a shape whose weights and tables stream from DRAM (generateWhole(..., {images: false})) with
+ * no checkpoint at hand. A checkpoint of the shape gives the same RTL with its own constants.
+ */
+export function shapeModel(s: ModelShape): Model {
+  const ir = shapeIR(s);
+  const tensors = new Map<string, StoredTensor>();
+  const ones = (ref: TensorRef): void => {
+    const n = ref.shape.reduce((a, b) => a * b, 1);
+    tensors.set(ref.name, { dtype: 'f32', shape: ref.shape, data: new Float32Array(n).fill(1) });
+  };
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) walk(y);
+      return;
+    }
+    if (x === null || typeof x !== 'object') return;
+    const o = x as Record<string, unknown>;
+    if (o['kind'] === 'norm') ones(o['weight'] as TensorRef);
+    else if (o['kind'] === 'weight-scale') ones(o['tensor'] as TensorRef);
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(ir);
+  return { ir, tensors };
 }

@@ -255,9 +255,10 @@ export function buildWholeHarness(design: WholeDesign, trace = false): { exe: st
   });
   const dram = design.manifest.dram;
   const t = design.manifest.tablesDram;
+  if ((dram && !dram.image) || (t && !t.image)) throw new Error('buildWholeHarness: the design was generated without its memories\' images; generate it with them to run it');
   const args = [
-    ...(dram ? ['--dram-image', dram.image, '--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval)] : []),
-    ...(t ? ['--tdram-image', t.image, '--tdram-latency', String(t.latency), '--tdram-interval', String(t.interval)] : []),
+    ...(dram ? ['--dram-image', dram.image!, '--dram-latency', String(dram.latency), '--dram-interval', String(dram.interval)] : []),
+    ...(t ? ['--tdram-image', t.image!, '--tdram-latency', String(t.latency), '--tdram-interval', String(t.interval)] : []),
   ];
   return { exe, rtlDir: path.join(root, 'rtl'), args };
 }

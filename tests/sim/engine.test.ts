@@ -115,15 +115,15 @@ describe('generated host driver', () => {
       const bpr = Math.ceil(l.n / 4);
       weights[l.name] = Int8Array.from({ length: l.out * l.n }, (_, i) => ((packed[Math.floor(i / l.n) * bpr + ((i % l.n) >> 2)]! >> (((i % l.n) & 3) * 2)) & 3) - 1);
     }
-    expect(Buffer.from(drv.packWeights(weights)).equals(Buffer.from(d.weights))).toBe(true);
+    expect(Buffer.from(drv.packWeights(weights)).equals(Buffer.from(d.weights!))).toBe(true);
     // The base-3 packing of the same weights, through that design's own driver.
     const d3 = generateRtl(model, ARCH_PRESETS['tiny-base3']!);
     const dir3 = tmpDir('bnhw-host3-');
     writeRtl(d3, dir3);
     const drv3 = (await import(path.join(dir3, 'bnhw_engine.generated.ts'))) as typeof import('../../src/codegen/host-driver-shape.js');
-    expect(Buffer.from(drv3.packWeights(weights)).equals(Buffer.from(d3.weights))).toBe(true);
+    expect(Buffer.from(drv3.packWeights(weights)).equals(Buffer.from(d3.weights!))).toBe(true);
     // runLayer over the cycle-level model gives the reference outputs and the isolated latency.
-    const sim = new EngineSim(d.plan, { weights: d.weights });
+    const sim = new EngineSim(d.plan, { weights: d.weights! });
     const file2 = path.join(tmpDir(), 'v.bin');
     writeVectorsForPlan(model, d.plan, d.plan.layers.length, 3, file2);
     const toks = readVectors(file2);

@@ -14,6 +14,7 @@ import { Project } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 import { generateWhole } from '../../src/codegen/whole.js';
 import { ARCH_PRESETS, loadArch, parseArch } from '../../src/ir/arch.js';
+import { MODEL_PRESETS, shapeModel } from '../../src/ir/presets.js';
 import { loadModel } from '../../src/ir/load.js';
 import { generateGreedy } from '../../src/ref/model.js';
 import { RtlSession, sequenceRuns, verifyWhole } from '../../src/verify/whole.js';
@@ -62,6 +63,21 @@ describe('whole-model accelerator: the generator', () => {
     expect(a.manifest.top).toBe('bnhw_top');
     expect(a.manifest.sources.every((s) => a.files.has(s))).toBe(true);
     expect(a.manifest.actions).toBeNull();
+  }, 600_000);
+  it('BitNet b1.58 2B4T: generated with its weights and tables in DRAM (hw/arch/2b4t-dram.json, no images), lint-clean (verilator -Wall, iverilog -Wall)', () => {
+    const arch = loadArch(path.join(repoRoot(), 'hw', 'arch', '2b4t-dram.json'));
+    const d = generateWhole(shapeModel(MODEL_PRESETS['2b4t']!), arch, { images: false });
+    const dir = tmpDir('bnhw-whole-2b4t-');
+    for (const [f, t] of d.files) fs.writeFileSync(path.join(dir, f), t);
+    expect(tool('verilator', ['--lint-only', '-Wall', '--top-module', 'bnhw_top', ...d.sources], dir)).toBe('');
+    expect(tool('iverilog', ['-g2005', '-Wall', '-o', 'a.vvp', '-s', 'bnhw_top', ...d.sources], dir)).toBe('');
+    // 2B4T's program, its weights as 1024-bit words and its (tied) bf16 table as lines of 64 elements
+    expect(d.manifest.program).toMatchObject({ instructions: 908, vocab: 128256, hidden: 2560, context: 64 });
+    expect(d.manifest.dram).toMatchObject({ image: null, wordBits: 1024 });
+    expect(d.manifest.tablesDram).toMatchObject({ image: null, lineBits: 1024, lines: Math.ceil(128256 / 64) * 2560 });
+    expect([...d.files.keys()].filter((f) => /weights|tables/.test(f))).toEqual([]);
+    // the same generator refuses to leave the images out of a design that holds them on chip
+    expect(codesOf(() => generateWhole(model, tiny, { images: false }))).toEqual(['CG055']);
   }, 600_000);
   it('refuses a load-port engine and ROM weights past the chip (CG052), a KV cache past it (CG053)', () => {
     expect(codesOf(() => generateWhole(model, parseArch({ ...tiny, name: 'lp', weightMemory: 'load-port' }, 'test')))).toEqual(['CG052']);
