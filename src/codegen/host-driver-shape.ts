@@ -17,12 +17,24 @@ export interface EnginePortsIn {
   s_data: number;
   s_layer: number;
   m_ready: boolean;
+  w_ar_ready?: boolean;
+  w_r_valid?: boolean;
+  w_r_data?: Uint8Array;
 }
 export interface EnginePortsOut {
   s_ready: boolean;
   m_valid: boolean;
   m_data: number;
   m_last: boolean;
+  w_ar_valid?: boolean;
+  w_ar_addr?: number;
+  w_ar_len?: number;
+  w_r_ready?: boolean;
+}
+export interface WeightMemory {
+  valid(cycle: number): boolean;
+  addr(): number;
+  step(cycle: number, taken: boolean, request: { readonly addr: number; readonly len: number } | null): void;
 }
 export interface EngineBackend {
   reset?(): void;
@@ -30,4 +42,5 @@ export interface EngineBackend {
 }
 export declare const LAYERS: readonly LayerSpec[];
 export declare function packWeights(weights: Readonly<Record<string, Int8Array>>): Uint8Array;
-export declare function runLayer(backend: EngineBackend, layer: string, x: Float32Array, maxCycles?: number): { y: Float32Array; cycles: number };
+export declare const WEIGHTS_IN_DRAM: boolean;
+export declare function runLayer(backend: EngineBackend, layer: string, x: Float32Array, maxCycles?: number, dram?: { readonly memory: WeightMemory; readonly image: Uint8Array }): { y: Float32Array; cycles: number };

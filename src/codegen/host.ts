@@ -28,6 +28,7 @@ export function generateHostDriver(design: RtlDesign): string {
   constant('WORD_BITS', String(plan.wordBits), 'Bits per weight memory word.');
   constant('WORD_BYTES', String(Math.ceil(plan.wordBits / 8)), 'Bytes per weight word in packWeights() output (little-endian within a word).');
   constant('WEIGHT_WORDS', String(plan.wDepth), 'Weight words used by the layers (the memory may be deeper).');
+  constant('WEIGHTS_IN_DRAM', String(plan.arch.weightMemory === 'dram'), 'The weights stream from DRAM through the w_ar/w_r port (runLayer then needs the memory behind it).', 'boolean');
   sf.addInterface({
     name: 'PortSpec',
     isExported: true,
@@ -101,6 +102,9 @@ return img;`,
       { name: 's_data', type: 'number', docs: ['binary32 bits'] },
       { name: 's_layer', type: 'number' },
       { name: 'm_ready', type: 'boolean' },
+      { name: 'w_ar_ready', type: 'boolean', hasQuestionToken: true, docs: ['DRAM designs: the memory takes the request'] },
+      { name: 'w_r_valid', type: 'boolean', hasQuestionToken: true, docs: ['DRAM designs: the memory offers a weight word'] },
+      { name: 'w_r_data', type: 'Uint8Array', hasQuestionToken: true, docs: ['DRAM designs: the word, WORD_BYTES little-endian bytes of the image'] },
     ],
   });
   sf.addInterface({
@@ -111,6 +115,20 @@ return img;`,
       { name: 'm_valid', type: 'boolean' },
       { name: 'm_data', type: 'number', docs: ['binary32 bits'] },
       { name: 'm_last', type: 'boolean' },
+      { name: 'w_ar_valid', type: 'boolean', hasQuestionToken: true, docs: ['DRAM designs: a request (word address, word count)'] },
+      { name: 'w_ar_addr', type: 'number', hasQuestionToken: true },
+      { name: 'w_ar_len', type: 'number', hasQuestionToken: true },
+      { name: 'w_r_ready', type: 'boolean', hasQuestionToken: true, docs: ['DRAM designs: the weight FIFO has room'] },
+    ],
+  });
+  sf.addInterface({
+    name: 'WeightMemory',
+    isExported: true,
+    docs: ['The memory behind a DRAM design\'s weight port, cycle by cycle (bitnet-hw\'s DramModel, src/sim/dram.ts, is one): whether a word is offered, its address, and the end of a cycle.'],
+    methods: [
+      { name: 'valid', parameters: [{ name: 'cycle', type: 'number' }], returnType: 'boolean' },
+      { name: 'addr', returnType: 'number' },
+      { name: 'step', parameters: [{ name: 'cycle', type: 'number' }, { name: 'taken', type: 'boolean' }, { name: 'request', type: '{ readonly addr: number; readonly len: number } | null' }], returnType: 'void' },
     ],
   });
   sf.addInterface({
@@ -125,12 +143,13 @@ return img;`,
   sf.addFunction({
     name: 'runLayer',
     isExported: true,
-    docs: ['Stream one token of `layer` through the backend; returns the outputs and the cycles from the first input beat to the last output beat.'],
+    docs: ['Stream one token of `layer` through the backend; returns the outputs and the cycles from the first input beat to the last output beat. A DRAM design needs `dram`: the memory behind its weight port and the weight image (packWeights) it serves.'],
     parameters: [
       { name: 'backend', type: 'EngineBackend' },
       { name: 'layer', type: 'LayerName' },
       { name: 'x', type: 'Float32Array' },
       { name: 'maxCycles', type: 'number', initializer: '10_000_000' },
+      { name: 'dram', type: '{ readonly memory: WeightMemory; readonly image: Uint8Array }', hasQuestionToken: true },
     ],
     returnType: '{ y: Float32Array; cycles: number }',
     statements: `const id = layerId(layer);
@@ -141,8 +160,12 @@ const out = new Uint32Array(spec.out);
 let inIdx = 0;
 let outIdx = 0;
 let first = -1;
+if (WEIGHTS_IN_DRAM && !dram) throw new Error(\`\${layer}: a design with its weights in DRAM: pass the memory behind its weight port and the weight image\`);
 for (let c = 0; c < maxCycles; c++) {
-  const o = backend.cycle({ s_valid: inIdx < spec.n, s_data: inIdx < spec.n ? bits[inIdx]! : 0, s_layer: id, m_ready: true });
+  const rv = dram !== undefined && dram.memory.valid(c);
+  const word = rv ? dram.image.subarray(dram.memory.addr() * WORD_BYTES, (dram.memory.addr() + 1) * WORD_BYTES) : undefined;
+  const o = backend.cycle({ s_valid: inIdx < spec.n, s_data: inIdx < spec.n ? bits[inIdx]! : 0, s_layer: id, m_ready: true, ...(dram ? { w_ar_ready: true, w_r_valid: rv, ...(word ? { w_r_data: word } : {}) } : {}) });
+  if (dram) dram.memory.step(c, rv && o.w_r_ready === true, o.w_ar_valid === true ? { addr: o.w_ar_addr ?? 0, len: o.w_ar_len ?? 0 } : null);
   if (o.s_ready && inIdx < spec.n) {
     if (inIdx === 0) first = c;
     inIdx++;

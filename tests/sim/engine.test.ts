@@ -17,6 +17,7 @@ import { runHarness } from '../../src/verify/verilator.js';
 import { EngineSim } from '../../src/sim/engine.js';
 import { weightImage } from '../../src/ir/engine-plan.js';
 import { runStream, type StreamToken } from '../../src/sim/stream.js';
+import { DramModel } from '../../src/sim/dram.js';
 import { fixture, tmpDir } from '../helpers.js';
 
 function readVectors(file: string): (StreamToken & { y: Uint32Array })[] {
@@ -132,6 +133,27 @@ describe('generated host driver', () => {
       const r = drv.runLayer(sim, drv.LAYERS[tok.layer]!.name, new Float32Array(tok.x.buffer.slice(0)));
       expect(Array.from(new Uint32Array(r.y.buffer))).toEqual(Array.from(tok.y));
       expect(r.cycles).toBe(lat.tokens[i]![2] - lat.tokens[i]![1] + 1);
+    }
+    // A DRAM design's driver serves its weight port from a memory and the packed image.
+    const dd = generateRtl(model, dramArch);
+    const ddir = tmpDir('bnhw-host-dram-');
+    writeRtl(dd, ddir);
+    const dfile = path.join(ddir, 'bnhw_engine.generated.ts');
+    const dp = new Project({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true, target: 9, module: 199, moduleResolution: 99, noEmit: true, lib: ['lib.es2022.d.ts'] } });
+    dp.addSourceFileAtPath(dfile);
+    expect(dp.getPreEmitDiagnostics().map((x) => x.getMessageText())).toEqual([]);
+    const ddrv = (await import(dfile)) as typeof import('../../src/codegen/host-driver-shape.js');
+    expect(ddrv.WEIGHTS_IN_DRAM).toBe(true);
+    const image = ddrv.packWeights(weights);
+    expect(Buffer.from(image).equals(Buffer.from(dd.weights!))).toBe(true);
+    const dsim = new EngineSim(dd.plan, { weights: image });
+    const dvec = path.join(tmpDir(), 'v.bin');
+    writeVectorsForPlan(model, dd.plan, dd.plan.layers.length, 3, dvec);
+    for (const tok of readVectors(dvec)) {
+      const name = ddrv.LAYERS[tok.layer]!.name;
+      expect(() => ddrv.runLayer(dsim, name, new Float32Array(tok.x.buffer.slice(0)))).toThrow(/weights in DRAM/);
+      const r = ddrv.runLayer(dsim, name, new Float32Array(tok.x.buffer.slice(0)), 1_000_000, { memory: new DramModel(dd.manifest.dram!), image });
+      expect(Array.from(new Uint32Array(r.y.buffer))).toEqual(Array.from(tok.y));
     }
   }, 120_000);
 });

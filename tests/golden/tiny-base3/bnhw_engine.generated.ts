@@ -16,6 +16,8 @@ export const WORD_BITS = 56;
 export const WORD_BYTES = 7;
 /** Weight words used by the layers (the memory may be deeper). */
 export const WEIGHT_WORDS = 10752;
+/** The weights stream from DRAM through the w_ar/w_r port (runLayer then needs the memory behind it). */
+export const WEIGHTS_IN_DRAM: boolean = false;
 
 export interface PortSpec {
   readonly name: string;
@@ -299,6 +301,12 @@ export interface EnginePortsIn {
   s_data: number;
   s_layer: number;
   m_ready: boolean;
+  /** DRAM designs: the memory takes the request */
+  w_ar_ready?: boolean;
+  /** DRAM designs: the memory offers a weight word */
+  w_r_valid?: boolean;
+  /** DRAM designs: the word, WORD_BYTES little-endian bytes of the image */
+  w_r_data?: Uint8Array;
 }
 
 export interface EnginePortsOut {
@@ -307,6 +315,19 @@ export interface EnginePortsOut {
   /** binary32 bits */
   m_data: number;
   m_last: boolean;
+  /** DRAM designs: a request (word address, word count) */
+  w_ar_valid?: boolean;
+  w_ar_addr?: number;
+  w_ar_len?: number;
+  /** DRAM designs: the weight FIFO has room */
+  w_r_ready?: boolean;
+}
+
+/** The memory behind a DRAM design's weight port, cycle by cycle (bitnet-hw's DramModel, src/sim/dram.ts, is one): whether a word is offered, its address, and the end of a cycle. */
+export interface WeightMemory {
+  valid(cycle: number): boolean;
+  addr(): number;
+  step(cycle: number, taken: boolean, request: { readonly addr: number; readonly len: number } | null): void;
 }
 
 /** A cycle-level model of the engine ports: `cycle` applies inputs for one cycle, returns the outputs seen during it, then clocks. */
@@ -315,8 +336,8 @@ export interface EngineBackend {
   cycle(inputs: EnginePortsIn): EnginePortsOut;
 }
 
-/** Stream one token of `layer` through the backend; returns the outputs and the cycles from the first input beat to the last output beat. */
-export function runLayer(backend: EngineBackend, layer: LayerName, x: Float32Array, maxCycles: number = 10_000_000): { y: Float32Array; cycles: number } {
+/** Stream one token of `layer` through the backend; returns the outputs and the cycles from the first input beat to the last output beat. A DRAM design needs `dram`: the memory behind its weight port and the weight image (packWeights) it serves. */
+export function runLayer(backend: EngineBackend, layer: LayerName, x: Float32Array, maxCycles: number = 10_000_000, dram?: { readonly memory: WeightMemory; readonly image: Uint8Array }): { y: Float32Array; cycles: number } {
   const id = layerId(layer);
   const spec = LAYERS[id]!;
   if (x.length !== spec.n) throw new Error(`${layer}: expected ${spec.n} inputs, got ${x.length}`);
@@ -325,8 +346,12 @@ export function runLayer(backend: EngineBackend, layer: LayerName, x: Float32Arr
   let inIdx = 0;
   let outIdx = 0;
   let first = -1;
+  if (WEIGHTS_IN_DRAM && !dram) throw new Error(`${layer}: a design with its weights in DRAM: pass the memory behind its weight port and the weight image`);
   for (let c = 0; c < maxCycles; c++) {
-    const o = backend.cycle({ s_valid: inIdx < spec.n, s_data: inIdx < spec.n ? bits[inIdx]! : 0, s_layer: id, m_ready: true });
+    const rv = dram !== undefined && dram.memory.valid(c);
+    const word = rv ? dram.image.subarray(dram.memory.addr() * WORD_BYTES, (dram.memory.addr() + 1) * WORD_BYTES) : undefined;
+    const o = backend.cycle({ s_valid: inIdx < spec.n, s_data: inIdx < spec.n ? bits[inIdx]! : 0, s_layer: id, m_ready: true, ...(dram ? { w_ar_ready: true, w_r_valid: rv, ...(word ? { w_r_data: word } : {}) } : {}) });
+    if (dram) dram.memory.step(c, rv && o.w_r_ready === true, o.w_ar_valid === true ? { addr: o.w_ar_addr ?? 0, len: o.w_ar_len ?? 0 } : null);
     if (o.s_ready && inIdx < spec.n) {
       if (inIdx === 0) first = c;
       inIdx++;
