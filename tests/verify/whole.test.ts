@@ -131,18 +131,15 @@ describe('whole-model accelerator: the ECP5-sized machine (hw/arch/ecp5-whole.js
 });
 
 describe('whole-model accelerator: weights streamed from DRAM', () => {
-  it('tiny with its weights behind the DRAM port (a word every 2 cycles, 60 cycles after the request): 12 held-out positions, stalls and back-pressure; a broken port is caught', () => {
+  it('tiny with its weights and tables behind the DRAM ports (a word every 2 cycles, a line every 4, 60 cycles after the request): 12 held-out positions, stalls and back-pressure', () => {
     const r = verifyWhole(model, DRAM_MUTANT_ARCH, sequenceRuns(prompt(3000, 12), 4), { seed: 2045, inStall: 20, outStall: 30 });
     console.log(`whole tiny-dram: ${r.runs} runs, ${r.logitsChecked} logits, ${r.mismatches} mismatches; cycles RTL ${r.rtlCycles.reduce((a, b) => a + b, 0)} = sim ${r.simCycles.reduce((a, b) => a + b, 0)}`);
     expect(r.firstMismatches).toEqual([]);
     expect(r.simEqualsRef).toBe(true);
     expect(r.rtlCycles).toEqual(r.simCycles);
     expect(r.passed).toBe(true);
-    // the issuer not waiting for the weight FIFO reads words that are not there yet
-    const design = generateWhole(model, DRAM_MUTANT_ARCH, { actions: true });
-    const m = runWholeMutant(model, design, DRAM_MUTATIONS.find((x) => x.name === 'engine dram: the issuer does not wait for the weight FIFO')!, { arch: DRAM_MUTANT_ARCH });
-    expect(m.killed).toBe(true);
-    expect(m.how).toMatch(/^run 0 /);
+    // the ports' seven mutants run in the mutation script (node dist/scripts/mutate-whole.js dram)
+    expect(DRAM_MUTATIONS.length).toBe(7);
   }, 1_200_000);
 });
 
