@@ -7,12 +7,12 @@
  *
  * Needs: a model (weights, norm parameters, embedding/head tables) and an architecture whose
  * KV cache fits on chip, with its weights in a ROM that fits on chip or streamed from DRAM
- * (weightMemory "dram": the engine's read port becomes the top's). Guarantees: every width, name and table is decided
- * here (the templates substitute and loop); the units' shared files are byte-identical or the
- * generation fails; files are a pure function of the model, the architecture and the templates
- * (reproducible byte for byte). Refusals: a load-port engine or ROM weights past the chip's
- * capacity (`CG052`), a KV cache past it (`CG053`), with weights in DRAM embedding and head
- * tables past it (`CG054`: the head unit's tables are on chip).
+ * (weightMemory "dram": the engine's weight port and the head unit's table port become the
+ * top's). Guarantees: every width, name and table is decided here (the templates substitute and
+ * loop); the units' shared files are byte-identical or the generation fails; files are a pure
+ * function of the model, the architecture and the templates (reproducible byte for byte).
+ * Refusals: a load-port engine or ROM weights past the chip's capacity (`CG052`), a KV cache
+ * past it (`CG053`), the memories' images left out of an on-chip design (`CG055`).
  */
 import { createHash } from 'node:crypto';
 import type { ArchSpec } from '../ir/arch.js';
