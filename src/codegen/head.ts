@@ -16,7 +16,7 @@ import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { OPCODES, type Program } from '../ir/program.js';
 import type { ModelIR, TensorStore } from '../ir/types.js';
-import { headSchedule, tableFifoLines, unitContracts, type HeadSchedule } from '../ir/units.js';
+import { headSchedule, tableFifoLines, tableFormat, unitContracts, type HeadSchedule } from '../ir/units.js';
 import { stored } from '../ref/tensors.js';
 import { fail } from '../util/diagnostics.js';
 import { f16ToF32, f32Bits } from '../util/float.js';
@@ -65,7 +65,7 @@ export interface HeadTableShape {
 
 /** The model's tables' shape, from its IR alone (the tensors' dtypes, as modelHeadTables reads them). */
 export function headTableShape(ir: ModelIR): HeadTableShape {
-  const fmt = (d: string): 'f32' | 'bf16' => (d === 'bf16' ? 'bf16' : 'f32');
+  const fmt = (d: string): 'f32' | 'bf16' => tableFormat(d).format;
   const untied = !(ir.head.tied || ir.head.weight.name === ir.embedding.weight.name);
   if (untied && fmt(ir.head.weight.dtype) !== fmt(ir.embedding.weight.dtype)) throw new Error(`headTableShape: the embedding is ${ir.embedding.weight.dtype}, the head ${ir.head.weight.dtype}`);
   return { format: fmt(ir.embedding.weight.dtype), untied };
@@ -91,7 +91,7 @@ export interface HeadPlan {
    * table's lines, then the head's when untied) behind a DRAM read port, read through a FIFO of
    * `fifoDepth` lines (two groups' worth: one read while the next arrives). null: tables on chip.
    */
-  readonly stream: { readonly fifoDepth: number; readonly imageLines: number; readonly headBase: number; readonly portBits: number } | null;
+  readonly stream: { readonly fifoDepth: number; readonly imageLines: number; readonly lineBits: number; readonly headBase: number; readonly portBits: number } | null;
 }
 
 export interface HeadDesign {
@@ -132,8 +132,9 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTa
   const countBits = Math.max(vector.spadAddrBits, arch.weightMemory === 'dram' ? 0 : tableAddrBits, bitsFor(nMax), bitsFor(schedule.period), bitsFor(schedule.groups), bitsFor(p.hidden), vector.rowBits + 1, tokenBits, 5);
   const untied = hasContents(tables) ? tables.head !== null : tables.untied;
   const imageLines = depth * (untied ? 2 : 1);
-  const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
-  return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits: tables.format === 'bf16' ? 16 : 32, tokenBits, countBits, untied, stream };
+  const elementBits = tableFormat(tables.format).elementBits;
+  const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, lineBits: HL * elementBits, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
+  return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits, tokenBits, countBits, untied, stream };
 }
 
 /** A table's image: line a holds element (a mod hidden) of vocab row (a / hidden) * lanes + b in bank b. */

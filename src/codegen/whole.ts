@@ -338,8 +338,8 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     wordBits: engine.plan.wordBits,
     wordHi: engine.plan.wordBits - 1,
     tlaHi: (head.plan.stream?.portBits ?? 1) - 1,
-    tLineBits: hp.lanes * hp.elementBits,
-    tLineHi: hp.lanes * hp.elementBits - 1,
+    tLineBits: head.plan.stream?.lineBits ?? 1,
+    tLineHi: (head.plan.stream?.lineBits ?? 1) - 1,
     actHi: 48 * Math.max(1, acts.length) - 1,
     actWires: acts.map(actWire),
     actConcat: [...acts].reverse().map(actWire).join(', '),
@@ -380,9 +380,9 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
           tablesDram: {
             image: images ? TABLES_DRAM_FILE : null,
             lines: head.plan.stream.imageLines,
-            lineBits: hp.lanes * hp.elementBits,
+            lineBits: head.plan.stream.lineBits,
             addrBits: head.plan.stream.portBits,
-            ...dramTiming(sys, arch.clockMHz, hp.lanes * hp.elementBits),
+            ...dramTiming(sys, arch.clockMHz, head.plan.stream.lineBits),
             clockMHz: arch.clockMHz,
           },
         }

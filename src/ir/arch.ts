@@ -126,8 +126,13 @@ export interface DramTiming {
 }
 
 export function dramTiming(sys: SystemSpec, clockMHz: number, wordBits: number): DramTiming {
-  const bitsPerCycle = (sys.dramGBps * 8e9) / (clockMHz * 1e6);
-  return { latency: Math.max(1, Math.ceil((sys.dramLatencyNs * clockMHz) / 1000)), interval: Math.max(1, Math.ceil(wordBits / bitsPerCycle)) };
+  const r = dramRate(sys, clockMHz);
+  return { latency: Math.max(1, r.latency), interval: Math.max(1, Math.ceil(wordBits / r.bitsPerCycle)) };
+}
+
+/** The system's DRAM at a `clockMHz` clock: bits per cycle, and its latency in whole cycles. */
+export function dramRate(sys: SystemSpec, clockMHz: number): { readonly bitsPerCycle: number; readonly latency: number } {
+  return { bitsPerCycle: (sys.dramGBps * 8e9) / (clockMHz * 1e6), latency: Math.ceil((sys.dramLatencyNs * clockMHz) / 1000) };
 }
 
 const lanes = z.number().int().min(1).max(4096);

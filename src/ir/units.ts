@@ -191,6 +191,14 @@ export function tableFifoLines(hidden: number): number {
 }
 
 /**
+ * How the head unit stores a table of `dtype`: bf16 as 16-bit elements (widened exactly when
+ * read), anything else as fp32 words (an f16 table is widened when stored).
+ */
+export function tableFormat(dtype: string): { readonly format: 'f32' | 'bf16'; readonly elementBits: 16 | 32 } {
+  return dtype === 'bf16' ? { format: 'bf16', elementBits: 16 } : { format: 'f32', elementBits: 32 };
+}
+
+/**
  * One head of attention over len positions on the attention unit
  * (templates/verilog/bnhw_attn.v.hbs), from its first read to the next head's first read: the
  * scores in groups of `lanes` positions (lockstep product-sum lanes, then the scale on each lane's

@@ -19,7 +19,7 @@
  * `--numerics hw` bit for bit (tested); per-unit busy cycles and action counts for src/energy.
  */
 import type { ArchSpec } from '../ir/arch.js';
-import { dramTiming, systemOf } from '../ir/arch.js';
+import { dramRate, dramTiming, systemOf } from '../ir/arch.js';
 import { packingOf, wordBitsFor, type PlanGeometry } from '../ir/engine-plan.js';
 import { reads, writes, type BufferAlloc, type Instr, type Program } from '../ir/program.js';
 import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '../ir/deps.js';
@@ -84,18 +84,15 @@ export class Machine {
   private readonly kvV: Float32Array[] = [];
   private readonly invFreq: Float32Array | null;
   readonly weightsOnChip: boolean;
-  /** The embedding and head tables are on chip (else the head unit streams them from DRAM). */
-  readonly tablesOnChip: boolean;
   /** The KV cache fits on chip (else attention streams its rows from DRAM). */
   readonly kvOnChip: boolean;
-  private readonly dramBitsPerCycle: number;
-  private readonly dramLatency: number;
+  private readonly dram: { readonly bitsPerCycle: number; readonly latency: number };
   private readonly wordBitsPerWeight: number;
   position = 0;
   /** Busy cycles per unit and action counts, over every token run so far. */
   readonly busy: Record<UnitName, number> = { engine: 0, vector: 0, sfu: 0, attention: 0, head: 0, kv: 0, seq: 0 };
 
-  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; tablesOnChip: boolean; tableElementBits: number; model?: Model }) {
+  constructor(program: Program, arch: ArchSpec, opts: { shapes: readonly { n: number; out: number }[]; geometry: PlanGeometry; clockMHz: number; weightsOnChip: boolean; tableElementBits: number; model?: Model }) {
     this.program = program;
     this.arch = arch;
     this.u = unitContracts(arch);
@@ -120,10 +117,8 @@ export class Machine {
     const theta = program.attention.ropeTheta;
     this.invFreq = this.model && theta !== null ? ropeInvFreq(theta, program.attention.headDim) : null;
     this.weightsOnChip = opts.weightsOnChip;
-    this.tablesOnChip = opts.tablesOnChip;
-    this.dramBitsPerCycle = (sys.dramGBps * 8e9) / (opts.clockMHz * 1e6);
+    this.dram = dramRate(sys, opts.clockMHz);
     this.kvOnChip = program.kvWords * (program.kvFormat === 'fp32' ? 32 : 16) <= sys.onChipKvBits;
-    this.dramLatency = Math.ceil((sys.dramLatencyNs * opts.clockMHz) / 1000);
     this.wordBitsPerWeight = wordBitsFor(packingOf(arch), arch.lanes * arch.simd) / (arch.lanes * arch.simd);
     if (this.model) {
       this.sp = new Float32Array(program.scratchpadWords);
@@ -258,7 +253,7 @@ export class Machine {
       // An estimate for a ROM engine with more weights than the chip holds: the block's weights
       // stream from DRAM once, however many rows it has, overlapped with the compute.
       const bits = shapes.reduce((a, x) => a + x.n * x.out, 0) * this.wordBitsPerWeight;
-      const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
+      const dram = Math.ceil(bits / this.dram.bitsPerCycle) + this.dram.latency;
       if (dram > length) {
         dramStall = dram - length;
         length = dram;
@@ -342,15 +337,15 @@ export class Machine {
           let positions = 0;
           for (let r = 0; r < rows; r++) positions += pos + r + 1;
           const bits = 2 * positions * p.attention.headDim * p.attention.heads * (p.kvFormat === 'fp32' ? 32 : 16);
-          const dram = Math.ceil(bits / this.dramBitsPerCycle) + this.dramLatency;
+          const dram = Math.ceil(bits / this.dram.bitsPerCycle) + this.dram.latency;
           if (dram > c) {
             kvStall += dram - c;
             c = dram;
           }
         }
-        if (i.op === 'head' && !skipped && !this.tablesOnChip && !this.tableStream) {
+        if (i.op === 'head' && !skipped && !this.weightsOnChip && !this.tableStream) {
           // The head table streams from DRAM with the weights.
-          const dram = Math.ceil((p.vocab * p.hidden * p.embeddingBits) / this.dramBitsPerCycle) + this.dramLatency;
+          const dram = Math.ceil((p.vocab * p.hidden * p.embeddingBits) / this.dram.bitsPerCycle) + this.dram.latency;
           if (dram > c) {
             headStall += dram - c;
             c = dram;
@@ -417,7 +412,7 @@ export class Machine {
       for (const a of unit) act(a.component, a.action, 32, a.count);
       return;
     }
-    const head = headActions(i, p, this.tablesOnChip, this.tableStream);
+    const head = headActions(i, p, this.weightsOnChip, this.tableStream);
     if (head) {
       for (const a of head) act(a.component, a.action, a.bits, a.count);
       return;

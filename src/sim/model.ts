@@ -18,7 +18,7 @@ import type { Model, ModelIR } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { sortedActions, type ActionCount } from './engine.js';
 import { Machine, type TraceEntry } from './machine.js';
-import { unitOf, type UnitName } from '../ir/units.js';
+import { tableFormat, unitOf, type UnitName } from '../ir/units.js';
 
 export { EngineTimer, type SegmentTiming } from './engine-timer.js';
 
@@ -102,11 +102,9 @@ export function createMachine(ir: ModelIR, arch: ArchSpec, clockMHz: number, mod
   const onChip = arch.weightMemory !== 'dram' && weightBits <= systemOf(arch).onChipWeightBits;
   const geometry = geometryOf(planFromShapes(bls.map((b, i) => ({ name: b.name, ...shapes[i]! })), arch));
   // The embedding and head tables are where the weights are; with weights in DRAM they stream
-  // through the head unit's own port.
-  const tablesOnChip = onChip;
-  // the head unit stores bf16 tables as 16-bit elements, others as fp32 words (src/codegen/head.ts)
-  const tableElementBits = ir.embedding.weight.dtype === 'bf16' ? 16 : 32;
-  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, tablesOnChip, tableElementBits, ...(model ? { model } : {}) });
+  // through the head unit's own port, as lines of its stored elements.
+  const tableElementBits = tableFormat(ir.embedding.weight.dtype).elementBits;
+  return new Machine(program, arch, { shapes, geometry, clockMHz, weightsOnChip: onChip, tableElementBits, ...(model ? { model } : {}) });
 }
 
 export function simulateModel(shape: ModelShape, arch: ArchSpec, opts: { prefill: number; tokens: number; clock?: SimClock; ir?: ModelIR }): SimReport {
