@@ -113,13 +113,13 @@ export function runFpMutations(arch: ArchSpec, count: number, mutations: readonl
     files.set(m.file, out!);
     try {
       if (m.unit === 'sum' || m.unit === 'dot') {
-        const r = runLaneBench(arch, 'icarus', { terms: count * 5, seed: 17, stall: 30, lanes: [m.unit], files }, design);
+        const r = runLaneBench(arch, 'icarus', { terms: count * 5, seed: 17, stall: 30, lanes: [m.unit], files, failFast: true }, design);
         if (r.passed) return { name: m.name, killed: false, how: 'SURVIVED' };
         const u = r.lanes[m.unit];
         const how = u === undefined ? 'no result' : u.mismatches > 0 ? `${u.mismatches} mismatches in ${u.checked} sums` : `${u.checked} of ${u.reductions} sums checked`;
         return { name: m.name, killed: true, how };
       }
-      const r = runFpBench(arch, 'icarus', { count, seed: 17, stall: 30, units: [m.unit], files }, design);
+      const r = runFpBench(arch, 'icarus', { count, seed: 17, stall: 30, units: [m.unit], files, failFast: true }, design);
       if (r.passed) return { name: m.name, killed: false, how: 'SURVIVED' };
       const u = r.units[m.unit];
       const how = u === undefined ? 'no result' : u.mismatches > 0 ? `${u.mismatches} mismatches of ${u.checked}` : `${u.checked} of ${u.vectors} checked`;

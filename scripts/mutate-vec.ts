@@ -112,12 +112,12 @@ export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed
     files.set(m.file, text);
     const r =
       m.unit === 'vec'
-        ? runVecBench(p, arch, 'icarus', { operands, seed, files }, d)
+        ? runVecBench(p, arch, 'icarus', { operands, seed, files, failFast: true }, d)
         : m.unit === 'sfu'
-          ? runSfuBench(p, arch, 'icarus', { operations: operands, seed, files }, sfu)
+          ? runSfuBench(p, arch, 'icarus', { operations: operands, seed, files, failFast: true }, sfu)
           : m.unit === 'head'
-            ? runHeadBench(p, arch, 'icarus', { operands, ...headOpts, files, minCases: 4, headCases: 2 }, tables, head)
-            : runAttnBench(p, arch, 'icarus', { operands, seed, files, long: false, minCases: 4, maxRows: 2 }, attn);
+            ? runHeadBench(p, arch, 'icarus', { operands, ...headOpts, files, minCases: 4, headCases: 2, failFast: true }, tables, head)
+            : runAttnBench(p, arch, 'icarus', { operands, seed, files, long: false, minCases: 4, maxRows: 2, failFast: true }, attn);
     return { name: m.name, killed: !r.passed, applied: true };
   });
 }

@@ -59,8 +59,14 @@ def term_cycle(i, add_latency):
 
 
 class Checker:
-    def __init__(self, lane):
+    def __init__(self, lane, fail_fast=False):
         self.lane, self.checked, self.mismatches, self.first = lane, 0, 0, []
+        self.fail_fast = fail_fast
+
+    @property
+    def stop(self):
+        """A mutation run needs one difference: the driver stops at the first."""
+        return self.fail_fast and self.mismatches > 0
 
     def fail(self, what):
         self.mismatches += 1
@@ -84,7 +90,7 @@ async def lane(dut, name, after_last, add_latency, reds, rng, stall, chk):
     # term of partial j from La cycles after that partial's previous term
     block = 1 + 3 * add_latency
     start_from, taken = 0, []
-    while r < len(reds) or pending:
+    while (r < len(reds) or pending) and not chk.stop:
         offered = False
         if r < len(reds):
             n, tight, want, ab = reds[r]
@@ -148,7 +154,7 @@ async def lanes_match_numerics(dut):
         if u not in lanes:
             continue
         after_last, add_latency, reds = lanes[u]
-        chk = checkers[u] = Checker(u)
+        chk = checkers[u] = Checker(u, env_int("BNHW_FAIL_FAST", 0) != 0)
         tasks.append(cocotb.start_soon(lane(dut, u, after_last, add_latency, reds, XorShift32(seed + 104729 * (k + 1)), stall, chk)))
     for t in tasks:
         await t

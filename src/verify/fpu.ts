@@ -13,11 +13,11 @@ import type { ArchSpec } from '../ir/arch.js';
 import { generateFpUnits, unitCycles, type FpUnitsDesign } from '../codegen/fpu.js';
 import { FP_UNIT_OPS, type FpUnitOp } from '../numerics/model.js';
 import { fpVectors, writeFpVectors } from './fp-vectors.js';
-import { runCocotbTop, type Sim } from './cocotb.js';
+import { failFastEnv, runCocotbTop, type BenchFiles, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
 
-export interface FpBenchOptions {
+export interface FpBenchOptions extends BenchFiles {
   /** Random pairs per unit, after the edge pairs. */
   readonly count: number;
   readonly seed: number;
@@ -25,8 +25,6 @@ export interface FpBenchOptions {
   readonly stall?: number;
   /** Run these units only (default: all five). */
   readonly units?: readonly FpUnitOp[];
-  /** Simulate these files instead of the generated ones (mutation runs). */
-  readonly files?: ReadonlyMap<string, string>;
 }
 
 export interface FpUnitResult {
@@ -74,7 +72,7 @@ export function runFpBench(arch: ArchSpec, sim: Sim, opts: FpBenchOptions, desig
       const r = runCocotbTop(
         { key: `${design.configHash}-${bench.top}-${sim}`, files: opts.files ?? design.files, sources: design.sources, benchSources: [`${bench.top}.v`], top: bench.top, module: 'test_fpu', ownClock: true },
         sim,
-        { BNHW_FPVECTORS: file, BNHW_SEED: String(opts.seed), BNHW_STALL: String(opts.stall ?? 20) },
+        { BNHW_FPVECTORS: file, BNHW_SEED: String(opts.seed), BNHW_STALL: String(opts.stall ?? 20), ...failFastEnv(opts) },
       );
       logs.push(r.log);
       const doc = r.result as BenchDoc | null;

@@ -15,11 +15,11 @@ import { machineOf } from '../ir/arch.js';
 import { sumAfterLast } from '../ir/units.js';
 import { generateFpUnits, type FpUnitsDesign } from '../codegen/fpu.js';
 import { laneVectors, writeLaneVectors, type Lane } from './lane-vectors.js';
-import { runCocotbTop, type Sim } from './cocotb.js';
+import { failFastEnv, runCocotbTop, type BenchFiles, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
 
-export interface LaneBenchOptions {
+export interface LaneBenchOptions extends BenchFiles {
   /** Random terms per lane, after the edge reductions. */
   readonly terms: number;
   readonly seed: number;
@@ -27,8 +27,6 @@ export interface LaneBenchOptions {
   readonly stall?: number;
   /** Run these lanes only (default: both). */
   readonly lanes?: readonly Lane[];
-  /** Simulate these files instead of the generated ones (mutation runs). */
-  readonly files?: ReadonlyMap<string, string>;
 }
 
 export interface LaneResult {
@@ -77,7 +75,7 @@ export function runLaneBench(arch: ArchSpec, sim: Sim, opts: LaneBenchOptions, d
     const r = runCocotbTop(
       { key: `${design.configHash}-lanes-${sim}`, files: opts.files ?? design.files, sources: LANE_SOURCES, benchSources: ['bnhw_lanes_tb.v'], top: 'bnhw_lanes_tb', module: 'test_lanes', ownClock: true },
       sim,
-      { BNHW_LANEVECTORS: file, BNHW_SEED: String(opts.seed), BNHW_STALL: String(opts.stall ?? 20) },
+      { BNHW_LANEVECTORS: file, BNHW_SEED: String(opts.seed), BNHW_STALL: String(opts.stall ?? 20), ...failFastEnv(opts) },
     );
     const doc = r.result as BenchDoc | null;
     let complete = doc !== null;

@@ -19,7 +19,7 @@ import { OPCODES, type Program } from '../ir/program.js';
 import { unitContracts } from '../ir/units.js';
 import { generateVector, type VectorDesign, type VectorPlan } from '../codegen/vec.js';
 import { dropTemp, tempSibling } from '../util/fsout.js';
-import { runCocotbTop, type CocotbOptions, type Sim } from './cocotb.js';
+import { failFastEnv, runCocotbTop, type BenchFiles, type CocotbOptions, type Sim } from './cocotb.js';
 import { cacheDir } from './tools.js';
 import { sfuVectors, VEC_BENCH_OPS, vecVectors, writeVecVectors, type VecOp, type VecVectorSet } from './vec-vectors.js';
 import { generateSfu, type SfuDesign } from '../codegen/sfu.js';
@@ -28,14 +28,16 @@ import { HEAD_BENCH_OPS, headVectors, randomHeadTables, type HeadOp } from './he
 import { generateAttention, kvLayerBits, type KvDesign, type KvPlan } from '../codegen/attn.js';
 import { attnVectors } from './attn-vectors.js';
 
-export interface VecBenchOptions {
+/** How any scratchpad unit's bench runs: on other files, stopping at the first difference, with a waveform window. */
+export interface UnitBenchRun extends BenchFiles {
+  readonly vcd?: CocotbOptions['vcd'];
+}
+
+export interface VecBenchOptions extends UnitBenchRun {
   /** Operands (elements or terms) per instruction kind. */
   readonly operands: number;
   readonly seed: number;
   readonly ops?: readonly VecOp[];
-  /** Simulate these files instead of the generated ones (mutation runs). */
-  readonly files?: ReadonlyMap<string, string>;
-  readonly vcd?: CocotbOptions['vcd'];
 }
 
 export interface VecBenchResult {
@@ -249,7 +251,7 @@ endmodule
 }
 
 /** One run of test_vec.py on a bench top over these files and cases. */
-function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, vcd: CocotbOptions['vcd'] | undefined, kv?: KvPlan): VecBenchResult {
+function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, vcd: CocotbOptions['vcd'] | undefined, run: BenchFiles, kv?: KvPlan): VecBenchResult {
   const dir = tempSibling(path.join(cacheDir('vecvec'), `${key}-${seed}`));
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -258,7 +260,7 @@ function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, stri
     const r = runCocotbTop(
       { key: `${key}-${sim}`, files, sources: [...new Set([...sources, 'bnhw_unit_tb.v'])], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
       sim,
-      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed), BNHW_KVBITS: String(kv?.elementBits ?? 32) },
+      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed), BNHW_KVBITS: String(kv?.elementBits ?? 32), ...failFastEnv(run) },
       vcd ? { vcd } : {},
     );
     const doc = r.result as BenchDoc | null;
@@ -274,15 +276,13 @@ export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBench
   const set = vecVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? VEC_BENCH_OPS);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
-  return runUnitBench('vec', `${design.configHash}-vec`, files, [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd);
+  return runUnitBench('vec', `${design.configHash}-vec`, files, [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd, opts);
 }
 
-export interface SfuBenchOptions {
+export interface SfuBenchOptions extends UnitBenchRun {
   /** rsqrt operations (rows). */
   readonly operations: number;
   readonly seed: number;
-  readonly files?: ReadonlyMap<string, string>;
-  readonly vcd?: CocotbOptions['vcd'];
 }
 
 /** The special-function unit's bench: random rsqrt instructions on bnhw_sfu over the scratchpad. */
@@ -291,10 +291,10 @@ export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBench
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
-  return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd);
+  return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts.vcd, opts);
 }
 
-export interface HeadBenchOptions {
+export interface HeadBenchOptions extends UnitBenchRun {
   /** Operands per instruction kind (table words for embed, terms for head, words for argmax). */
   readonly operands: number;
   readonly seed: number;
@@ -305,8 +305,6 @@ export interface HeadBenchOptions {
   /** The tables' format and tying (random tables from the seed: the unit is built with them). */
   readonly format?: 'f32' | 'bf16';
   readonly tied?: boolean;
-  readonly files?: ReadonlyMap<string, string>;
-  readonly vcd?: CocotbOptions['vcd'];
 }
 
 /** The head unit's random tables for a bench seed. */
@@ -320,10 +318,10 @@ export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBen
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
-  return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd);
+  return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd, opts);
 }
 
-export interface AttnBenchOptions {
+export interface AttnBenchOptions extends UnitBenchRun {
   /** Operands per instruction kind (cache words written for kvw, multiply-adds for attn). */
   readonly operands: number;
   readonly seed: number;
@@ -333,8 +331,6 @@ export interface AttnBenchOptions {
   /** At least this many instructions of each kind (default 24), and at most this many rows each (default the program's block). */
   readonly minCases?: number;
   readonly maxRows?: number;
-  readonly files?: ReadonlyMap<string, string>;
-  readonly vcd?: CocotbOptions['vcd'];
 }
 
 /** The KV and attention units' bench: random kvw and attn instructions on bnhw_kvw and bnhw_attn over the KV cache and the scratchpad. */
@@ -343,5 +339,5 @@ export function runAttnBench(p: Program, arch: ArchSpec, sim: Sim, opts: AttnBen
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('attn', design.plan.vector, design.plan.countBits, undefined, design.plan));
-  return runUnitBench('attn', `${design.configHash}-attn`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd, design.plan);
+  return runUnitBench('attn', `${design.configHash}-attn`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts.vcd, opts, design.plan);
 }
