@@ -46,10 +46,10 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'add', file: ADD, name: 'fadd: rounding ties away from zero', find: 'c_n[2] & (c_n[1] | c_n[0] | c_n[3])', replace: 'c_n[2]' },
   { unit: 'add', file: ADD, name: 'fadd: normalization not stopped at exponent 1', find: "wire [26:0] l_stop_w = 27'd1 << l_sp_w;", replace: "wire [26:0] l_stop_w = 27'd1;" },
   { unit: 'add', file: ADD, name: 'fadd: leading-zero count takes the wrong half of a 4-bit node', find: "c3[3 * j +: 3] = v2[2 * j + 1] ? {1'b0, c2[4 * j + 2 +: 2]} : {1'b1, c2[4 * j +: 2]};", replace: "c3[3 * j +: 3] = v2[2 * j] ? {1'b0, c2[4 * j + 2 +: 2]} : {1'b1, c2[4 * j +: 2]};" },
-  { unit: 'add', file: ADD, name: 'fadd: exact zero of two negatives is +0', find: "in_a[31] & in_b[31], a_nan_w", replace: "1'b0, a_nan_w" },
-  { unit: 'add', file: ADD, name: 'fadd: inf - inf is not NaN', find: / \|\|\n\s*\(&in_a\[30:23\] && &in_b\[30:23\][^;]*;/, replace: ';' },
+  { unit: 'add', file: ADD, name: 'fadd: exact zero of two negatives is +0', find: "x_a[31] & x_b[31], a_nan_w", replace: "1'b0, a_nan_w" },
+  { unit: 'add', file: ADD, name: 'fadd: inf - inf is not NaN', find: / \|\|\n\s*\(&x_a\[30:23\] && &x_b\[30:23\][^;]*;/, replace: ';' },
   { unit: 'add', file: ADD, name: 'fadd: an exponent difference of 32 to 63 not flagged far', find: "{|dab_w[7:5], dab_w[4:0]}", replace: "{|dab_w[7:6], dab_w[4:0]}" },
-  { unit: 'add', file: ADD, name: 'fadd: a pipeline stage skipped by valid', find: "b_vr <= rst ? 1'b0 : l_v;", replace: "b_vr <= rst ? 1'b0 : in_v;" },
+  { unit: 'add', file: ADD, name: 'fadd: a pipeline stage skipped by valid', find: "b_vr <= rst ? 1'b0 : l_v;", replace: "b_vr <= rst ? 1'b0 : x_v;" },
   { unit: 'add', file: ADD, name: 'fadd: carry out of rounding ignored', find: "wire [30:0] d_mag = {d_ef, c_n[25:3]} + {30'd0, d_inc};", replace: "wire [30:0] d_mag = {d_ef, c_n[25:3] + {22'd0, d_inc}};" },
   { unit: 'mul', file: MUL, name: 'fmul: sticky ignores the low product bits', find: 'c_st = (|c_m[22:0]) | c_st0', replace: 'c_st = c_st0' },
   { unit: 'mul', file: MUL, name: 'fmul: exponent bias off by one', find: "- 11'd127;", replace: "- 11'd126;" },
@@ -72,11 +72,11 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'div', file: DIV, name: 'fdiv: subnormal operands not normalized', find: 'wire [23:0] na_w = ma_w << lza_w;', replace: 'wire [23:0] na_w = ma_w;' },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: odd exponent not moved into the radicand', find: "s_w[0] ? {na_w, 1'b0} : {1'b0, na_w}", replace: "{1'b0, na_w}" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: remainder left out of the sticky bit', find: "st = (rem != 28'd0);", replace: "st = 1'b0;" },
-  { unit: 'sqrt', file: SQRT, name: 'fsqrt: negative operand is not NaN', find: ' || (in_a[31] && !az_w)', replace: '' },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: negative operand is not NaN', find: ' || (x_a[31] && !az_w)', replace: '' },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: -0 loses its sign', find: "zero ? {sign, 31'd0}", replace: "zero ? 32'd0" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: trial subtrahend without its low one', find: "trial = {1'b0, root_n, 2'b01};", replace: "trial = {1'b0, root_n, 2'b00};" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: rounding increment dropped', find: 'wire        inc = root[0] & (st | root[1]);', replace: "wire        inc = 1'b0;" },
-  { unit: 'sqrt', file: SQRT, name: 'fsqrt: issue accepted while busy', find: "if (cnt == 5'd0 && in_v) begin", replace: 'if (in_v) begin' },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: issue accepted while busy', find: "if (cnt == 5'd0 && x_v) begin", replace: 'if (x_v) begin' },
   { unit: 'exp', file: EXP, name: 'fexp: k = floor(t + 1/2) rounds a half away', find: 'kr_fx[23] & (|kr_fx[22:0])', replace: 'kr_fx[23]' },
   { unit: 'exp', file: EXP, name: 'fexp: fixed-point shift of t off by one', find: "kr_e[3:0] + 4'd2", replace: "kr_e[3:0] + 4'd1" },
   { unit: 'exp', file: EXP, name: 'fexp: k as fp32 with its exponent off by one', find: "8'd134 - {5'd0, kf_lz}", replace: "8'd133 - {5'd0, kf_lz}" },
@@ -100,6 +100,18 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'dot', file: DOT, name: 'fdot: the last flag a cycle early beside the product', find: 'wire        b_last = mtag[8];', replace: 'wire        b_last = mtag[5];' },
   { unit: 'dot', file: DOT, name: 'fdot: the partial index of the next product', find: 'wire [1:0]  b_idx = mtag[7:6];', replace: 'wire [1:0]  b_idx = mtag[4:3];' },
   { unit: 'dot', file: DOT, name: 'fdot: in_ready ignores the closing sum', find: "wire        rdy_n = (fblk_n == 4'd0);", replace: "wire        rdy_n = 1'b1;" },
+];
+
+/**
+ * The input registers of contracts with a spare cycle (INPUT_REGISTER_MACHINE: mul 6, div 29,
+ * sqrt 28), written against those units.
+ */
+export const INPUT_REGISTER_MACHINE = { fpMulLatency: 6, divCycles: 29, sqrtCycles: 28 } as const;
+export const INPUT_REGISTER_MUTATIONS: readonly FpMutation[] = [
+  { unit: 'div', file: DIV, name: 'fdiv: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
+  { unit: 'div', file: DIV, name: 'fdiv: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
+  { unit: 'sqrt', file: SQRT, name: 'fsqrt: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
 ];
 
 /** Run every mutant's unit bench; a mutation that does not apply to the design is an error. */
@@ -132,7 +144,11 @@ export function runFpMutations(arch: ArchSpec, count: number, mutations: readonl
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = runFpMutations(loadArch('default'), Number(process.argv[2] ?? 1000));
+  const base = loadArch('default');
+  const results = [
+    ...runFpMutations(base, Number(process.argv[2] ?? 1000)),
+    ...runFpMutations({ ...base, name: 'input-registers', machine: { ...base.machine, ...INPUT_REGISTER_MACHINE } }, Number(process.argv[2] ?? 1000), INPUT_REGISTER_MUTATIONS),
+  ];
   for (const r of results) console.log(`${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.name.padEnd(52)} ${r.how}`);
   const survivors = results.filter((r) => !r.killed).length;
   console.log(`${results.length} mutants, ${results.length - survivors} killed, ${survivors} survived`);

@@ -29,7 +29,7 @@ export interface VecMutation {
 
 export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'vsubs adds s', file: 'bnhw_vec.v', from: '{~bopnd[31], bopnd[30:0]}', to: '{bopnd[31], bopnd[30:0]}' },
-  { unit: 'vec', name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'op1 == OP_VSUMSQ ? la_d', to: 'op1 == OP_VMEAN ? la_d' },
+  { unit: 'vec', name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'vsumsq1 <= (op == OP_VSUMSQ);', to: 'vsumsq1 <= (op == OP_VMEAN);' },
   { unit: 'vec', name: 'broadcast scalar read as a vector', file: 'bnhw_vec.v', from: 'scalar ? es : eb', to: 'eb' },
   { unit: 'vec', name: 'scalar does not advance per row', file: 'bnhw_vec.v', from: '        es <= es + one;', to: '        es <= es;' },
   { unit: 'vec', name: 'parameter operand does not restart per row', file: 'bnhw_vec.v', from: '        ep <= pbase;', to: '        ep <= ep;' },
@@ -43,9 +43,12 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'done a cycle early (element-wise)', file: 'bnhw_vec.v', from: 'assign done = e_done', to: 'assign done = (erun && elast)' },
   { unit: 'vec', name: 'write crossbar drops the bank match', file: 'bnhw_vec.v', from: 'if (lw_v[j] && lw_a[j * ', to: 'if (lw_v[j] && 1\'b1 || lw_a[j * ' },
   { unit: 'vec', name: 'scratchpad copy b never written', file: 'bnhw_spad.v', from: 'if (w_en[k]) mb[', to: 'if (1\'b0) mb[' },
-  { unit: 'vec', name: 'act: NaN gates pass the relu', file: 'bnhw_vec.v', from: " && !(av[30:23] == 8'hff && av[22:0] != 23'd0)) ? av", to: ') ? av' },
+  { unit: 'vec', name: 'act: NaN gates pass the relu', file: 'bnhw_vec.v', from: " && !(av[30:23] == 8'hff && av[22:0] != 23'd0);", to: ';' },
   { unit: 'vec', name: 'act: second pass a cycle early', file: 'bnhw_vec.v', from: '(ecyc >= ', to: '(ecyc + one >= ' },
-  { unit: 'vec', name: 'act: second pass multiplies by the square', file: 'bnhw_vec.v', from: 'sq ? relu : bopnd', to: 'sq ? relu : av' },
+  { unit: 'vec', name: 'act: second pass multiplies by the square', file: 'bnhw_vec.v', from: '({32{mdef}} & bopnd)', to: '({32{mdef}} & av)' },
+  { unit: 'vec', name: 'act: a gate not above zero squared, not zeroed', file: 'bnhw_vec.v', from: " ? 32'd0 : mul_y[l * 32 +: 32];", to: ' ? mul_y[l * 32 +: 32] : mul_y[l * 32 +: 32];' },
+  { unit: 'vec', name: 'act: the zero flags a cycle short of the multiplier', file: 'bnhw_vec.v', from: "assign mul_w[l * 32 +: 32] = zq[", to: "assign mul_w[l * 32 +: 32] = zq[-1 + " },
+  { unit: 'vec', name: 'rope: the sine for the cosine in the third product', file: 'bnhw_vec.v', from: 'q13 <= q0 || q2;', to: 'q13 <= q0 || q1;' },
   { unit: 'vec', name: 'rope: x1 cos + x2 sin', file: 'bnhw_vec.v', from: '(mcnt[1] ? m_y : {~m_y[31], m_y[30:0]})', to: 'm_y' },
   { unit: 'vec', name: 'rope: the next position\'s table row', file: 'bnhw_vec.v', from: 'otl <= pos * ', to: 'otl <= (pos + one) * ' },
   { unit: 'vec', name: 'rope: halves written swapped', file: 'bnhw_vec.v', from: 'wx + (acnt ? ', to: 'wx + (!acnt ? ' },

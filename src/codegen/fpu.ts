@@ -34,6 +34,12 @@ export interface PipelinePlan {
   readonly latency: number;
   /** One flag per boundary between consecutive steps (true: a register stage). */
   readonly registered: readonly boolean[];
+  /**
+   * A latency past one register per step boundary spends its first spare cycle on a register in
+   * front of the unit: its operands come from far (a memory read through the lanes' multiplexers),
+   * its output goes to a register anyway.
+   */
+  readonly inputRegister: boolean;
   /** Registers after the output register, to stretch the pipeline to the contract. */
   readonly extraDelays: number;
 }
@@ -46,6 +52,12 @@ export interface IterativePlan {
   readonly iterations: number;
   /** Quotient or root bits computed (iterations * bitsPerCycle >= 25: 24 significant + round). */
   readonly resultBits: number;
+  /**
+   * Cycles the iteration has a spare one of, spent on a register in front of the unit (as a
+   * pipeline's, PipelinePlan.inputRegister): the operation is issued to the iteration a cycle
+   * after it is taken, which then runs in `cycles - 1`.
+   */
+  readonly inputRegister: boolean;
 }
 
 /** The exp: the scheduled dataflow of expHw on adders and multipliers, stretched to `latency`. */
@@ -90,7 +102,8 @@ const MUL_BOUNDARIES: readonly (readonly boolean[])[] = [
 function pipeline(latency: number, table: readonly (readonly boolean[])[]): PipelinePlan {
   const steps = table.length; // boundaries + 1
   const internal = Math.min(latency - 1, steps - 1);
-  return { kind: 'pipeline', latency, registered: table[internal]!, extraDelays: Math.max(0, latency - steps) };
+  const inputRegister = latency > steps;
+  return { kind: 'pipeline', latency, registered: table[internal]!, inputRegister, extraDelays: Math.max(0, latency - steps - (inputRegister ? 1 : 0)) };
 }
 
 /** Significant bits plus the round bit every quotient and root needs. */
@@ -112,7 +125,8 @@ function iterative(cycles: number, unit: 'div' | 'sqrt', what: string): Iterativ
     fail('CG040', `machine.${what}`, `${cycles} cycles leave no room for the ${RESULT_BITS} iterations' bits (at most 4 per cycle)`, `use ${what} >= ${least}`, `>= ${least}`);
   }
   const iterations = Math.ceil(RESULT_BITS / k);
-  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k };
+  // a spare cycle leaves the same bits per iteration in one cycle fewer
+  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k, inputRegister: room > iterations };
 }
 
 function expPlan(m: MachineSpec): ExpPlan {
@@ -164,14 +178,17 @@ function pipelineView(header: string, p: PipelinePlan, names: readonly string[])
   const regs: Record<string, boolean> = {};
   p.registered.forEach((r, i) => (regs[`reg${names[i]!}`] = r));
   const delays = Array.from({ length: p.extraDelays }, (_, i) => ({ i: i + 1, p: i }));
-  return { header, latency: p.latency, ...regs, delays, last: p.extraDelays };
+  return { header, latency: p.latency, ...regs, inReg: p.inputRegister, delays, last: p.extraDelays };
 }
 
 function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): Record<string, unknown> {
-  const cw = Math.max(1, Math.ceil(Math.log2(p.cycles + 1)));
+  // the iteration's own cycles, from its issue (a cycle after the take with an input register)
+  const own = p.cycles - (p.inputRegister ? 1 : 0);
+  const cw = Math.max(1, Math.ceil(Math.log2(own + 1)));
   return {
     header,
     cycles: p.cycles,
+    inReg: p.inputRegister,
     k: p.bitsPerCycle,
     iterations: p.iterations,
     qw: p.resultBits,
@@ -188,7 +205,7 @@ function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): 
     cw,
     // iterations run in the cycles after the unpacking ones (the divider's pre-shift is one)
     lastIter: ITERATIVE_OVERHEAD[unit] - 2 + p.iterations,
-    roundAt: p.cycles - 1,
+    roundAt: own - 1,
     // The square root reads its root directly: fraction [qw-2 : qw-24], round bit [qw-25].
     rFrHi: p.resultBits - 2,
     rFrLo: p.resultBits - 24,

@@ -221,6 +221,9 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     ...unitViewBase(plan, CW, header),
     ...counterView(V, actions),
     mulLatency: m.fpMulLatency,
+    mulLatencyHi: m.fpMulLatency - 1,
+    // act's zero flags, shifted beside the multiplier's pipeline
+    zShift: m.fpMulLatency === 1 ? 'sq1 && !gpos' : `zq[${m.fpMulLatency - 2}:0], sq1 && !gpos`,
     addLatency: m.fpAddLatency,
     divCycles: m.divCycles,
     divCyclesM1: m.divCycles - 1,

@@ -151,7 +151,8 @@ export function vecVectors(p: Program, plan: VectorPlan, u: UnitContracts, perOp
     }
     let k = 0;
     // the edge cases first: one row, two rows, every lane of a group and one more
-    const edgeRows = [1, 2, Math.min(V, plan.maxRows), Math.min(V + 1, plan.maxRows), plan.maxRows];
+    // (a machine of one row per run has only the one)
+    const edgeRows = [1, 2, V, V + 1, plan.maxRows].map((r) => Math.min(r, plan.maxRows));
     while (operands[op] < perOp) {
       const rows = k < edgeRows.length ? edgeRows[k]! : rng.int(1, plan.maxRows);
       let n = rng.int(0, 2) === 0 && lengths.length > 0 ? lengths[rng.int(0, lengths.length - 1)]! : V * rng.int(1, 24);
@@ -282,7 +283,9 @@ export function linesOf(m: ReadonlyMap<number, number>, lanes: number, lo: numbe
  * others), the sums of squares as random words (any bit pattern, and magnitudes a sum of squares
  * has: non-negative, zero, subnormal, huge), dst = 1 / sqrt(a / n + eps) per row.
  */
-export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, operations: number, seed: number): VecVectorSet {
+export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, operations: number, seed: number, countBits = 32): VecVectorSet {
+  // lengths the unit's counters hold (a machine sized for its model has narrow ones)
+  const nMax = Math.min(8192, 2 ** countBits - 1);
   const V = plan.lanes;
   const rng = new Rng(seed);
   const spadWords = plan.spadLines * V;
@@ -291,10 +294,10 @@ export function sfuVectors(p: Program, plan: VectorPlan, u: UnitContracts, opera
   const alignUp = (x: number): number => Math.ceil(x / V) * V;
   const cases: VecCase[] = [];
   let done = 0;
-  const edgeRows = [1, 2, plan.maxRows];
+  const edgeRows = [1, 2, plan.maxRows].map((r) => Math.min(r, plan.maxRows));
   for (let k = 0; done < operations; k++) {
     const rows = k < edgeRows.length ? edgeRows[k]! : rng.int(1, plan.maxRows);
-    const n = rng.int(0, 1) === 0 && lengths.length > 0 ? lengths[rng.int(0, lengths.length - 1)]! : rng.int(1, 8192);
+    const n = rng.int(0, 1) === 0 && lengths.length > 0 ? lengths[rng.int(0, lengths.length - 1)]! : rng.int(1, nMax);
     const eps = rng.int(0, 1) === 0 && epsilons.length > 0 ? epsilons[rng.int(0, epsilons.length - 1)]! : rng.int(0, 3) === 0 ? 0 : operand(rng, 1, rng.int(90, 126)) & 0x7fffffff;
     const a = V * rng.int(0, 8) + rng.int(0, V - 1);
     const dst = alignUp(a + rows) + V * rng.int(0, 3) + rng.int(0, V - 1);

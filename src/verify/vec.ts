@@ -287,7 +287,7 @@ export interface SfuBenchOptions extends UnitBenchRun {
 
 /** The special-function unit's bench: random rsqrt instructions on bnhw_sfu over the scratchpad. */
 export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBenchOptions, design: SfuDesign = generateSfu(p, arch, undefined, { actions: true })): VecBenchResult {
-  const set = sfuVectors(p, design.plan, unitContracts(arch), opts.operations, opts.seed);
+  const set = sfuVectors(p, design.plan, unitContracts(arch), opts.operations, opts.seed, design.countBits);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));

@@ -4,12 +4,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ARCH_PRESETS } from '../../src/ir/arch.js';
-import { FP_MUTATIONS, runFpMutations } from '../../scripts/mutate-fpu.js';
+import { FP_MUTATIONS, INPUT_REGISTER_MACHINE, INPUT_REGISTER_MUTATIONS, runFpMutations } from '../../scripts/mutate-fpu.js';
 
 describe('fp32 units: mutation', () => {
   it(`all ${FP_MUTATIONS.length} mutants of the five units and the two reduction lanes are killed`, () => {
     const results = runFpMutations(ARCH_PRESETS['default']!, 300);
     expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(47);
+  }, 900_000);
+  it(`all ${INPUT_REGISTER_MUTATIONS.length} mutants of the input registers (contracts with a spare cycle) are killed`, () => {
+    const base = ARCH_PRESETS['default']!;
+    const results = runFpMutations({ ...base, name: 'input-registers', machine: { ...base.machine, ...INPUT_REGISTER_MACHINE } }, 300, INPUT_REGISTER_MUTATIONS);
+    expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
+    expect(results.length).toBe(INPUT_REGISTER_MUTATIONS.length);
   }, 900_000);
 });
