@@ -272,8 +272,8 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       return 4 * rows * i.heads * cdiv(i.headDim / 2, V.lanes) + Lm + La + 2;
     case 'kvw':
       // the issue cycle; per row its K and V words a pair per cycle (the scratchpad's two read
-      // ports), each written to the cache a cycle later
-      return rows * p.kvRowWords + 2;
+      // ports), each registered as it arrives a cycle later and written to the cache the cycle after
+      return rows * p.kvRowWords + 3;
     case 'attn': {
       // the issue cycle; every head of every row, one after another
       let total = 1;
@@ -306,8 +306,9 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       return 2 + (h.groups - 1) * h.period + h.sum + h.lastLines;
     }
     case 'argmax':
-      // the issue cycle; a word read per cycle, compared with the best so far a cycle later
-      return i.n + 2;
+      // the issue cycle; a word read per cycle, its key registered as it arrives a cycle later,
+      // compared with the best so far the cycle after
+      return i.n + 3;
     case 'lin':
       throw new Error('units.cycles: engine instructions take the engine\'s own timing');
     case 'end':
