@@ -80,6 +80,7 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'attn', name: 'attn: the tree keeps the smaller score', file: 'bnhw_attn.v', from: 'kb > ka)) ? b : a;', to: 'kb < ka)) ? b : a;' },
   { unit: 'attn', name: 'attn: lanes past the positions scored', file: 'bnhw_attn.v', from: ' & s1mask & lready', to: ' & lready' },
   { unit: 'attn', name: 'attn: s - m as s + m', file: 'bnhw_attn.v', from: '.in_b({~m[31], m[30:0]})', to: '.in_b(m)' },
+  { unit: 'attn', name: 'attn: the softmax sum\'s last term flagged a cycle early', file: 'bnhw_attn.v', from: 'e2 && e2last };', to: 'e1 && e1last };' },
   { unit: 'attn', name: 'attn: values not divided by the sum', file: 'bnhw_attn.v', from: 'if (inv_v) inv <= div_y;', to: "if (inv_v) inv <= 32'h3f800000;" },
   { unit: 'attn', name: 'attn: every head reads K/V head 0', file: 'bnhw_attn.v', from: 'kh <= kh + ', to: 'kh <= kh + 0 * ' },
   { unit: 'attn', name: 'attn: a row sees one position fewer', file: 'bnhw_attn.v', from: 'len <= pos + one;', to: 'len <= pos;' },

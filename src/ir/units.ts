@@ -220,8 +220,9 @@ export function attentionHeadCycles(len: number, headDim: number, u: UnitContrac
   const tree = Math.log2(A);
   // the softmax's first read: the cycle after the last group's largest is in
   const e0 = (cdiv(len, A) - 1) * p1 + s1 + Lm + tree + 2;
-  // the values' first read: the cycle after 1 / sum leaves the divider
-  const v0 = e0 + spanL + 1 + La + u.sfu.expLatency + tail + u.sfu.divCycles + 1;
+  // the values' first read: the cycle after 1 / sum leaves the divider (each score is registered
+  // as it leaves the score memory, a cycle before s_j - m)
+  const v0 = e0 + spanL + 2 + La + u.sfu.expLatency + tail + u.sfu.divCycles + 1;
   const lines = Math.max(1, A / V);
   const p3 = Math.max(spanL + tail, lines);
   const s3 = spanL + 1 + Lm + tail;
