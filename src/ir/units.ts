@@ -257,7 +257,8 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       return elementwise(i.n, Lm);
     case 'vadd':
     case 'vsubs':
-      return elementwise(i.n, La);
+      // (their operands registered as they arrive, a cycle before the adder)
+      return elementwise(i.n, La + 1);
     case 'vsumsq':
       return vectorReduction(i.n, rows, u).lastWrite + 1;
     case 'vmean':
