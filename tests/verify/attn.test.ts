@@ -32,12 +32,14 @@ const pNarrow = compileProgram(gqa, narrow);
 describe('KV and attention units: the contracts and the generator', () => {
   it('kvw: a K and a V word per cycle; attn: every head of every row, one after another', () => {
     const u = unitContracts(def); // 32 attention lanes, 16 vector lanes, La 4, Lm 3, exp, div 28
-    expect(cycles({ op: 'kvw', layer: 0, k: 0, v: 0 }, pDefault, u, 5, 3)).toBe(3 * 128 + 2);
+    // (each word registered as it arrives, written the cycle after)
+    expect(cycles({ op: 'kvw', layer: 0, k: 0, v: 0 }, pDefault, u, 5, 3)).toBe(3 * 128 + 3);
     // one position: one group of scores (31 + 13 to the next take; the sum 31 + 1 + 3 + 13), the
-    // scale, a 5-stage tree, the softmax of one term, 1 / sum, one group of values, two lines
+    // scale, a 5-stage tree, the softmax of one term (its score registered a cycle before s - m),
+    // 1 / sum, one group of values, two lines
     const one = attentionHeadCycles(1, 32, u);
     const e0 = 48 + 3 + 5 + 2;
-    const v0 = e0 + 0 + 1 + 4 + u.sfu.expLatency + 13 + 28 + 1;
+    const v0 = e0 + 0 + 2 + 4 + u.sfu.expLatency + 13 + 28 + 1;
     expect(one).toBe(v0 + 0 + (0 + 1 + 3 + 13) + 3 + 2 + 2);
     expect(cycles({ op: 'attn', layer: 0, q: 0, dst: 0 }, pDefault, u, 7, 2)).toBe(1 + 4 * (attentionHeadCycles(8, 32, u) + attentionHeadCycles(9, 32, u)));
     // more positions than lanes: a second group of scores
