@@ -90,6 +90,11 @@ def env_int(name, default):
     return int(os.environ.get(name, str(default)))
 
 
+def fail_fast():
+    """A mutation run (BNHW_FAIL_FAST) needs one difference: the bench stops at the first."""
+    return env_int("BNHW_FAIL_FAST", 0) != 0
+
+
 async def reset(dut):
     """Reset held for three rising edges of a running clock."""
     dut.rst.value = 1

@@ -24,7 +24,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
-from bnhw_tb import CLOCK_NS, XorShift32, env_int, now, reset, resolved, write_result
+from bnhw_tb import CLOCK_NS, XorShift32, env_int, fail_fast, now, reset, resolved, write_result
 
 OPS = ["add", "mul", "div", "sqrt", "exp"]
 ONE_OPERAND = ("sqrt", "exp")
@@ -48,14 +48,14 @@ def read_fp_vectors(path):
 
 
 class Checker:
-    def __init__(self, unit, fail_fast=False):
+    def __init__(self, unit, stop_at_first=False):
         self.unit, self.checked, self.mismatches, self.first = unit, 0, 0, []
-        self.fail_fast = fail_fast
+        self.stop_at_first = stop_at_first
 
     @property
     def stop(self):
-        """A mutation run needs one difference: the driver stops at the first."""
-        return self.fail_fast and self.mismatches > 0
+        """A mutation run (fail_fast) needs one difference: the driver stops at the first."""
+        return self.stop_at_first and self.mismatches > 0
 
     def check(self, index, a, b, want, got, cycle, due):
         self.checked += 1
@@ -176,7 +176,7 @@ async def fp_units_match_numerics(dut):
         if u not in units:
             continue
         cycles, vecs = units[u]
-        chk = checkers[u] = Checker(u, env_int("BNHW_FAIL_FAST", 0) != 0)
+        chk = checkers[u] = Checker(u, fail_fast())
         rng = XorShift32(seed + 7919 * (k + 1))
         if u in ("add", "mul", "exp"):
             tasks.append(cocotb.start_soon(pipelined(dut, u, cycles, vecs, rng, stall, chk)))

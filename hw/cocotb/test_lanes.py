@@ -25,7 +25,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from bnhw_tb import XorShift32, env_int, now, reset, resolved, write_result
+from bnhw_tb import XorShift32, env_int, fail_fast, now, reset, resolved, write_result
 
 LANES = ["sum", "dot"]
 PARTIALS = 4
@@ -59,14 +59,14 @@ def term_cycle(i, add_latency):
 
 
 class Checker:
-    def __init__(self, lane, fail_fast=False):
+    def __init__(self, lane, stop_at_first=False):
         self.lane, self.checked, self.mismatches, self.first = lane, 0, 0, []
-        self.fail_fast = fail_fast
+        self.stop_at_first = stop_at_first
 
     @property
     def stop(self):
-        """A mutation run needs one difference: the driver stops at the first."""
-        return self.fail_fast and self.mismatches > 0
+        """A mutation run (fail_fast) needs one difference: the driver stops at the first."""
+        return self.stop_at_first and self.mismatches > 0
 
     def fail(self, what):
         self.mismatches += 1
@@ -154,7 +154,7 @@ async def lanes_match_numerics(dut):
         if u not in lanes:
             continue
         after_last, add_latency, reds = lanes[u]
-        chk = checkers[u] = Checker(u, env_int("BNHW_FAIL_FAST", 0) != 0)
+        chk = checkers[u] = Checker(u, fail_fast())
         tasks.append(cocotb.start_soon(lane(dut, u, after_last, add_latency, reds, XorShift32(seed + 104729 * (k + 1)), stall, chk)))
     for t in tasks:
         await t

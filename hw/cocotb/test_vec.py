@@ -29,7 +29,7 @@ import struct
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
-from bnhw_tb import XorShift32, env_int, reset, resolved, write_result
+from bnhw_tb import XorShift32, env_int, fail_fast, reset, resolved, write_result
 
 # the units' action counters, in the vector file's order (src/sim/unit-actions.ts)
 ACTIONS = ["mul", "add", "div", "sqrt", "table", "mac", "cmp", "exp", "kvr", "kvw"]
@@ -82,8 +82,7 @@ async def vector_unit_matches_numerics(dut):
     lanes, kvlanes, cases = read_vec_vectors(os.environ["BNHW_VECVECTORS"])
     kvbits = env_int("BNHW_KVBITS", 32)
     dut._log.info("seed=%d lanes=%d kv lanes=%d cases=%d", seed, lanes, kvlanes, len(cases))
-    # A mutation run needs one difference, not all of them: stop after the first failing case.
-    fail_fast = env_int("BNHW_FAIL_FAST", 0) != 0
+    stop_at_first = fail_fast()
     rng = XorShift32(seed)
     for s in ("issue", "busy", "host_we", "host_pwe", "host_twe", "host_kwe", "host_vwe"):
         getattr(dut, s).value = 0
@@ -185,7 +184,7 @@ async def vector_unit_matches_numerics(dut):
                 v = None if g is None else (g >> (32 * w)) & 0xFFFFFFFF
                 if v != want:
                     fail({**where, "line": line, "word": line * lanes + w, "expected": f"0x{want:08x}", "got": "X" if v is None else f"0x{v:08x}"})
-        if fail_fast and mismatches:
+        if stop_at_first and mismatches:
             break
     write_result({"seed": seed, "cases": len(cases), "checked": checked, "mismatches": mismatches, "first_mismatches": first})
     dut._log.info("%d cases checked, %d mismatches", checked, mismatches)
