@@ -4,7 +4,7 @@
  * by the block, a new sequence not starting at 0, every row embedding the block's first token, the
  * logits stream one word on, its queue losing a word under back-pressure, the run's cycles one
  * short), of the engine adapter bnhw_lin.v (outputs a word late, a chained lin streaming past its
- * input, a word the engine did not take not offered again, `done` at every row) and of the
+ * input, a third word read ahead of the engine, the word behind the offered one dropped, `done` at every row) and of the
  * parameter ROM (a bank's image swapped), of the KV unit (V words to the wrong bank) and of the engine's action counters (tree additions,
  * divider iterations and weight words miscounted), each run through the Verilator whole-model harness on
  * `tiny` with a short held-out sequence, stalls and back-pressure (src/verify/whole.ts); and of the
@@ -41,7 +41,8 @@ export const WHOLE_MUTATIONS: readonly Mutation[] = [
   { file: TOP, name: "top: the run's cycles one short", find: /run_cycles <= rc - 32'd(\d+);/, replace: "run_cycles <= rc - 32'd$1 - 32'd1;" },
   { file: LIN, name: 'lin: outputs written a word late', find: 'waddr = obase + oo;', replace: "waddr = obase + oo + 15'd1;" },
   { file: LIN, name: "lin: a chained lin's inputs start past the block", find: 'ibase <= src;', replace: 'ibase <= ibase + nj;' },
-  { file: LIN, name: 'lin: a word the engine did not take is not offered again', find: 'ra = adv ? paddr : caddr;', replace: 'ra = paddr;' },
+  { file: LIN, name: 'lin: a third word read ahead of the engine (one overwritten while it waits)', find: "rd = in_on && held <= 2'd1;", replace: "rd = in_on && held <= 2'd2;" },
+  { file: LIN, name: 'lin: the word behind the offered one dropped when that one is taken', find: 'ov <= kv || rd1;', replace: 'ov <= rd1;' },
   { file: LIN, name: 'lin: done at the end of every row', find: 'assign done = m_valid && o_lin_end;', replace: 'assign done = m_valid && o_row_end;' },
   { file: 'bnhw_prom.v', name: "prom: bank 0 loads bank 1's image", find: 'initial $readmemh("bnhw_prom_0.hex", m0);', replace: 'initial $readmemh("bnhw_prom_1.hex", m0);' },
   { file: 'bnhw_kvw.v', name: 'kvw: V words written to the bank of their K position', find: 'vb1 <= c[', replace: 'vb1 <= kbank; // c[' },

@@ -81,13 +81,13 @@ export function unitOf(i: Instr): UnitName {
 
 /**
  * Cycles from a segment head lin's issue to the engine's first input beat: the issue cycle, in
- * which the whole-chip top's engine adapter only takes the instruction, and the scratchpad read
- * of the first input word. The engine then takes its segment as src/sim/engine-timer.ts times it
+ * which the whole-chip top's engine adapter only takes the instruction, the scratchpad read of
+ * the first input word, and the cycle the word's bank is chosen and registered. The engine then takes its segment as src/sim/engine-timer.ts times it
  * (a word offered every cycle, its outputs taken every cycle, each written to the scratchpad in
  * the cycle it leaves the engine), so a lin finishes LEAD + its last output beat + 1 cycles after
  * its segment's head issued.
  */
-export const ENGINE_ADAPTER_LEAD = 2;
+export const ENGINE_ADAPTER_LEAD = 3;
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 

@@ -195,7 +195,7 @@ describe('whole-model accelerator: gen --whole, the host driver and generate --b
 });
 
 describe('whole-model accelerator: a broken design is caught, the first difference named, its window written as a waveform', () => {
-  it('four of the mutants of scripts/mutate-whole.ts (all sixteen: node dist/scripts/mutate-whole.js)', () => {
+  it('four of the mutants of scripts/mutate-whole.ts (all seventeen: node dist/scripts/mutate-whole.js)', () => {
     const design = generateWhole(model, tiny, { actions: true });
     const pick = (name: string): (typeof WHOLE_MUTATIONS)[number] => WHOLE_MUTATIONS.find((m) => m.name === name)!;
     const wave = path.join(tmpDir('bnhw-whole-wave-'), 'first.fst');
