@@ -44,7 +44,7 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'done a cycle early (element-wise)', file: 'bnhw_vec.v', from: 'assign done = e_done', to: 'assign done = (erun && elast)' },
   { unit: 'vec', name: 'write crossbar drops the bank match', file: 'bnhw_vec.v', from: 'if (lw_v[j] && lw_a[j * ', to: 'if (lw_v[j] && 1\'b1 || lw_a[j * ' },
   { unit: 'vec', name: 'scratchpad copy b never written', file: 'bnhw_spad.v', from: 'if (w_en[k]) mb[', to: 'if (1\'b0) mb[' },
-  { unit: 'vec', name: 'act: NaN gates pass the relu', file: 'bnhw_vec.v', from: " && !(av[30:23] == 8'hff && av[22:0] != 23'd0);", to: ';' },
+  { unit: 'vec', name: 'act: NaN gates pass the relu', file: 'bnhw_vec.v', from: "!(gav[30:23] == 8'hff && gav[22:0] != 23'd0)", to: "1'b1" },
   { unit: 'vec', name: 'act: second pass a cycle early', file: 'bnhw_vec.v', from: '(ecyc >= ', to: '(ecyc + one >= ' },
   { unit: 'vec', name: 'act: second pass multiplies by the square', file: 'bnhw_vec.v', from: '({32{mdef}} & bopnd)', to: '({32{mdef}} & av)' },
   { unit: 'vec', name: 'act: a gate not above zero squared, not zeroed', file: 'bnhw_vec.v', from: " ? 32'd0 : mul_y[l * 32 +: 32];", to: ' ? mul_y[l * 32 +: 32] : mul_y[l * 32 +: 32];' },

@@ -222,8 +222,11 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     ...counterView(V, actions),
     mulLatency: m.fpMulLatency,
     mulLatencyHi: m.fpMulLatency - 1,
-    // act's zero flags, shifted beside the multiplier's pipeline
-    zShift: m.fpMulLatency === 1 ? 'sq1 && !gpos' : `zq[${m.fpMulLatency - 2}:0], sq1 && !gpos`,
+    // act's zero flags, shifted beside the multiplier's pipeline; past a one-cycle multiplier the
+    // gate is registered first and tested a cycle later (zq one shorter)
+    zReg: m.fpMulLatency >= 2,
+    zqHi: m.fpMulLatency >= 2 ? m.fpMulLatency - 2 : 0,
+    zShift: m.fpMulLatency === 1 ? 'sq1 && !gpos' : m.fpMulLatency === 2 ? 'gsq && !gpos' : `zq[${m.fpMulLatency - 3}:0], gsq && !gpos`,
     addLatency: m.fpAddLatency,
     divCycles: m.divCycles,
     divCyclesM1: m.divCycles - 1,
