@@ -103,13 +103,16 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
 ];
 
 /**
- * The input registers of contracts with a spare cycle (INPUT_REGISTER_MACHINE: mul 6, div 29,
- * sqrt 28), written against those units.
+ * The input registers of contracts with spare cycles (INPUT_REGISTER_MACHINE: mul 6, div 30,
+ * sqrt 28), written against those units; the divider's second spare cycle splits its
+ * normalization (the leading zeros counted, then shifted out).
  */
-export const INPUT_REGISTER_MACHINE = { fpMulLatency: 6, divCycles: 29, sqrtCycles: 28 } as const;
+export const INPUT_REGISTER_MACHINE = { fpMulLatency: 6, divCycles: 30, sqrtCycles: 28 } as const;
 export const INPUT_REGISTER_MUTATIONS: readonly FpMutation[] = [
   { unit: 'div', file: DIV, name: 'fdiv: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
   { unit: 'div', file: DIV, name: 'fdiv: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
+  { unit: 'div', file: DIV, name: "fdiv split: the divisor's leading zeros not shifted out", find: 'd <= d << lzb;', replace: 'd <= d;' },
+  { unit: 'div', file: DIV, name: 'fdiv split: the leading zeros left out of the exponent', find: "er <= (er - {6'd0, lza}) + {6'd0, lzb};", replace: 'er <= er;' },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
 ];

@@ -58,6 +58,12 @@ export interface IterativePlan {
    * after it is taken, which then runs in `cycles - 1`.
    */
   readonly inputRegister: boolean;
+  /**
+   * The divider's second spare cycle: its normalization of the operands split in two, the leading
+   * zeros counted in the issue cycle and shifted out in the next (always false for the square
+   * root, whose unpacking is shallow).
+   */
+  readonly splitUnpack: boolean;
 }
 
 /** The exp: the scheduled dataflow of expHw on adders and multipliers, stretched to `latency`. */
@@ -126,7 +132,7 @@ function iterative(cycles: number, unit: 'div' | 'sqrt', what: string): Iterativ
   }
   const iterations = Math.ceil(RESULT_BITS / k);
   // a spare cycle leaves the same bits per iteration in one cycle fewer
-  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k, inputRegister: room > iterations };
+  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k, inputRegister: room > iterations, splitUnpack: unit === 'div' && room > iterations + 1 };
 }
 
 function expPlan(m: MachineSpec): ExpPlan {
@@ -184,11 +190,15 @@ function pipelineView(header: string, p: PipelinePlan, names: readonly string[])
 function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): Record<string, unknown> {
   // the iteration's own cycles, from its issue (a cycle after the take with an input register)
   const own = p.cycles - (p.inputRegister ? 1 : 0);
+  const split = p.splitUnpack ? 1 : 0;
   const cw = Math.max(1, Math.ceil(Math.log2(own + 1)));
   return {
     header,
     cycles: p.cycles,
     inReg: p.inputRegister,
+    split: p.splitUnpack,
+    // the divider's pre-shift cycle, after the unpacking one(s)
+    preAt: 1 + split,
     k: p.bitsPerCycle,
     iterations: p.iterations,
     qw: p.resultBits,
@@ -204,7 +214,7 @@ function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): 
     cw1: cw - 1,
     cw,
     // iterations run in the cycles after the unpacking ones (the divider's pre-shift is one)
-    lastIter: ITERATIVE_OVERHEAD[unit] - 2 + p.iterations,
+    lastIter: ITERATIVE_OVERHEAD[unit] - 2 + split + p.iterations,
     roundAt: own - 1,
     // The square root reads its root directly: fraction [qw-2 : qw-24], round bit [qw-25].
     rFrHi: p.resultBits - 2,

@@ -62,7 +62,11 @@ describe('fp32 units: other contracts', () => {
     expect(p.div).toMatchObject({ cycles: 10, bitsPerCycle: 4, iterations: 7, resultBits: 28, inputRegister: false });
     expect(p.sqrt).toMatchObject({ cycles: 11, bitsPerCycle: 3, iterations: 9, resultBits: 27, inputRegister: false });
     // 29 cycles: 26 to iterate, one bit each, one spare: the operation waits a cycle in front
-    expect(planFpUnits({ ...machineOf(base), divCycles: 29 }).div).toMatchObject({ bitsPerCycle: 1, iterations: 25, inputRegister: true });
+    expect(planFpUnits({ ...machineOf(base), divCycles: 29 }).div).toMatchObject({ bitsPerCycle: 1, iterations: 25, inputRegister: true, splitUnpack: false });
+    // 30: two spare, the second splitting the divider's normalization (count, then shift); the
+    // square root's unpacking is shallow, so its spare cycles beyond the first are delays
+    expect(planFpUnits({ ...machineOf(base), divCycles: 30 }).div).toMatchObject({ iterations: 25, inputRegister: true, splitUnpack: true });
+    expect(planFpUnits({ ...machineOf(base), sqrtCycles: 40 }).sqrt).toMatchObject({ inputRegister: true, splitUnpack: false });
     expect(planFpUnits(machineOf(base)).div).toMatchObject({ cycles: 28, iterations: 25, inputRegister: false });
     expect(planFpUnits(machineOf(LATENCY_CASES[0]!)).add.registered).toEqual([false, false, false, false]);
   });
