@@ -281,6 +281,15 @@ function laneView(header: string, m: MachineSpec, dot: boolean): Record<string, 
     tagLo: 3 * La - 3,
     tagSingle: La === 1,
     tagKeepHi: 3 * La - 4,
+    // next cycle's tag and valid bit: one stage before the adder's output
+    tagNHi: 3 * La - 4,
+    tagNLo: 3 * La - 6,
+    tvW: La - 1,
+    tvHi: La - 2,
+    tvSingle: La === 2,
+    tvKeepHi: La - 3,
+    mtNHi: 3 * Lm - 5,
+    mtNLo: 3 * Lm - 6,
   };
 }
 
