@@ -13,10 +13,9 @@
  * Needs: depth >= 1, width >= 1. Guarantees: lint-clean lines (every select bit is used), and a
  * latency the simulator reads from the same function.
  */
-import { bitsFor } from '../ir/engine-plan.js';
+import { BANK_DEPTH, memoryLayout } from '../ir/memory-layout.js';
 
-/** Deepest bank: one block RAM deep (2048 x 9; wider words use several side by side). */
-export const BANK_DEPTH = 2048;
+export { BANK_DEPTH, memoryLayout, type MemoryLayout } from '../ir/memory-layout.js';
 
 export interface MemorySpec {
   readonly name: string;
@@ -25,31 +24,8 @@ export interface MemorySpec {
   readonly writable: boolean;
   /** ROM: one init file per bank (names), read with $readmemh relative to the working folder. */
   readonly initFiles?: readonly string[];
-}
-
-export interface MemoryLayout {
-  readonly aw: number;
-  readonly banks: number;
-  readonly bankDepth: number;
-  /** Address bits inside a bank. */
-  readonly lo: number;
-  readonly muxStages: number;
-  readonly latency: number;
-}
-
-export function memoryLayout(depth: number, width: number): MemoryLayout {
-  void width;
-  const aw = bitsFor(Math.max(depth - 1, 1));
-  if (depth <= BANK_DEPTH) return { aw, banks: 1, bankDepth: depth, lo: aw, muxStages: 1, latency: 3 };
-  const lo = bitsFor(BANK_DEPTH - 1);
-  const banks = Math.ceil(depth / BANK_DEPTH);
-  let n = banks;
-  let stages = 0;
-  while (n > 1) {
-    n = Math.ceil(n / 4);
-    stages++;
-  }
-  return { aw, banks, bankDepth: BANK_DEPTH, lo, muxStages: stages, latency: 2 + stages };
+  /** The last bank only as deep as the words left for it (else BANK_DEPTH, its image padded). */
+  readonly trimLastBank?: boolean;
 }
 
 /** Template context of one memory module. */
@@ -59,7 +35,7 @@ export function memoryContext(spec: MemorySpec, header: string): Record<string, 
   const lines: string[] = [];
   const hw = L.aw - L.lo;
   for (let b = 0; b < L.banks; b++) {
-    const words = L.banks === 1 ? spec.depth : BANK_DEPTH;
+    const words = L.banks === 1 ? spec.depth : spec.trimLastBank ? Math.min(BANK_DEPTH, spec.depth - b * BANK_DEPTH) : BANK_DEPTH;
     lines.push(`(* no_rw_check *) reg [${W - 1}:0] m${b} [0:${words - 1}];`);
     const init = spec.initFiles?.[b];
     if (init) lines.push(`initial $readmemh("${init}", m${b});`);
@@ -70,7 +46,9 @@ export function memoryContext(spec: MemorySpec, header: string): Record<string, 
       const hit = L.banks === 1 ? 'we' : `we && (waddr[${L.aw - 1}:${L.lo}] == ${hw}'d${b})`;
       lines.push(`  if (${hit}) m${b}[${addr}] <= wdata;`);
     }
-    lines.push(`  r${b} <= m${b}[${L.banks === 1 ? 'raddr' : `raddr[${L.lo - 1}:0]`}];`);
+    // (a trimmed last bank takes only the address bits its depth needs)
+    const ib = words < BANK_DEPTH && L.banks > 1 ? Math.max(1, Math.ceil(Math.log2(words))) : L.lo;
+    lines.push(`  r${b} <= m${b}[${L.banks === 1 ? 'raddr' : `raddr[${ib - 1}:0]`}];`);
     lines.push('end');
   }
   if (L.banks === 1) {

@@ -62,6 +62,13 @@ export interface MachineSpec {
   readonly scratchpadWords: number;
   /** Most prompt tokens one program run processes (the row block; decoding runs one token). */
   readonly prefillRows: number;
+  /**
+   * Deep memories read through registered banks (src/ir/memory-layout.ts: each bank one block
+   * RAM deep, its read registered beside it, then a registered 4:1 multiplexer tree), as the
+   * engine's are, so that no path runs from a block RAM (5.8 ns to its output on ECP5) through a
+   * wide multiplexer: longer reads, for a faster clock. Today the embedding/head tables on chip.
+   */
+  readonly registeredReads: boolean;
 }
 
 export const DEFAULT_MACHINE: Omit<MachineSpec, 'expLatency'> = {
@@ -76,6 +83,7 @@ export const DEFAULT_MACHINE: Omit<MachineSpec, 'expLatency'> = {
   kvFormat: 'fp32',
   scratchpadWords: 1 << 20,
   prefillRows: 16,
+  registeredReads: false,
 };
 
 export function machineOf(arch: ArchSpec): MachineSpec {
@@ -177,6 +185,7 @@ export const ArchSchema = z
         kvFormat: z.enum(['fp32', 'bf16', 'fp16']),
         scratchpadWords: z.number().int().min(16).max(1 << 26),
         prefillRows: z.number().int().min(1).max(1024),
+        registeredReads: z.boolean(),
       })
       .partial()
       .strict()

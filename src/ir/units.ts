@@ -24,6 +24,7 @@ import { machineOf } from './arch.js';
 import type { Instr, Op, Program } from './program.js';
 import { SUM_PARTIALS } from '../numerics/model.js';
 import { assertNever } from '../util/diagnostics.js';
+import { memoryLayout } from './memory-layout.js';
 
 export type UnitName = 'engine' | 'vector' | 'sfu' | 'attention' | 'head' | 'kv' | 'seq';
 
@@ -31,7 +32,8 @@ export interface UnitContracts {
   readonly vector: { readonly lanes: number; readonly mulLatency: number; readonly addLatency: number };
   readonly sfu: { readonly divCycles: number; readonly sqrtCycles: number; readonly expLatency: number };
   readonly attention: { readonly lanes: number };
-  readonly head: { readonly lanes: number };
+  /** tableBanked: the tables on chip read through registered banks (machine.registeredReads). */
+  readonly head: { readonly lanes: number; readonly tableBanked: boolean };
 }
 
 export function unitContracts(arch: ArchSpec): UnitContracts {
@@ -40,8 +42,24 @@ export function unitContracts(arch: ArchSpec): UnitContracts {
     vector: { lanes: m.vectorLanes, mulLatency: m.fpMulLatency, addLatency: m.fpAddLatency },
     sfu: { divCycles: m.divCycles, sqrtCycles: m.sqrtCycles, expLatency: m.expLatency },
     attention: { lanes: m.attentionLanes },
-    head: { lanes: m.headLanes },
+    head: { lanes: m.headLanes, tableBanked: m.registeredReads && arch.weightMemory !== 'dram' },
   };
+}
+
+/**
+ * Lines of the embedding/head table on chip: every vocab group's `hidden` lines (rows past the
+ * vocabulary zero), one line of every lane's row per address (src/codegen/head.ts).
+ */
+export function headTableDepth(vocab: number, hidden: number, lanes: number): number {
+  return cdiv(vocab, lanes) * hidden;
+}
+
+/**
+ * Cycles from a table line's address to the line at the head unit: 1 for a block RAM (or the
+ * streamed tables' FIFO), the banked memory's latency with registered reads.
+ */
+export function headTableLatency(vocab: number, hidden: number, u: UnitContracts): number {
+  return u.head.tableBanked ? memoryLayout(headTableDepth(vocab, hidden, u.head.lanes), 32).latency : 1;
 }
 
 /** The unit an opcode runs on (the sequencer's opcode table is generated from it). */
@@ -175,7 +193,8 @@ export function headSchedule(vocab: number, hidden: number, u: UnitContracts): H
   const groups = cdiv(vocab, HL);
   const lastLanes = vocab - (groups - 1) * HL;
   const span = sumTermCycle(hidden - 1, La);
-  const sum = span + 1 + u.vector.mulLatency + sumAfterLast(La);
+  // (a term's table line and hidden word meet at the lanes the table's latency after the read)
+  const sum = span + headTableLatency(vocab, hidden, u) + u.vector.mulLatency + sumAfterLast(La);
   const lines = Math.max(1, HL / V);
   const lastLines = HL >= V ? cdiv(lastLanes, V) : 1;
   return { groups, lastLanes, sum, period: Math.max(span + sumAfterLast(La), lines), lines, lastLines };
@@ -251,8 +270,8 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
   const elementwise = (n: number, latency: number): number => 1 + rows * cdiv(n, V.lanes) + 1 + latency;
   switch (i.op) {
     case 'embed':
-      // the issue cycle; a table word read per cycle, written to the scratchpad a cycle later
-      return rows * p.hidden + 2;
+      // the issue cycle; a table word read per cycle, written to the scratchpad as it arrives
+      return rows * p.hidden + 1 + headTableLatency(p.vocab, p.hidden, u);
     case 'vmul':
       return elementwise(i.n, Lm);
     case 'vadd':

@@ -25,8 +25,9 @@ const def = ARCH_PRESETS['default']!;
 const tiny = ARCH_PRESETS['tiny']!;
 const pDefault = compileProgram(ir, def);
 const pTiny = compileProgram(ir, tiny);
-// two head lanes under four scratchpad lanes, and an adder of latency 6 (the sum lane's gaps)
-const narrow = parseArch({ ...tiny, name: 'tiny-narrow', machine: { headLanes: 2, fpAddLatency: 6 } }, 'test');
+// two head lanes under four scratchpad lanes, an adder of latency 6 (the sum lane's gaps), and the
+// tables read through registered banks (machine.registeredReads: 9 banks, latency 4)
+const narrow = parseArch({ ...tiny, name: 'tiny-narrow', machine: { headLanes: 2, fpAddLatency: 6, registeredReads: true } }, 'test');
 const pNarrow = compileProgram(ir, narrow);
 
 describe('head unit: the contract and the generator', () => {
@@ -36,14 +37,17 @@ describe('head unit: the contract and the generator', () => {
     // 258 rows: four groups of 64 and one of 2; 128 terms, the product 3 cycles, the sum 13 after the last
     expect(h).toMatchObject({ groups: 5, lastLanes: 2, sum: 127 + 1 + 3 + 13, period: 127 + 13, lines: 4, lastLines: 1 });
     expect(cycles({ op: 'head', src: 0, dst: 0 }, pDefault, u, 0, 1)).toBe(2 + 4 * 140 + 144 + 1);
-    // an adder slower than four partials: term i at sumTermCycle(i)
+    // an adder slower than four partials: term i at sumTermCycle(i); the table's lines 4 cycles
+    // after their reads (registered banks), so a term reaches its lane 4 cycles after its read
     const slow = headSchedule(258, 128, unitContracts(narrow));
-    expect(slow.sum).toBe(sumTermCycle(127, 6) + 1 + 3 + 19);
+    expect(slow.sum).toBe(sumTermCycle(127, 6) + 4 + 3 + 19);
     expect(slow).toMatchObject({ groups: 129, lines: 1, lastLines: 1 });
   });
   it('embed a word per cycle, argmax a compare per cycle', () => {
     const u = unitContracts(def);
     expect(cycles({ op: 'embed', dst: 0 }, pDefault, u, 0, 3)).toBe(3 * 128 + 2);
+    // with the tables in registered banks each word is written as it arrives, 4 cycles after its read
+    expect(cycles({ op: 'embed', dst: 0 }, pNarrow, unitContracts(narrow), 0, 3)).toBe(3 * 128 + 1 + 4);
     expect(cycles({ op: 'argmax', src: 0, n: 258 }, pDefault, u, 0, 1)).toBe(261); // the issue cycle, 258 reads, each key registered, then compared
   });
   it('refuses head lanes that are not a power of two (CG048)', () => {
@@ -95,7 +99,8 @@ describe('head unit: cocotb bench, 2e4 operands per instruction on each simulato
   it('tiny on Icarus (three head instructions: one row, the block, one random)', () => {
     check(runHeadBench(pTiny, tiny, 'icarus', { operands: UNIT_SUITE_COUNT, seed: 2031, headCases: 3 }), UNIT_SUITE_COUNT);
   }, 1_200_000);
-  it('two lanes under four, a slow adder, bf16 untied tables, on Verilator', () => {
+  it('two lanes under four, a slow adder, bf16 untied tables in registered banks, on Verilator', () => {
+    expect(generateHead(pNarrow, narrow, headBenchTables(pNarrow, { seed: 1, format: 'bf16', tied: false })).plan).toMatchObject({ tableLatency: 4, tableBanks: 9 });
     check(runHeadBench(pNarrow, narrow, 'verilator', { operands: UNIT_SUITE_COUNT, seed: 2032, format: 'bf16', tied: false }), UNIT_SUITE_COUNT);
   }, 1_200_000);
 });
