@@ -59,6 +59,7 @@ export function headTableDepth(vocab: number, hidden: number, lanes: number): nu
  * streamed tables' FIFO), the banked memory's latency with registered reads.
  */
 export function headTableLatency(vocab: number, hidden: number, u: UnitContracts): number {
+  // (a banked memory's layout depends on its depth only; the width argument is not read)
   return u.head.tableBanked ? memoryLayout(headTableDepth(vocab, hidden, u.head.lanes), 32).latency : 1;
 }
 
