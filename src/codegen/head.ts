@@ -133,7 +133,7 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTa
     throw new Error(`planHead: tables of ${tables.embed.length} elements for a ${p.vocab} x ${p.hidden} table`);
   }
   if (!hasContents(tables) && arch.weightMemory !== 'dram') throw new Error('planHead: tables on chip need their contents');
-  const depth = schedule.groups * p.hidden;
+  const depth = headTableDepth(p.vocab, p.hidden, HL);
   const tableAddrBits = bitsFor(depth - 1);
   const laneBits = Math.log2(HL);
   const nMax = Math.max(p.vocab, ...p.instructions.map((i) => (i.op === 'argmax' ? i.n : 0)));
@@ -144,7 +144,6 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTa
   const imageLines = depth * (untied ? 2 : 1);
   const elementBits = tableFormat(tables.format).elementBits;
   const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, lineBits: HL * elementBits, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
-  if (depth !== headTableDepth(p.vocab, p.hidden, HL)) throw new Error('planHead: the table depth disagrees with units.headTableDepth');
   const tableLatency = headTableLatency(p.vocab, p.hidden, u);
   const tableBanks = u.head.tableBanked ? memoryLayout(depth, HL * elementBits).banks : 1;
   return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits, tokenBits, countBits, untied, tableLatency, tableBanks, stream };
@@ -303,7 +302,6 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables | He
     }
     const names = bankFileNames(file, plan.tableBanks);
     const mem = memoryContext({ name: module, depth: plan.depth, width: HL * EB, writable: false, initFiles: names, trimLastBank: true }, header);
-    if (mem['latency'] !== plan.tableLatency) throw new Error('generateHead: the banked table\'s latency disagrees with units.headTableLatency');
     files.set(`${module}.v`, verilogTemplate('bnhw_mem')(mem));
     bankImages(words, p, plan).forEach((text, b) => files.set(names[b]!, text));
   };

@@ -13,6 +13,7 @@
  * Needs: depth >= 1, width >= 1. Guarantees: lint-clean lines (every select bit is used), and a
  * latency the simulator reads from the same function.
  */
+import { bitsFor } from '../ir/engine-plan.js';
 import { BANK_DEPTH, memoryLayout } from '../ir/memory-layout.js';
 
 export { BANK_DEPTH, memoryLayout, type MemoryLayout } from '../ir/memory-layout.js';
@@ -47,7 +48,7 @@ export function memoryContext(spec: MemorySpec, header: string): Record<string, 
       lines.push(`  if (${hit}) m${b}[${addr}] <= wdata;`);
     }
     // (a trimmed last bank takes only the address bits its depth needs)
-    const ib = words < BANK_DEPTH && L.banks > 1 ? Math.max(1, Math.ceil(Math.log2(words))) : L.lo;
+    const ib = words < BANK_DEPTH && L.banks > 1 ? bitsFor(words - 1) : L.lo;
     lines.push(`  r${b} <= m${b}[${L.banks === 1 ? 'raddr' : `raddr[${ib - 1}:0]`}];`);
     lines.push('end');
   }
