@@ -4,7 +4,7 @@
  * warnings) and nextpnr-ecp5 on LFE5U-85F (seed 1, the architecture's clock as the constraint),
  * with the unit's operands and results registered around it, as they are in the accelerator, so
  * that nextpnr's register-to-register Fmax covers the unit's own paths (IO paths are unconstrained).
- * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec, sfu; vec and sfu with their memories)   (about 20 minutes, most of it the exp)
+ * usage: node dist/scripts/fpu-impl.js [arch] [unit,unit...]   (units: add, mul, div, sqrt, exp, sum, dot, seq, vec, sfu, attn; vec, sfu and attn with their memories)   (about 20 minutes, most of it the exp)
  * With BNHW_KEEP_WORK=1 the work folder (Yosys and nextpnr logs, nextpnr's JSON reports with every
  * critical path cell by cell) is kept and its path printed.
  */
@@ -22,15 +22,18 @@ import { laneAfterLast } from '../src/verify/lanes.js';
 import { generateSequencer } from '../src/codegen/seq.js';
 import { generateVector, type VectorDesign } from '../src/codegen/vec.js';
 import { generateSfu, type SfuDesign } from '../src/codegen/sfu.js';
+import { generateAttention, kvLayerBits, type KvDesign } from '../src/codegen/attn.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { COUNTED_UNITS } from '../src/ir/deps.js';
 import { loadModel } from '../src/ir/load.js';
 import { shapeIR, shapeOfModel } from '../src/ir/presets.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
-type ImplUnit = FpUnitOp | Lane | 'seq' | 'vec' | 'sfu';
-const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq', vec: 'bnhw_vec', sfu: 'bnhw_sfu' };
-const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq', 'vec', 'sfu'];
+type ImplUnit = FpUnitOp | Lane | 'seq' | 'vec' | 'sfu' | 'attn';
+const TOPS: Readonly<Record<ImplUnit, string>> = { ...FP_UNIT_TOPS, sum: 'bnhw_fsum', dot: 'bnhw_fdot', seq: 'bnhw_seq', vec: 'bnhw_vec', sfu: 'bnhw_sfu', attn: 'bnhw_attn' };
+const UNITS: readonly ImplUnit[] = [...FP_UNIT_OPS, ...LANES, 'seq', 'vec', 'sfu', 'attn'];
+/** Units implemented with their memories: their cells are their wrappers'. */
+const WITH_MEMORIES: readonly ImplUnit[] = ['vec', 'sfu', 'attn'];
 
 /**
  * The vector unit with its scratchpad and parameter memory, its instruction and a host write port
@@ -77,7 +80,35 @@ function sfuWrapper(d: SfuDesign): string {
   ].join('\n');
 }
 
+/**
+ * The attention unit on the scratchpad and the KV cache, its instruction and host write ports (a
+ * scratchpad line, a K and a V line) registered; the scratchpad's second port reads for the host.
+ */
+function attnWrapper(d: KvDesign): string {
+  const { vector: vp, banks: A, countBits: CW, kAddrBits: KA, vAddrBits: VA, elementBits: EB } = d.plan;
+  const V = vp.lanes;
+  const SL = vp.spadAddrBits - vp.laneBits;
+  const RW = vp.rowBits;
+  const D = 32 * V;
+  const LW = kvLayerBits(d.plan);
+  const KD = A * EB;
+  return [
+    `module w_attn (input wire clk, input wire rst, input wire issue, input wire [${CW - 1}:0] f0, input wire [${CW - 1}:0] f1, input wire [${LW - 1}:0] f2, input wire [${RW - 1}:0] rows, input wire [${CW - 1}:0] pos,`,
+    `  input wire hw, input wire [${SL - 1}:0] hl, input wire [${D - 1}:0] hd, input wire kw, input wire [${KA - 1}:0] ka, input wire [${VA - 1}:0] va, input wire [${KD - 1}:0] kd, output reg done_q, output reg [31:0] q);`,
+    `  reg ri; reg [${CW - 1}:0] r0, r1, rp; reg [${LW - 1}:0] r2; reg [${RW - 1}:0] rr; reg rhw; reg [${SL - 1}:0] rhl; reg [${D - 1}:0] rhd; reg rkw; reg [${KA - 1}:0] rka; reg [${VA - 1}:0] rva; reg [${KD - 1}:0] rkd;`,
+    `  wire dn; wire [${V * SL - 1}:0] sa, swa; wire [${V - 1}:0] swe; wire [${D - 1}:0] sd, qa, qb; wire [${KA - 1}:0] kra; wire [${VA - 1}:0] vra; wire [${KD - 1}:0] krq, vrq;`,
+    `  always @(posedge clk) begin ri <= issue; r0 <= f0; r1 <= f1; r2 <= f2; rr <= rows; rp <= pos; rhw <= hw; rhl <= hl; rhd <= hd; rkw <= kw; rka <= ka; rva <= va; rkd <= kd; done_q <= dn; q <= qb[31:0]; end`,
+    `  bnhw_attn u (.clk(clk), .rst(rst), .issue(ri), .issue_f0(r0), .issue_f1(r1), .issue_f2(r2), .rows(rr), .pos(rp), .done(dn), .sr_addr(sa), .sr_rdata(qa), .sw_en(swe), .sw_addr(swa), .sw_data(sd), .kr_addr(kra), .kr_q(krq), .vr_addr(vra), .vr_q(vrq));`,
+    `  bnhw_spad s (.clk(clk), .a_addr(sa), .a_rdata(qa), .b_addr({${V}{rhl}}), .b_rdata(qb), .w_en(rhw ? {${V}{1'b1}} : swe), .w_addr(rhw ? {${V}{rhl}} : swa), .w_data(rhw ? rhd : sd));`,
+    `  bnhw_kmem k (.clk(clk), .r_addr(kra), .r_q(krq), .w_en({${A}{rkw}}), .w_addr(rka), .w_data(rkd));`,
+    `  bnhw_vmem v (.clk(clk), .r_addr(vra), .r_q(vrq), .w_en({${A}{rkw}}), .w_addr(rva), .w_data(rkd));`,
+    'endmodule',
+    '',
+  ].join('\n');
+}
+
 function wrapper(op: ImplUnit): string {
+  if (op === 'attn') return attnWrapper(attn);
   if (op === 'vec') return vecWrapper(vec);
   if (op === 'sfu') return sfuWrapper(sfu);
   if (op === 'seq') {
@@ -126,6 +157,7 @@ const rows: string[] = [];
 const ends: string[] = [];
 let vec: VectorDesign;
 let sfu: SfuDesign;
+let attn: KvDesign;
 try {
   for (const [name, text] of design.files) fs.writeFileSync(path.join(work, name), text);
   // the sequencer of the shipped model's program on this architecture
@@ -136,17 +168,19 @@ try {
   for (const [name, text] of vec.files) fs.writeFileSync(path.join(work, name), text);
   sfu = generateSfu(program, arch, design);
   for (const [name, text] of sfu.files) fs.writeFileSync(path.join(work, name), text);
+  attn = generateAttention(program, arch, design);
+  for (const [name, text] of attn.files) fs.writeFileSync(path.join(work, name), text);
   // every unit's file read each time: the exp instantiates the adder and multiplier
-  const all = [...new Set([...design.files.keys(), ...seq.sources, ...vec.sources, ...sfu.sources])].join(' ');
+  const all = [...new Set([...design.files.keys(), ...seq.sources, ...vec.sources, ...sfu.sources, ...attn.sources])].join(' ');
   for (const op of UNITS.filter((u) => !only || only.includes(u))) {
     const top = TOPS[op];
     fs.writeFileSync(path.join(work, `w_${op}.v`), wrapper(op));
     // the unit alone for its cells and warnings
     const ylog = path.join(work, `${op}.yosys.log`);
-    // (the vector and special-function units' cells with their memories: their wrappers')
-    run('yosys', ['-q', '-l', ylog, '-p', op === 'vec' || op === 'sfu' ? `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op}; stat` : `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
+    // (the vector, special-function and attention units' cells with their memories: their wrappers')
+    run('yosys', ['-q', '-l', ylog, '-p', WITH_MEMORIES.includes(op) ? `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op}; stat` : `read_verilog ${all}; synth_ecp5 -top ${top}; stat`], { cwd: work, timeoutMs: 60 * 60 * 1000 });
     const ytext = fs.readFileSync(ylog, 'utf8');
-    const cells = parseYosysStat(ytext, op === 'vec' || op === 'sfu' ? `w_${op}` : top).cells;
+    const cells = parseYosysStat(ytext, WITH_MEMORIES.includes(op) ? `w_${op}` : top).cells;
     const warnings = ytext.split('\n').filter((l) => /^Warning: /.test(l)).length;
     // the wrapped unit through place and route (relative paths: YoWASP has a /tmp of its own)
     const y = run('yosys', ['-q', '-p', `read_verilog ${all} w_${op}.v; synth_ecp5 -top w_${op} -json ${op}.json`], { cwd: work, timeoutMs: 30 * 60 * 1000 });
@@ -159,6 +193,8 @@ try {
     const contract =
       op === 'seq'
         ? `the shipped model's program, ${program.instructions.length} instructions`
+        : op === 'attn'
+        ? `${attn.plan.banks} lanes, KV cache ${attn.plan.layers} layers x ${program.context} positions (${attn.plan.elementBits}-bit words), scratchpad ${(attn.plan.vector.spadLines * attn.plan.vector.lanes).toLocaleString('en-US')} words`
         : op === 'sfu'
         ? `rsqrt, ${sfu.plan.lanes} scratchpad banks`
         : op === 'vec'

@@ -9,7 +9,8 @@
  *
  * usage: node dist/scripts/mutate-fpu.js [random-pairs-per-unit]
  */
-import { loadArch, type ArchSpec } from '../src/ir/arch.js';
+import { DEFAULT_MACHINE, loadArch, type ArchSpec } from '../src/ir/arch.js';
+import { expSchedule } from '../src/ir/exp-pipeline.js';
 import { generateFpUnits } from '../src/codegen/fpu.js';
 import type { FpUnitOp } from '../src/numerics/model.js';
 import { runFpBench } from '../src/verify/fpu.js';
@@ -103,16 +104,31 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
 ];
 
 /**
- * The input registers of contracts with spare cycles (INPUT_REGISTER_MACHINE: mul 6, div 30,
+ * The input registers of contracts with spare cycles (INPUT_REGISTER_MACHINE: mul 7, div 31,
  * sqrt 28), written against those units; the divider's second spare cycle splits its
- * normalization (the leading zeros counted, then shifted out).
+ * normalization (the leading zeros counted, then shifted out), its third its rounding (the
+ * subnormal shift, then the rounding), the multiplier's puts a register in
+ * front of its multiplier blocks, the exp's rounds k in two cycles.
  */
-export const INPUT_REGISTER_MACHINE = { fpMulLatency: 6, divCycles: 30, sqrtCycles: 28 } as const;
+export const INPUT_REGISTER_MACHINE = {
+  fpMulLatency: 7,
+  divCycles: 31,
+  sqrtCycles: 28,
+  // one spare exp cycle: k rounded in two
+  expLatency: expSchedule(DEFAULT_MACHINE.fpAddLatency, 7).latency + 1,
+} as const;
 export const INPUT_REGISTER_MUTATIONS: readonly FpMutation[] = [
   { unit: 'div', file: DIV, name: 'fdiv: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
   { unit: 'div', file: DIV, name: 'fdiv: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
   { unit: 'div', file: DIV, name: "fdiv split: the divisor's leading zeros not shifted out", find: 'd <= d << lzb;', replace: 'd <= d;' },
   { unit: 'div', file: DIV, name: 'fdiv split: the leading zeros left out of the exponent', find: "er <= (er - {6'd0, lza}) + {6'd0, lzb};", replace: 'er <= er;' },
+  { unit: 'mul', file: MUL, name: "fmul split: the products' valid bit skips the blocks' register", find: "p_vr <= rst ? 1'b0 : un_v;", replace: "p_vr <= rst ? 1'b0 : x_v;" },
+  { unit: 'mul', file: MUL, name: "fmul split: the blocks read the last operation's significands", find: 'un_r <= un_d;', replace: 'un_r <= {un_d[83:48], un_r[47:0]};' },
+  { unit: 'exp', file: EXP, name: "fexp split round: k's valid bit skips the shift's register", find: "kmag_vr <= rst ? 1'b0 : kr_v;", replace: "kmag_vr <= rst ? 1'b0 : kmag_i0_v;" },
+  { unit: 'exp', file: EXP, name: 'fexp split round: k rounded from |t| < 1/2 too', find: 'kr_en <= kr_en_w;', replace: "kr_en <= 1'b1;" },
+  { unit: 'div', file: DIV, name: 'fdiv split round: the subnormal shift left out', find: '      m <= m_w[', replace: '      m <= qx[' },
+  { unit: 'div', file: DIV, name: "fdiv split round: the sticky bit without the shifted-out bits", find: 'st <= st_w;', replace: "st <= (r != 26'd0);" },
+  { unit: 'div', file: DIV, name: 'fdiv split round: shifted in the last iteration', find: /if \(cnt == 5'd28\) begin\n {6}m <= m_w\[/, replace: "if (cnt == 5'd27) begin\n      m <= m_w[" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: an operation offered while busy taken in', find: "x_v <= rst ? 1'b0 : (in_v && !busy);", replace: "x_v <= rst ? 1'b0 : in_v;" },
   { unit: 'sqrt', file: SQRT, name: 'fsqrt: not busy in the cycle of the input register', find: "assign busy = (cnt != 5'd0) || x_v;", replace: "assign busy = (cnt != 5'd0);" },
 ];

@@ -183,6 +183,7 @@ export function generateAttention(p: Program, arch: ArchSpec, fp: FpUnitsDesign 
     period4: Math.max(4, La),
     period4m1: Math.max(4, La) - 1,
     afterLast: sumAfterLast(La),
+    afterLastM1: sumAfterLast(La) - 1,
     lines,
     linesM1: lines - 1,
     multiLine: lines > 1,

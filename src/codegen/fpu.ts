@@ -40,6 +40,14 @@ export interface PipelinePlan {
    * its output goes to a register anyway.
    */
   readonly inputRegister: boolean;
+  /**
+   * The multiplier's second spare cycle: a register between its first step's unpacking and its
+   * multiplier blocks, so that each block sits between two registers. A block is a fixed column of
+   * the chip, often far from the logic around it, and its own delay is most of a cycle: it cannot
+   * also take logic or two long routes. Always false for the adder, whose spare cycles beyond the
+   * first are delays.
+   */
+  readonly splitFirst: boolean;
   /** Registers after the output register, to stretch the pipeline to the contract. */
   readonly extraDelays: number;
 }
@@ -64,6 +72,12 @@ export interface IterativePlan {
    * root, whose unpacking is shallow).
    */
   readonly splitUnpack: boolean;
+  /**
+   * The divider's third spare cycle: its last cycle split in two, the subnormal shift and sticky
+   * bit registered the cycle after the last iteration, the rounding and packing in the next
+   * (always false for the square root).
+   */
+  readonly splitRound: boolean;
 }
 
 /** The exp: the scheduled dataflow of expHw on adders and multipliers, stretched to `latency`. */
@@ -105,11 +119,13 @@ const MUL_BOUNDARIES: readonly (readonly boolean[])[] = [
   [true, true, true, true],
 ];
 
-function pipeline(latency: number, table: readonly (readonly boolean[])[]): PipelinePlan {
+function pipeline(latency: number, table: readonly (readonly boolean[])[], splits: boolean): PipelinePlan {
   const steps = table.length; // boundaries + 1
   const internal = Math.min(latency - 1, steps - 1);
-  const inputRegister = latency > steps;
-  return { kind: 'pipeline', latency, registered: table[internal]!, inputRegister, extraDelays: Math.max(0, latency - steps - (inputRegister ? 1 : 0)) };
+  const spare = Math.max(0, latency - steps);
+  const inputRegister = spare >= 1;
+  const splitFirst = splits && spare >= 2;
+  return { kind: 'pipeline', latency, registered: table[internal]!, inputRegister, splitFirst, extraDelays: spare - (inputRegister ? 1 : 0) - (splitFirst ? 1 : 0) };
 }
 
 /** Significant bits plus the round bit every quotient and root needs. */
@@ -132,11 +148,20 @@ function iterative(cycles: number, unit: 'div' | 'sqrt', what: string): Iterativ
   }
   const iterations = Math.ceil(RESULT_BITS / k);
   // a spare cycle leaves the same bits per iteration in one cycle fewer
-  return { kind: 'iterative', cycles, bitsPerCycle: k, iterations, resultBits: iterations * k, inputRegister: room > iterations, splitUnpack: unit === 'div' && room > iterations + 1 };
+  return {
+    kind: 'iterative',
+    cycles,
+    bitsPerCycle: k,
+    iterations,
+    resultBits: iterations * k,
+    inputRegister: room > iterations,
+    splitUnpack: unit === 'div' && room > iterations + 1,
+    splitRound: unit === 'div' && room > iterations + 2,
+  };
 }
 
 function expPlan(m: MachineSpec): ExpPlan {
-  const schedule = expSchedule(m.fpAddLatency, m.fpMulLatency);
+  const schedule = expSchedule(m.fpAddLatency, m.fpMulLatency, m.expLatency);
   if (m.expLatency < schedule.latency) {
     fail('CG041', 'machine.expLatency', `${m.expLatency} cycles is less than the ${schedule.latency} the exp pipeline needs with fpAddLatency ${m.fpAddLatency} and fpMulLatency ${m.fpMulLatency}`, `use expLatency >= ${schedule.latency} (or leave it out)`, `>= ${schedule.latency}`);
   }
@@ -146,8 +171,8 @@ function expPlan(m: MachineSpec): ExpPlan {
 export function planFpUnits(m: MachineSpec): FpUnitsPlan {
   return {
     exp: expPlan(m),
-    add: pipeline(m.fpAddLatency, ADD_BOUNDARIES),
-    mul: pipeline(m.fpMulLatency, MUL_BOUNDARIES),
+    add: pipeline(m.fpAddLatency, ADD_BOUNDARIES, false),
+    mul: pipeline(m.fpMulLatency, MUL_BOUNDARIES, true),
     div: iterative(m.divCycles, 'div', 'divCycles'),
     sqrt: iterative(m.sqrtCycles, 'sqrt', 'sqrtCycles'),
   };
@@ -184,7 +209,7 @@ function pipelineView(header: string, p: PipelinePlan, names: readonly string[])
   const regs: Record<string, boolean> = {};
   p.registered.forEach((r, i) => (regs[`reg${names[i]!}`] = r));
   const delays = Array.from({ length: p.extraDelays }, (_, i) => ({ i: i + 1, p: i }));
-  return { header, latency: p.latency, ...regs, inReg: p.inputRegister, delays, last: p.extraDelays };
+  return { header, latency: p.latency, ...regs, inReg: p.inputRegister, regU: p.splitFirst, delays, last: p.extraDelays };
 }
 
 function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): Record<string, unknown> {
@@ -197,6 +222,9 @@ function iterativeView(header: string, p: IterativePlan, unit: 'div' | 'sqrt'): 
     cycles: p.cycles,
     inReg: p.inputRegister,
     split: p.splitUnpack,
+    splitRound: p.splitRound,
+    // the cycle after the last iteration, which shifts when the rounding is split
+    shiftAt: own - 2,
     // the divider's pre-shift cycle, after the unpacking one(s)
     preAt: 1 + split,
     k: p.bitsPerCycle,
@@ -307,7 +335,7 @@ export function generateFpUnits(arch: ArchSpec): FpUnitsDesign {
   files.set('bnhw_fmul.v', template('bnhw_fmul')(pipelineView(header, plan.mul, ['P', 'A', 'B', 'C'])));
   files.set('bnhw_fdiv.v', template('bnhw_fdiv')(iterativeView(header, plan.div, 'div')));
   files.set('bnhw_fsqrt.v', template('bnhw_fsqrt')(iterativeView(header, plan.sqrt, 'sqrt')));
-  files.set('bnhw_fexp.v', template('bnhw_fexp')({ header, ...expView(plan.exp.schedule, plan.exp.latency) }));
+  files.set('bnhw_fexp.v', template('bnhw_fexp')({ header, splitRound: plan.exp.schedule.splitRound, ...expView(plan.exp.schedule, plan.exp.latency) }));
   files.set('bnhw_fsum.v', template('bnhw_fsum')(laneView(header, m, false)));
   files.set('bnhw_fdot.v', template('bnhw_fsum')(laneView(header, m, true)));
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -255,6 +255,8 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     // act's second pass starts in cycle 3 + Lm at the earliest: decided in the cycle before
     act2From: 3 + m.fpMulLatency,
     act2Before: 2 + m.fpMulLatency,
+    // ecyc's value the cycle before it reaches act2Before (it counts from 1 at the issue)
+    act2Ready: 1 + m.fpMulLatency,
     readPorts: [
       { port: 'sa', lane: 'a', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'a') },
       { port: 'sb', lane: 'b', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'b') },

@@ -39,6 +39,12 @@ export type ExpNode =
 /** Widths of the hand-written steps' results (every fp32 value is 32 bits). */
 const EXP_STEP_WIDTH: Readonly<Record<'big' | 'kround' | 'kfloat' | 'scale', number>> = { big: 1, kround: 8, kfloat: 32, scale: 32 };
 const STEP_LATENCY: Readonly<Record<'big' | 'kround' | 'kfloat' | 'scale', number>> = { big: 0, kround: 1, kfloat: 1, scale: 1 };
+/**
+ * k's rounding in two cycles instead of one (t's significand shifted to its integer part, then
+ * rounded): what an exp contract's first spare cycle buys (`expSchedule`), since that step is the
+ * unit's deepest logic between registers.
+ */
+const SPLIT_ROUND_LATENCY = 2;
 
 const node = (n: string, neg = false): ExpOperand => ({ kind: 'node', node: n, neg });
 const cst = (x: number, what: string): ExpOperand => ({ kind: 'const', bits: f32Bits(x), what });
@@ -97,6 +103,8 @@ export interface ExpSchedule {
   readonly delays: readonly DelayLine[];
   /** Cycles from the argument to the scaled result (the last node's ready). */
   readonly latency: number;
+  /** k's rounding takes two cycles (SPLIT_ROUND_LATENCY). */
+  readonly splitRound: boolean;
 }
 
 export function operandNames(n: ExpNode): string[] {
@@ -114,7 +122,7 @@ export function operandNames(n: ExpNode): string[] {
 }
 
 /** As-soon-as-possible schedule of a graph under the adder's and multiplier's latencies. */
-export function scheduleExp(graph: readonly ExpNode[], fpAddLatency: number, fpMulLatency: number): ExpSchedule {
+export function scheduleExp(graph: readonly ExpNode[], fpAddLatency: number, fpMulLatency: number, splitRound = false): ExpSchedule {
   const at = new Map<string, ScheduledNode>();
   const out: ScheduledNode[] = [];
   for (const n of graph) {
@@ -124,7 +132,7 @@ export function scheduleExp(graph: readonly ExpNode[], fpAddLatency: number, fpM
       return d;
     });
     const start = ins.reduce((t, d) => Math.max(t, d.ready), 0);
-    const latency = n.kind === 'input' ? 0 : n.kind === 'fmul' ? fpMulLatency : n.kind === 'fadd' ? fpAddLatency : STEP_LATENCY[n.step];
+    const latency = n.kind === 'input' ? 0 : n.kind === 'fmul' ? fpMulLatency : n.kind === 'fadd' ? fpAddLatency : splitRound && n.step === 'kround' ? SPLIT_ROUND_LATENCY : STEP_LATENCY[n.step];
     const width = n.kind === 'step' ? EXP_STEP_WIDTH[n.step] : 32;
     const s: ScheduledNode = { node: n, start, ready: start + latency, width };
     at.set(n.name, s);
@@ -147,16 +155,22 @@ export function scheduleExp(graph: readonly ExpNode[], fpAddLatency: number, fpM
       const t = [...taps.get(s.node.name)!].sort((a, b) => a - b);
       return { source: s.node.name, width: s.width, length: t[t.length - 1]!, taps: t };
     });
-  return { nodes: out, delays, latency: out[out.length - 1]!.ready };
+  return { nodes: out, delays, latency: out[out.length - 1]!.ready, splitRound };
 }
 
 const memo = new Map<string, ExpSchedule>();
-/** The exp unit's schedule for an adder and multiplier latency (memoised: the graph is fixed). */
-export function expSchedule(fpAddLatency: number, fpMulLatency: number): ExpSchedule {
-  const key = `${fpAddLatency},${fpMulLatency}`;
+/**
+ * The exp unit's schedule for an adder and multiplier latency (memoised: the graph is fixed).
+ * Without a contract, or with one as long as the plain schedule, k is rounded in one cycle; a
+ * longer contract spends its first spare cycle on rounding k in two, the rest on output delays.
+ */
+export function expSchedule(fpAddLatency: number, fpMulLatency: number, expLatency?: number): ExpSchedule {
+  const plain = expLatency === undefined ? undefined : expSchedule(fpAddLatency, fpMulLatency);
+  const split = plain !== undefined && expLatency! > plain.latency;
+  const key = `${fpAddLatency},${fpMulLatency},${split}`;
   let s = memo.get(key);
   if (!s) {
-    s = scheduleExp(expGraph(), fpAddLatency, fpMulLatency);
+    s = scheduleExp(expGraph(), fpAddLatency, fpMulLatency, split);
     memo.set(key, s);
   }
   return s;

@@ -45,11 +45,14 @@ describe('exp unit: schedule and contract', () => {
     expect(s.nodes.filter((n) => n.node.kind === 'fmul')).toHaveLength(10);
     expect(s.nodes.filter((n) => n.node.kind === 'fadd')).toHaveLength(9);
   });
-  it('refuses a contract shorter than the pipeline (AR004 at parse, CG041 at generation); a longer one adds output delays', () => {
+  it('refuses a contract shorter than the pipeline (AR004 at parse, CG041 at generation); a longer one rounds k in two cycles, then adds output delays', () => {
     expect(codesOf(() => withMachine('exp-short', { expLatency: 62 }))).toEqual(['AR004']);
     expect(codesOf(() => planFpUnits({ ...machineOf(base), expLatency: 20 }))).toEqual(['CG041']);
     const slow = withMachine('exp-slow', { expLatency: 70 });
-    expect(generateFpUnits(slow).files.get('bnhw_fexp.v')).toMatch(/assign out_v = y_t7_v;/);
+    const text = generateFpUnits(slow).files.get('bnhw_fexp.v')!;
+    expect(text).toMatch(/assign out_v = y_t6_v;/);
+    expect(text).toContain('kr_fx <= kr_fx_w;');
+    expect(generateFpUnits(base).files.get('bnhw_fexp.v')).not.toContain('kr_fx <= kr_fx_w;');
   });
   it('bit-exact on a stretched contract (expLatency 70)', () => {
     const r = runFpBench(withMachine('exp-slow', { expLatency: 70 }), 'icarus', { count: 500, seed: 5, stall: 35, units: ['exp'] });

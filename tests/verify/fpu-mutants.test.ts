@@ -12,7 +12,7 @@ describe('fp32 units: mutation', () => {
     expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(47);
   }, 900_000);
-  it(`all ${INPUT_REGISTER_MUTATIONS.length} mutants of the input registers and the divider's split normalization (contracts with spare cycles) are killed`, () => {
+  it(`all ${INPUT_REGISTER_MUTATIONS.length} mutants of the spare cycles' registers (the input registers, the divider's split normalization, the multiplier's register before its blocks, the exp's two-cycle rounding of k) are killed`, () => {
     const base = ARCH_PRESETS['default']!;
     const results = runFpMutations({ ...base, name: 'input-registers', machine: { ...base.machine, ...INPUT_REGISTER_MACHINE } }, 300, INPUT_REGISTER_MUTATIONS);
     expect(results.filter((r) => !r.killed).map((r) => r.name)).toEqual([]);

@@ -22,8 +22,8 @@ const withMachine = (name: string, m: Record<string, number>): ArchSpec => parse
 /** Contracts other than the default's: the fewest and the most registers, odd occupancies. */
 export const LATENCY_CASES: readonly ArchSpec[] = [
   withMachine('fp-fast', { fpAddLatency: 1, fpMulLatency: 1, divCycles: 24, sqrtCycles: 27 }),
-  withMachine('fp-mid', { fpAddLatency: 2, fpMulLatency: 2, divCycles: 30, sqrtCycles: 40 }),
-  withMachine('fp-deep', { fpAddLatency: 7, fpMulLatency: 6, divCycles: 10, sqrtCycles: 11 }),
+  withMachine('fp-mid', { fpAddLatency: 2, fpMulLatency: 2, divCycles: 31, sqrtCycles: 40 }),
+  withMachine('fp-deep', { fpAddLatency: 7, fpMulLatency: 8, divCycles: 10, sqrtCycles: 11 }),
 ];
 
 function tool(cmd: string, args: readonly string[]): string {
@@ -52,11 +52,14 @@ describe('fp32 units: cocotb bench, the edge pairs plus 1e5 random pairs per uni
 });
 
 describe('fp32 units: other contracts', () => {
-  it('a pipeline register for every boundary the latency allows, then an input register, then delays', () => {
+  it('a pipeline register for every boundary the latency allows, then an input register, then (the multiplier) a register before its blocks, then delays', () => {
     const p = planFpUnits(machineOf(LATENCY_CASES[2]!));
-    expect(p.add).toEqual({ kind: 'pipeline', latency: 7, registered: [true, true, true, true], inputRegister: true, extraDelays: 1 });
-    expect(p.mul).toEqual({ kind: 'pipeline', latency: 6, registered: [true, true, true, true], inputRegister: true, extraDelays: 0 });
-    expect(planFpUnits(machineOf(base)).mul).toEqual({ kind: 'pipeline', latency: 3, registered: [false, true, true, false], inputRegister: false, extraDelays: 0 });
+    // the adder's second spare cycle is a delay; the multiplier's puts a register in front of its
+    // multiplier blocks, its third is a delay
+    expect(p.add).toEqual({ kind: 'pipeline', latency: 7, registered: [true, true, true, true], inputRegister: true, splitFirst: false, extraDelays: 1 });
+    expect(p.mul).toEqual({ kind: 'pipeline', latency: 8, registered: [true, true, true, true], inputRegister: true, splitFirst: true, extraDelays: 1 });
+    expect(planFpUnits(machineOf(withMachine('mul-6', { fpMulLatency: 6 }))).mul).toEqual({ kind: 'pipeline', latency: 6, registered: [true, true, true, true], inputRegister: true, splitFirst: false, extraDelays: 0 });
+    expect(planFpUnits(machineOf(base)).mul).toEqual({ kind: 'pipeline', latency: 3, registered: [false, true, true, false], inputRegister: false, splitFirst: false, extraDelays: 0 });
     // the divider's 10 cycles: unpack, pre-shift and round leave 7 to iterate, so 4 bits each, none
     // spare; the square root's 11: unpack and round leave 9, 3 bits each
     expect(p.div).toMatchObject({ cycles: 10, bitsPerCycle: 4, iterations: 7, resultBits: 28, inputRegister: false });
@@ -65,8 +68,10 @@ describe('fp32 units: other contracts', () => {
     expect(planFpUnits({ ...machineOf(base), divCycles: 29 }).div).toMatchObject({ bitsPerCycle: 1, iterations: 25, inputRegister: true, splitUnpack: false });
     // 30: two spare, the second splitting the divider's normalization (count, then shift); the
     // square root's unpacking is shallow, so its spare cycles beyond the first are delays
-    expect(planFpUnits({ ...machineOf(base), divCycles: 30 }).div).toMatchObject({ iterations: 25, inputRegister: true, splitUnpack: true });
-    expect(planFpUnits({ ...machineOf(base), sqrtCycles: 40 }).sqrt).toMatchObject({ inputRegister: true, splitUnpack: false });
+    expect(planFpUnits({ ...machineOf(base), divCycles: 30 }).div).toMatchObject({ iterations: 25, inputRegister: true, splitUnpack: true, splitRound: false });
+    // 31: the third splits its last cycle (the subnormal shift, then the rounding)
+    expect(planFpUnits({ ...machineOf(base), divCycles: 31 }).div).toMatchObject({ iterations: 25, inputRegister: true, splitUnpack: true, splitRound: true });
+    expect(planFpUnits({ ...machineOf(base), sqrtCycles: 40 }).sqrt).toMatchObject({ inputRegister: true, splitUnpack: false, splitRound: false });
     expect(planFpUnits(machineOf(base)).div).toMatchObject({ cycles: 28, iterations: 25, inputRegister: false });
     expect(planFpUnits(machineOf(LATENCY_CASES[0]!)).add.registered).toEqual([false, false, false, false]);
   });
