@@ -59,6 +59,7 @@ export const FP_MUTATIONS: readonly FpMutation[] = [
   { unit: 'mul', file: MUL, name: 'fmul: subnormal shift capped at 23', find: "(a_pne > 11'd49) ? 6'd49", replace: "(a_pne > 11'd23) ? 6'd23" },
   { unit: 'mul', file: MUL, name: 'fmul: normalization not stopped by the exponent', find: "(a_less_w ? a_s_w : a_pe[5:0])", replace: 'a_s_w' },
   { unit: 'mul', file: MUL, name: 'fmul: the last normalizing bit never shifted', find: 'wire        b_one_w = a_more && !b_p1_w[47];', replace: "wire        b_one_w = 1'b0;" },
+  { unit: 'mul', file: MUL, name: "fmul: the exponent not lowered by the last normalizing bit", find: 'b_er_w = b_one_w ? a_e0 : a_e1;', replace: 'b_er_w = a_e1;' },
   { unit: 'mul', file: MUL, name: 'fmul: signed zero loses its sign', find: "d_zero ? {d_sign, 31'd0}", replace: "d_zero ? 32'd0" },
   { unit: 'mul', file: MUL, name: 'fmul: rounding ties away from zero', find: 'd_m[0] & (d_st | d_m[1])', replace: 'd_m[0]' },
   { unit: 'mul', file: MUL, name: 'fmul: middle partial products one bit off', find: "{6'd0, a_mid_w, 17'd0}", replace: "{7'd0, a_mid_w, 16'd0}" },
