@@ -81,6 +81,8 @@ async def vector_unit_matches_numerics(dut):
     seed = env_int("BNHW_SEED", 1)
     lanes, kvlanes, cases = read_vec_vectors(os.environ["BNHW_VECVECTORS"])
     kvbits = env_int("BNHW_KVBITS", 32)
+    # cycles from a memory read's address to its data (2 with the reads registered)
+    read_latency = env_int("BNHW_READLAT", 1)
     dut._log.info("seed=%d lanes=%d kv lanes=%d cases=%d", seed, lanes, kvlanes, len(cases))
     stop_at_first = fail_fast()
     rng = XorShift32(seed)
@@ -154,11 +156,11 @@ async def vector_unit_matches_numerics(dut):
             got_token = TOKEN_NONE if none == 1 else token
             if got_token != c["token"] or none is None:
                 fail({**where, "token": got_token, "expected_token": "none (every word NaN)" if c["token"] == TOKEN_NONE else c["token"]})
-        # read back the destination's lines: an address in a cycle, its line the next
+        # read back the destination's lines: an address in a cycle, its line read_latency later
         got = []
         for line, _ in c["check"]:
             dut.host_line.value = line
-            await RisingEdge(dut.clk)
+            await ClockCycles(dut.clk, read_latency)
             await ReadOnly()
             got.append(resolved(dut.host_rdata))
             await FallingEdge(dut.clk)
@@ -168,7 +170,7 @@ async def vector_unit_matches_numerics(dut):
         for which, kv in (("host_krdata", c["kcheck"]), ("host_vrdata", c["vcheck"])):
             for line, words in kv:
                 dut.host_kline.value = line
-                await RisingEdge(dut.clk)
+                await ClockCycles(dut.clk, read_latency)
                 await ReadOnly()
                 kv_got.append((which, line, words, resolved(getattr(dut, which))))
                 await FallingEdge(dut.clk)

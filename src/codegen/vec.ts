@@ -17,7 +17,7 @@ import type { ArchSpec } from '../ir/arch.js';
 import { machineOf } from '../ir/arch.js';
 import { canonicalJson } from '../ir/irfile.js';
 import { OPCODES, type Program } from '../ir/program.js';
-import { sumAfterLast, sumTermCycle, unitOf } from '../ir/units.js';
+import { sumAfterLast, sumTermCycle, unitContracts, unitOf } from '../ir/units.js';
 import { ropeInvFreq, ropeRow, SUM_PARTIALS } from '../numerics/model.js';
 import { f32Bits } from '../util/float.js';
 import { fail } from '../util/diagnostics.js';
@@ -50,6 +50,8 @@ export interface VectorPlan {
   /** Whether the program rotates (RoPE), and the table's lines (context x half a head / lanes). */
   readonly rope: boolean;
   readonly ropeLines: number;
+  /** Cycles from a memory read's address to its data (units.ts readLatency). */
+  readonly readLatency: number;
 }
 
 export interface VectorDesign {
@@ -93,17 +95,17 @@ export function planVector(p: Program, arch: ArchSpec): VectorPlan {
   const ropeLines = rope ? p.context * (half / V) : 0;
   const spadLines = Math.max(1, Math.ceil(p.scratchpadWords / V));
   const paramLines = Math.max(1, Math.ceil(p.paramWords / V));
-  const sumTail = 1 + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
+  const sumTail = unitContracts(arch).readLatency + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
   // One width for every address and count: the memories' ports take the line part of it (their
   // depth is their own), so no width is narrowed or widened anywhere.
   const countBits = Math.max(LB + bitsFor(spadLines - 1), LB + bitsFor(paramLines - 1), bitsFor(nMax * V), bitsFor(p.rows + V), bitsFor(spanMax + Math.max(sumTail, V)), bitsFor(m.divCycles), bitsFor(ropeLines + p.rows), 5);
   if (countBits > 32) throw new Error(`planVector: ${countBits}-bit addresses`);
   const spadAddrBits = LB + bitsFor(spadLines - 1);
   const paramAddrBits = LB + bitsFor(paramLines - 1);
-  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines };
+  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines, readLatency: unitContracts(arch).readLatency };
 }
 
-const PARTIALS = ['n_as_f32'] as const;
+const PARTIALS = ['n_as_f32', 'rdly'] as const;
 
 /** The text a scratchpad unit's files come from: its templates and the shared partials (for hashes). */
 export function unitTemplateText(names: readonly string[]): string {
@@ -132,6 +134,9 @@ export function unitViewBase(plan: VectorPlan, countBits: number, header: string
     rowsHi: plan.rowBits - 1,
     rowsExt: countBits === plan.rowBits ? 'rows' : `{${countBits - plan.rowBits}'d0, rows}`,
     dataHi: 32 * plan.lanes - 1,
+    // a memory read's data two cycles after its address, not one (partials/rdly)
+    r2: plan.readLatency === 2,
+    readLatency: plan.readLatency,
     // vmean's and rsqrt's n as fp32 (partials/n_as_f32)
     nBits: Math.min(24, countBits),
     nshHi: countBits + 22,
@@ -166,6 +171,7 @@ function ropeFiles(p: Program, plan: VectorPlan, header: string): [string, strin
   const CW = plan.countBits;
   const text = unitTemplate('bnhw_rope')({
     header,
+    r2: plan.readLatency === 2,
     model: p.model,
     context: p.context,
     half,
@@ -252,20 +258,23 @@ export function generateVector(p: Program, arch: ArchSpec, fp: FpUnitsDesign = g
     halfLines: p.attention.headDim / 2 / V,
     halfLinesM1: p.attention.headDim / 2 / V - 1,
     headSkip: p.attention.headDim / 2 + V,
-    // act's second pass starts in cycle 3 + Lm at the earliest: decided in the cycle before
-    act2From: 3 + m.fpMulLatency,
-    act2Before: 2 + m.fpMulLatency,
+    // act's second pass starts in cycle 2 + R + Lm at the earliest (its first line written, R the
+    // read latency): decided in the cycle before
+    act2From: 2 + plan.readLatency + m.fpMulLatency,
+    act2Before: 1 + plan.readLatency + m.fpMulLatency,
     // ecyc's value the cycle before it reaches act2Before (it counts from 1 at the issue)
-    act2Ready: 1 + m.fpMulLatency,
+    act2Ready: plan.readLatency + m.fpMulLatency,
+    rowsW: V * CW,
+    selW: V * LB,
     readPorts: [
-      { port: 'sa', lane: 'a', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'a') },
-      { port: 'sb', lane: 'b', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'b') },
-      { port: 'p', lane: 'p', addrHi: V * paramLineBits - 1, addrW: V * paramLineBits, lineBits: paramLineBits, past: past(plan.paramAddrBits, 'p') },
+      { port: 'sa', lane: 'a', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'a'), selName: 'sa_sel', loName: 'sa_lo' },
+      { port: 'sb', lane: 'b', addrHi: V * spadLineBits - 1, addrW: V * spadLineBits, lineBits: spadLineBits, past: past(plan.spadAddrBits, 'b'), selName: 'sb_sel', loName: 'sb_lo' },
+      { port: 'p', lane: 'p', addrHi: V * paramLineBits - 1, addrW: V * paramLineBits, lineBits: paramLineBits, past: past(plan.paramAddrBits, 'p'), selName: 'p_sel', loName: 'p_lo' },
     ],
     spadPast: past(plan.spadAddrBits, 'w'),
   });
   const mem = (module: string, what: string, lines: number, lineBits: number, two: boolean): string =>
-    unitTemplate('bnhw_spad')({ header, module, what, two, lanes: V, lanesHi: V - 1, lines, lastLine: lines - 1, lineBits, addrHi: V * lineBits - 1, dataHi: 32 * V - 1 });
+    unitTemplate('bnhw_spad')({ header, module, what, two, r2: plan.readLatency === 2, lanes: V, lanesHi: V - 1, lines, lastLine: lines - 1, lineBits, addrHi: V * lineBits - 1, dataHi: 32 * V - 1 });
   const files = new Map<string, string>([
     ['bnhw_vec.v', vec],
     ...(plan.rope ? ropeFiles(p, plan, header) : []),

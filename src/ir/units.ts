@@ -29,6 +29,12 @@ import { memoryLayout } from './memory-layout.js';
 export type UnitName = 'engine' | 'vector' | 'sfu' | 'attention' | 'head' | 'kv' | 'seq';
 
 export interface UnitContracts {
+  /**
+   * Cycles from a read's address to its data at the unit, for the scratchpad, the parameter
+   * memory, the RoPE table and the KV caches: 1, or 2 with their reads registered at the memory
+   * (machine.registeredReads), where a block RAM's slow output meets nothing but a register.
+   */
+  readonly readLatency: number;
   readonly vector: { readonly lanes: number; readonly mulLatency: number; readonly addLatency: number };
   readonly sfu: { readonly divCycles: number; readonly sqrtCycles: number; readonly expLatency: number };
   readonly attention: { readonly lanes: number };
@@ -39,6 +45,7 @@ export interface UnitContracts {
 export function unitContracts(arch: ArchSpec): UnitContracts {
   const m = machineOf(arch);
   return {
+    readLatency: m.registeredReads ? 2 : 1,
     vector: { lanes: m.vectorLanes, mulLatency: m.fpMulLatency, addLatency: m.fpAddLatency },
     sfu: { divCycles: m.divCycles, sqrtCycles: m.sqrtCycles, expLatency: m.expLatency },
     attention: { lanes: m.attentionLanes },
@@ -140,7 +147,7 @@ export function sumCycles(n: number, addLatency: number): number {
  * takes the instruction. Lane l reduces rows l, l + lanes, ... on its product-sum lane; its reads
  * are lane 0's delayed by l cycles, so that lanes reading at once read words of distinct banks
  * (rows are whole numbers of lines). Term i of group j is read in cycle
- * 1 + l + j * period + sumTermCycle(i), taken by the lane a cycle later; the row's sum leaves the
+ * 1 + l + j * period + sumTermCycle(i), taken by the lane readLatency cycles later; the row's sum leaves the
  * lane `sum` cycles after its first read and is written in that cycle. A group starts once the
  * previous one's reads are all done and lane 0's sum is out (`period`).
  */
@@ -162,7 +169,7 @@ export function vectorReduction(n: number, rows: number, u: UnitContracts): Vect
   const groups = cdiv(rows, V.lanes);
   const lastLanes = rows - (groups - 1) * V.lanes;
   const span = sumTermCycle(n - 1, V.addLatency);
-  const sum = span + 1 + V.mulLatency + sumAfterLast(V.addLatency);
+  const sum = span + u.readLatency + V.mulLatency + sumAfterLast(V.addLatency);
   const period = Math.max(sum, span + lanes);
   return { groups, lanes, lastLanes, sum, period, lastWrite: 1 + (groups - 1) * period + (lastLanes - 1) + sum };
 }
@@ -236,7 +243,8 @@ export function attentionHeadCycles(len: number, headDim: number, u: UnitContrac
   const spanQ = sumTermCycle(headDim - 1, La);
   const spanL = sumTermCycle(len - 1, La);
   const p1 = spanQ + tail;
-  const s1 = spanQ + 1 + Lm + tail;
+  const R = u.readLatency;
+  const s1 = spanQ + R + Lm + tail;
   const tree = Math.log2(A);
   // the softmax's first read: the cycle after the last group's largest is in
   const e0 = (cdiv(len, A) - 1) * p1 + s1 + Lm + tree + 2;
@@ -245,13 +253,13 @@ export function attentionHeadCycles(len: number, headDim: number, u: UnitContrac
   const v0 = e0 + spanL + 2 + La + u.sfu.expLatency + tail + u.sfu.divCycles + 1;
   const lines = Math.max(1, A / V);
   const p3 = Math.max(spanL + tail, lines);
-  const s3 = spanL + 1 + Lm + tail;
+  const s3 = spanL + R + Lm + tail;
   return v0 + (headDim / A - 1) * p3 + s3 + Lm + lines + 2;
 }
 
 /** Cycles of one row of `rsqrt` on the special-function unit, from its read to its write. */
 export function sfuRowCycles(u: UnitContracts): number {
-  return 1 + 2 * u.sfu.divCycles + u.vector.addLatency + u.sfu.sqrtCycles;
+  return u.readLatency + 2 * u.sfu.divCycles + u.vector.addLatency + u.sfu.sqrtCycles;
 }
 
 /**
@@ -266,9 +274,10 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
   const La = V.addLatency;
   const Lm = V.mulLatency;
   const reduce = (n: number): number => sumCycles(n, La);
+  const R = u.readLatency;
   // element-wise: the issue cycle, a line of `lanes` words read per cycle (each row whole lines),
-  // the operands a cycle later, the result written as it leaves the multiplier or adder
-  const elementwise = (n: number, latency: number): number => 1 + rows * cdiv(n, V.lanes) + 1 + latency;
+  // the operands R cycles later, the result written as it leaves the multiplier or adder
+  const elementwise = (n: number, latency: number): number => 1 + rows * cdiv(n, V.lanes) + R + latency;
   switch (i.op) {
     case 'embed':
       // the issue cycle; a table word read per cycle, written to the scratchpad as it arrives
@@ -283,7 +292,7 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       return vectorReduction(i.n, rows, u).lastWrite + 1;
     case 'vmean':
       // then row by row: the sum read back, divided by n on the unit's divider, written
-      return vectorReduction(i.n, rows, u).lastWrite + 2 + rows * u.sfu.divCycles + 1;
+      return vectorReduction(i.n, rows, u).lastWrite + 1 + R + rows * u.sfu.divCycles + 1;
     case 'rsqrt':
       // the issue cycle; per row: the read, a / n, + eps, the root, 1 / root (the next row's read
       // in the cycle of the write); the last write
@@ -291,11 +300,11 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
     case 'rope':
       // the issue cycle; a group of `lanes` pairs (x1, x2) of one head every 4 cycles (its four
       // products on each lane's multiplier), the last group's second sum written as it leaves
-      return 4 * rows * i.heads * cdiv(i.headDim / 2, V.lanes) + Lm + La + 2;
+      return 4 * rows * i.heads * cdiv(i.headDim / 2, V.lanes) + Lm + La + 1 + R;
     case 'kvw':
       // the issue cycle; per row its K and V words a pair per cycle (the scratchpad's two read
-      // ports), each registered as it arrives a cycle later and written to the cache the cycle after
-      return rows * p.kvRowWords + 3;
+      // ports), each registered as it arrives R cycles later and written to the cache the cycle after
+      return rows * p.kvRowWords + 2 + R;
     case 'attn': {
       // the issue cycle; every head of every row, one after another
       let total = 1;
@@ -311,8 +320,8 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
           // each a line per cycle; the second pass once the first has read its lines and its
           // first line is written
           const lines = rows * cdiv(i.n, V.lanes);
-          const second = Math.max(lines + 1, 3 + Lm);
-          return second + lines + Lm + 1;
+          const second = Math.max(lines + 1, 2 + R + Lm);
+          return second + lines + R + Lm;
         }
         case 'swiglu':
           return n * u.sfu.divCycles + u.sfu.expLatency + 2 * passes + 2 * Lm + La + 1;
@@ -328,9 +337,9 @@ export function cycles(i: Instr, p: Program, u: UnitContracts, pos: number, rows
       return 2 + (h.groups - 1) * h.period + h.sum + h.lastLines;
     }
     case 'argmax':
-      // the issue cycle; a word read per cycle, its key registered as it arrives a cycle later,
+      // the issue cycle; a word read per cycle, its key registered as it arrives R cycles later,
       // compared with the best so far the cycle after
-      return i.n + 3;
+      return i.n + 2 + R;
     case 'lin':
       throw new Error('units.cycles: engine instructions take the engine\'s own timing');
     case 'end':

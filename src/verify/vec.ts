@@ -251,7 +251,7 @@ endmodule
 }
 
 /** One run of test_vec.py on a bench top over these files and cases. */
-function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, run: UnitBenchRun, kv?: KvPlan): VecBenchResult {
+function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, string>, sources: readonly string[], set: VecVectorSet, lanes: number, sim: Sim, seed: number, run: UnitBenchRun, readLatency: number, kv?: KvPlan): VecBenchResult {
   const dir = tempSibling(path.join(cacheDir('vecvec'), `${key}-${seed}`));
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -260,7 +260,7 @@ function runUnitBench(unit: ScratchpadUnit, key: string, files: Map<string, stri
     const r = runCocotbTop(
       { key: `${key}-${sim}`, files, sources: [...new Set([...sources, 'bnhw_unit_tb.v'])], top: 'bnhw_unit_tb', module: 'test_vec', ownClock: true },
       sim,
-      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed), BNHW_KVBITS: String(kv?.elementBits ?? 32), ...failFastEnv(run) },
+      { BNHW_VECVECTORS: file, BNHW_SEED: String(seed), BNHW_KVBITS: String(kv?.elementBits ?? 32), BNHW_READLAT: String(readLatency), ...failFastEnv(run) },
       run.vcd ? { vcd: run.vcd } : {},
     );
     const doc = r.result as BenchDoc | null;
@@ -276,7 +276,7 @@ export function runVecBench(p: Program, arch: ArchSpec, sim: Sim, opts: VecBench
   const set = vecVectors(p, design.plan, unitContracts(arch), opts.operands, opts.seed, opts.ops ?? VEC_BENCH_OPS);
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_unit_tb.v', benchTop('vec', design.plan, design.plan.countBits));
-  return runUnitBench('vec', `${design.configHash}-vec`, files, [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v'], set, design.plan.lanes, sim, opts.seed, opts);
+  return runUnitBench('vec', `${design.configHash}-vec`, files, [...design.sources, 'bnhw_spad.v', 'bnhw_pmem.v'], set, design.plan.lanes, sim, opts.seed, opts, design.plan.readLatency);
 }
 
 export interface SfuBenchOptions extends UnitBenchRun {
@@ -291,7 +291,7 @@ export function runSfuBench(p: Program, arch: ArchSpec, sim: Sim, opts: SfuBench
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('sfu', design.plan, design.countBits));
-  return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts);
+  return runUnitBench('sfu', `${design.configHash}-sfu`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.lanes, sim, opts.seed, opts, design.plan.readLatency);
 }
 
 export interface HeadBenchOptions extends UnitBenchRun {
@@ -318,7 +318,7 @@ export function runHeadBench(p: Program, arch: ArchSpec, sim: Sim, opts: HeadBen
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('head', design.plan.vector, design.plan.countBits, design.plan));
-  return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts);
+  return runUnitBench('head', `${design.configHash}-head`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts, design.plan.vector.readLatency);
 }
 
 export interface AttnBenchOptions extends UnitBenchRun {
@@ -339,5 +339,5 @@ export function runAttnBench(p: Program, arch: ArchSpec, sim: Sim, opts: AttnBen
   const files = new Map(opts.files ?? design.files);
   files.set('bnhw_spad.v', opts.files?.get('bnhw_spad.v') ?? generateVector(p, arch).files.get('bnhw_spad.v')!);
   files.set('bnhw_unit_tb.v', benchTop('attn', design.plan.vector, design.plan.countBits, undefined, design.plan));
-  return runUnitBench('attn', `${design.configHash}-attn`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts, design.plan);
+  return runUnitBench('attn', `${design.configHash}-attn`, files, [...design.sources, 'bnhw_spad.v'], set, design.plan.vector.lanes, sim, opts.seed, opts, design.plan.vector.readLatency, design.plan);
 }
