@@ -65,7 +65,7 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'sfu', name: 'rsqrt: done at every write', file: 'bnhw_sfu.v', from: 'assign done = wdone && last;', to: 'assign done = wdone;' },
   { unit: 'sfu', name: 'rsqrt: rows read from one address', file: 'bnhw_sfu.v', from: 'if (rread) rd <= rd + one;', to: 'if (rread) rd <= rd;' },
   { unit: 'sfu', name: 'rsqrt: written at the next row\'s address', file: 'bnhw_sfu.v', from: 'waddr = dbase + wr;', to: 'waddr = dbase + rd;' },
-  { unit: 'sfu', name: 'rsqrt: the word from the wrong bank', file: 'bnhw_sfu.v', from: 'rsel <= raddr[', to: 'rsel <= waddr[' },
+  { unit: 'sfu', name: 'rsqrt: the word from the wrong bank', file: 'bnhw_sfu.v', from: 'rsel_r0 <= raddr[', to: 'rsel_r0 <= waddr[' },
   { unit: 'head', name: 'embed: every row from row 0\'s token', file: 'bnhw_head.v', from: 'assign tok_row = issue ? ', to: 'assign tok_row = 1\'b1 ? ' },
   { unit: 'head', name: 'embed: the wrong bank of the table', file: 'bnhw_head.v', from: 'ebank <= tok_id[', to: 'ebank <= ~tok_id[' },
   { unit: 'head', name: 'head: the run\'s first row, not its last', file: 'bnhw_head.v', from: ' - one) * ', to: ' - rows + one - one) * ' },

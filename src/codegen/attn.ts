@@ -152,7 +152,12 @@ export function generateAttention(p: Program, arch: ArchSpec, fp: FpUnitsDesign 
     formatLaw: EB === 16 ? 'bf16, to nearest, ties to even' : 'fp32, as is',
     bf16: EB === 16,
     kRow: shifted('pn', KA),
-    vcRow: shifted('c', VA),
+    // what a read's words are written with (partials/rdly)
+    kselSrc: `ka[${LB - 1}:0]`,
+    vselSrc: `va[${LB - 1}:0]`,
+    kwaSrc: `kbase + c[${KA - 1}:0]`,
+    vwaSrc: `vbase + ${shifted('c', VA)}`,
+    vbSrc: `c[${AB - 1}:0]`,
   });
   const popW = bitsFor(A);
   const TS = AB;
@@ -162,6 +167,7 @@ export function generateAttention(p: Program, arch: ArchSpec, fp: FpUnitsDesign 
   const lines = Math.max(1, A / V);
   const attn = unitTemplate('bnhw_attn')({
     ...base,
+    qselSrc: `qaddr[${LB - 1}:0]`,
     heads: p.attention.heads,
     headsM1: p.attention.heads - 1,
     group: p.attention.heads / p.attention.kvHeads,
@@ -205,7 +211,7 @@ export function generateAttention(p: Program, arch: ArchSpec, fp: FpUnitsDesign 
     cPad: 48 - popW,
   });
   const mem = (module: string, what: string, lines: number, layout: string, addrBits: number): string =>
-    unitTemplate('bnhw_kvmem')({ header, module, what, banks: A, banksHi: A - 1, lines, lastLine: lines - 1, format, layout, addrHi: addrBits - 1, dataHi: A * EB - 1, eb: EB, ebHi: EB - 1 });
+    unitTemplate('bnhw_kvmem')({ header, module, what, r2: vp.readLatency === 2, banks: A, banksHi: A - 1, lines, lastLine: lines - 1, format, layout, addrHi: addrBits - 1, dataHi: A * EB - 1, eb: EB, ebHi: EB - 1 });
   const files = new Map<string, string>([
     ['bnhw_kvw.v', kvw],
     ['bnhw_attn.v', attn],

@@ -56,6 +56,7 @@ export function generateSfu(p: Program, arch: ArchSpec, fp: FpUnitsDesign = gene
     addLatency: m.fpAddLatency,
     sqrtCycles: m.sqrtCycles,
     rowCycles: sfuRowCycles(unitContracts(arch)),
+    rselSrc: `raddr[${LB - 1}:0]`,
     lineBits,
     sAddrHi: V * lineBits - 1,
   });
