@@ -145,6 +145,9 @@ export function planHead(p: Program, arch: ArchSpec, tables: HeadTables | HeadTa
   const elementBits = tableFormat(tables.format).elementBits;
   const stream = arch.weightMemory === 'dram' ? { fifoDepth: tableFifoLines(p.hidden), imageLines, lineBits: HL * elementBits, headBase: untied ? depth : 0, portBits: bitsFor(imageLines) } : null;
   const tableLatency = headTableLatency(p.vocab, p.hidden, u);
+  if (tableLatency < u.readLatency) {
+    fail('CG056', `arch ${arch.name}.machine.registeredReads`, `the head unit's table lines come ${tableLatency} cycle(s) after their read, before the hidden words from the scratchpad's registered reads (${u.readLatency}): a head term's two operands would not meet`, 'keep the tables on chip with registeredReads (weightMemory other than "dram"), or turn registeredReads off', 'tables on chip');
+  }
   const tableBanks = u.head.tableBanked ? memoryLayout(depth, HL * elementBits).banks : 1;
   return { vector, lanes: HL, laneBits, schedule, depth, tableAddrBits, elementBits, tokenBits, countBits, untied, tableLatency, tableBanks, stream };
 }
@@ -195,6 +198,7 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables | He
   const LB = vp.laneBits;
   const T = plan.tableLatency;
   const u = unitContracts(arch);
+  const R = u.readLatency;
   const h = createHash('sha256').update(canonicalJson({ plan, generator: HEAD_GENERATOR_VERSION, fp: fp.configHash, actions, model: p.model }));
   if (hasContents(tables)) for (const t of [tables.embed, tables.head]) if (t) h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
   h.update(unitTemplateText(['bnhw_head', 'bnhw_etab']));
@@ -226,6 +230,7 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables | He
     opArgmax: OPCODES.argmax,
     tb: TB,
     tbHi: TB - 1,
+    akSrc: `ak[${TB - 1}:0]`,
     ta: TA,
     taHi: TA - 1,
     hl: HL,
@@ -284,9 +289,14 @@ export function generateHead(p: Program, arch: ArchSpec, tables: HeadTables | He
     hmsHi: T * HL - 1,
     hmsLo: (T - 1) * HL,
     hmsKeepHi: (T - 1) * HL - 1,
-    hxsHi: 32 * (T - 1) - 1,
-    hxsLo: 32 * (T - 2),
-    hxsKeepHi: 32 * (T - 2) - 1,
+    // the hidden word, read from the scratchpad beside the table line, waits T - R cycles for it
+    hold: T - R,
+    holdNone: T === R,
+    holdOne: T - R === 1,
+    hxsHi: 32 * (T - R) - 1,
+    hxsLo: 32 * (T - R - 1),
+    hxsKeepHi: 32 * (T - R - 1) - 1,
+    rselSrc: `raddr[${plan.vector.laneBits - 1}:0]`,
     popW,
     popHi: popW - 1,
     popPad: popW - 1,
