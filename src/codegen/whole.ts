@@ -21,7 +21,7 @@ import { canonicalJson } from '../ir/irfile.js';
 import { compileProgram } from '../ir/compile.js';
 import { COUNTED_UNITS } from '../ir/deps.js';
 import type { Program } from '../ir/program.js';
-import { ENGINE_ADAPTER_LEAD } from '../ir/units.js';
+import { engineAdapterLead, unitContracts } from '../ir/units.js';
 import type { Model } from '../ir/types.js';
 import { paramMemory } from '../ir/param-memory.js';
 import { fail } from '../util/diagnostics.js';
@@ -195,6 +195,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     'bnhw_prom.v',
     verilogTemplate('bnhw_prom')({
       header,
+      r2: vp.readLatency === 2,
       lanes: V,
       lines: vp.paramLines,
       lastLine: vp.paramLines - 1,
@@ -224,7 +225,8 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     'bnhw_lin.v',
     verilogTemplate('bnhw_lin')({
       header,
-      lead: ENGINE_ADAPTER_LEAD,
+      lead: engineAdapterLead(unitContracts(arch)),
+      r2: unitContracts(arch).readLatency === 2,
       lanes: V,
       lanesHi: V - 1,
       laneBits: LB,
@@ -270,6 +272,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
   const spadUsers = ['eng', 'vec', 'sfu', 'att', 'head', 'kv'];
   const top = verilogTemplate('bnhw_top')({
     header,
+    r2: vp.readLatency === 2,
     model: p.model,
     arch: p.arch,
     instructions: p.instructions.length,

@@ -108,12 +108,15 @@ export function unitOf(i: Instr): UnitName {
 /**
  * Cycles from a segment head lin's issue to the engine's first input beat: the issue cycle, in
  * which the whole-chip top's engine adapter only takes the instruction, the scratchpad read of
- * the first input word, and the cycle the word's bank is chosen and registered. The engine then takes its segment as src/sim/engine-timer.ts times it
- * (a word offered every cycle, its outputs taken every cycle, each written to the scratchpad in
- * the cycle it leaves the engine), so a lin finishes LEAD + its last output beat + 1 cycles after
- * its segment's head issued.
+ * the first input word (readLatency cycles), and the cycle the word's bank is chosen and
+ * registered. The engine then takes its segment as src/sim/engine-timer.ts times it (a word
+ * offered every cycle, its outputs taken every cycle, each written to the scratchpad in the cycle
+ * it leaves the engine), so a lin finishes the lead + its last output beat + 1 cycles after its
+ * segment's head issued.
  */
-export const ENGINE_ADAPTER_LEAD = 3;
+export function engineAdapterLead(u: UnitContracts): number {
+  return 2 + u.readLatency;
+}
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 

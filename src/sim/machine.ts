@@ -26,7 +26,7 @@ import { COUNTED_UNITS, programDeps, type CountedUnit, type ProgramDeps } from '
 import type { BitLinearIR, Model } from '../ir/types.js';
 import { allBitLinears } from '../ir/types.js';
 import { attentionActions, headActions, unitActions } from './unit-actions.js';
-import { cycles as unitCycles, ENGINE_ADAPTER_LEAD, headSchedule, perRow, tableFifoLines, unitContracts, unitOf, type HeadSchedule, type UnitContracts, type UnitName } from '../ir/units.js';
+import { cycles as unitCycles, engineAdapterLead, headSchedule, perRow, tableFifoLines, unitContracts, unitOf, type HeadSchedule, type UnitContracts, type UnitName } from '../ir/units.js';
 import { embedStreamCycles, headStreamCycles, type TableStream } from './head-stream.js';
 import { attendHw, attentionScale, dotF32, ffnActHw, kvStore, ropeHw, ropeInvFreq, ropeRow, rsqrtHw, sumF32 } from '../numerics/model.js';
 import { getF32 } from '../ref/tensors.js';
@@ -320,14 +320,14 @@ export class Machine {
         const sg = this.segment(plan.segLayers.get(head)!, rows);
         if (head === pc) {
           segStart = t;
-          busy = ENGINE_ADAPTER_LEAD + sg.length;
+          busy = engineAdapterLead(this.u) + sg.length;
           this.busy.engine += busy;
           dramStall += sg.dramStall;
           engineIssue += sg.issue;
           for (const [id, c] of sg.tally) counts[id] = counts[id]! + c;
           if (plan.segFfn[pc]) for (const [id, c] of sg.tally) this.ffnCounts[id] = this.ffnCounts[id]! + c;
         }
-        finish = Math.ceil(segStart + ENGINE_ADAPTER_LEAD + sg.ends[plan.segIndex[pc]!]!);
+        finish = Math.ceil(segStart + engineAdapterLead(this.u) + sg.ends[plan.segIndex[pc]!]!);
         if (this.sp) this.linValues(i, rows);
       } else {
         const skipped = !wantLogits && (i.op === 'head' || i.op === 'argmax');
