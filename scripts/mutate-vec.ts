@@ -30,7 +30,7 @@ export interface VecMutation {
 export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'vsubs adds s', file: 'bnhw_vec.v', from: '{~bopnd[31], bopnd[30:0]}', to: '{bopnd[31], bopnd[30:0]}' },
   { unit: 'vec', name: 'vadd: operands into the adder the cycle they arrive', file: 'bnhw_vec.v', from: 'assign add_in[l] = av2 || rsum;', to: 'assign add_in[l] = (e1 && addop1) || rsum;' },
-  { unit: 'vec', name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'vsumsq1 <= (op == OP_VSUMSQ);', to: 'vsumsq1 <= (op == OP_VMEAN);' },
+  { unit: 'vec', name: 'vsumsq multiplies by 1.0', file: 'bnhw_vec.v', from: 'vsumsq1_r0 <= (op == OP_VSUMSQ);', to: 'vsumsq1_r0 <= (op == OP_VMEAN);' },
   { unit: 'vec', name: 'broadcast scalar read as a vector', file: 'bnhw_vec.v', from: 'scalar ? es : eb', to: 'eb' },
   { unit: 'vec', name: 'scalar does not advance per row', file: 'bnhw_vec.v', from: '        es <= es + one;', to: '        es <= es;' },
   { unit: 'vec', name: 'parameter operand does not restart per row', file: 'bnhw_vec.v', from: '        ep <= pbase;', to: '        ep <= ep;' },

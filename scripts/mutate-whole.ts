@@ -45,7 +45,7 @@ export const WHOLE_MUTATIONS: readonly Mutation[] = [
   { file: LIN, name: 'lin: the word behind the offered one dropped when that one is taken', find: 'ov <= kv || rd1;', replace: 'ov <= rd1;' },
   { file: LIN, name: 'lin: done at the end of every row', find: 'assign done = m_valid && o_lin_end;', replace: 'assign done = m_valid && o_row_end;' },
   { file: 'bnhw_prom.v', name: "prom: bank 0 loads bank 1's image", find: 'initial $readmemh("bnhw_prom_0.hex", m0);', replace: 'initial $readmemh("bnhw_prom_1.hex", m0);' },
-  { file: 'bnhw_kvw.v', name: 'kvw: V words written to the bank of their K position', find: 'vb1 <= c[', replace: 'vb1 <= kbank; // c[' },
+  { file: 'bnhw_kvw.v', name: 'kvw: V words written to the bank of their K position', find: 'vb1_r0 <= c[', replace: 'vb1_r0 <= kbank; // c[' },
   { file: ENGINE, name: 'engine counters: tree additions counted as accumulations', find: 'c_tree <= c_tree + (', replace: 'c_tree <= c_acc + (' },
   { file: ENGINE, name: "engine counters: the scale's division one iteration short", find: "? 48'd25 : 48'd32", replace: "? 48'd24 : 48'd32" },
   { file: ENGINE, name: 'engine counters: weight words counted as the quantizer runs', find: "c_w <= c_w + {47'd0, is_go};", replace: "c_w <= c_w + {47'd0, qz_busy};" },

@@ -24,9 +24,10 @@ const def = ARCH_PRESETS['default']!;
 const tiny = ARCH_PRESETS['tiny']!;
 const pDefault = compileProgram(ir, def);
 const pTiny = compileProgram(ir, tiny);
-// grouped-query attention (4 heads on 2 K/V heads), a bf16 cache, two lanes under four, an adder of latency 6
+// grouped-query attention (4 heads on 2 K/V heads), a bf16 cache, two lanes under four, an adder of latency 6, every
+// memory read registered (its data two cycles after its address)
 const gqa = loadModel(path.join(packageRoot(), 'models', 'synthetic-tiny')).ir;
-const narrow = parseArch({ ...tiny, name: 'tiny-narrow', machine: { headLanes: 2, attentionLanes: 2, fpAddLatency: 6, kvFormat: 'bf16' } }, 'test');
+const narrow = parseArch({ ...tiny, name: 'tiny-narrow', machine: { headLanes: 2, attentionLanes: 2, fpAddLatency: 6, kvFormat: 'bf16', registeredReads: true } }, 'test');
 const pNarrow = compileProgram(gqa, narrow);
 
 describe('KV and attention units: the contracts and the generator', () => {

@@ -12,7 +12,7 @@ import { generateVector } from '../../src/codegen/vec.js';
 import { ARCH_PRESETS, parseArch } from '../../src/ir/arch.js';
 import { compileProgram } from '../../src/ir/compile.js';
 import { loadModel } from '../../src/ir/load.js';
-import { cycles, sfuRowCycles, unitContracts, vectorReduction } from '../../src/ir/units.js';
+import { cycles, engineAdapterLead, sfuRowCycles, unitContracts, vectorReduction } from '../../src/ir/units.js';
 import { runSfuBench, runVecBench } from '../../src/verify/vec.js';
 import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
@@ -24,6 +24,9 @@ const def = ARCH_PRESETS['default']!;
 const tiny = ARCH_PRESETS['tiny']!;
 const pDefault = compileProgram(ir, def);
 const pTiny = compileProgram(ir, tiny);
+// every memory read registered at the memory: its data two cycles after its address
+const tinyReg = parseArch({ ...tiny, name: 'tiny-registered', machine: { ...tiny.machine, registeredReads: true } }, 'test');
+const pTinyReg = compileProgram(ir, tinyReg);
 
 const tool = toolOutput;
 
@@ -48,6 +51,17 @@ describe('vector unit: the contract and the generator', () => {
     expect(sfuRowCycles(u)).toBe(1 + 56 + 4 + 27);
     expect(cycles({ op: 'rsqrt', dst: 0, a: 0, eps: 1e-5, n: 128 }, pDefault, u, 0, 3)).toBe(2 + 3 * 88);
   });
+  it('registered reads: every read a cycle longer, and what waits on one with it', () => {
+    const u1 = unitContracts(tiny);
+    const u2 = unitContracts(tinyReg);
+    expect([u1.readLatency, u2.readLatency]).toEqual([1, 2]);
+    const vmul = { op: 'vmul', dst: 0, a: 0, b: 0, n: 64, bcast: false, bParam: false } as const;
+    expect(cycles(vmul, pTinyReg, u2, 0, 2)).toBe(cycles(vmul, pTiny, u1, 0, 2) + 1);
+    expect(vectorReduction(64, 5, u2).sum).toBe(vectorReduction(64, 5, u1).sum + 1);
+    expect(sfuRowCycles(u2)).toBe(sfuRowCycles(u1) + 1);
+    expect(cycles({ op: 'argmax', a: 0, n: 100 }, pTinyReg, u2, 0, 1)).toBe(cycles({ op: 'argmax', a: 0, n: 100 }, pTiny, u1, 0, 1) + 1);
+    expect([engineAdapterLead(u1), engineAdapterLead(u2)]).toEqual([3, 4]);
+  });
   it('every buffer and parameter base is a multiple of the lanes', () => {
     for (const p of [pDefault, pTiny]) {
       const V = unitContracts(p === pDefault ? def : tiny).vector.lanes;
@@ -65,8 +79,8 @@ describe('vector unit: the contract and the generator', () => {
     const b = generateVector(pTiny, tiny);
     expect([...a.files.entries()]).toEqual([...b.files.entries()]);
   });
-  it('clean under verilator -Wall, iverilog -Wall and Yosys synth_ecp5 (tiny: four lanes)', () => {
-    const d = generateVector(pTiny, tiny);
+  for (const [p0, arch0] of [[pTiny, tiny], [pTinyReg, tinyReg]] as const) it(`clean under verilator -Wall, iverilog -Wall and Yosys synth_ecp5 (${arch0.name}: four lanes)`, () => {
+    const d = generateVector(p0, arch0);
     const dir = tmpDir('bnhw-vec-');
     for (const [f, text] of d.files) fs.writeFileSync(path.join(dir, f), text);
     for (const top of ['bnhw_vec', 'bnhw_spad', 'bnhw_pmem']) {
@@ -77,7 +91,7 @@ describe('vector unit: the contract and the generator', () => {
     const log = tool('yosys', ['-q', '-p', `read_verilog ${d.sources.join(' ')}; synth_ecp5 -noflatten -top bnhw_vec`], dir);
     expect(log.split('\n').filter((l) => /^Warning: /.test(l))).toEqual([]);
     expect(log).not.toMatch(/exit \d+$/);
-    for (const [p, arch] of [[pTiny, tiny], [pDefault, def]] as const) {
+    for (const [p, arch] of [[p0, arch0], [pDefault, def]] as const) {
       const s = generateSfu(p, arch);
       const sdir = tmpDir('bnhw-sfu-');
       for (const [f, text] of s.files) fs.writeFileSync(path.join(sdir, f), text);
@@ -105,6 +119,15 @@ describe('vector unit: cocotb bench, 2e4 operands per instruction on each simula
     expect(r.checked).toBe(r.cases);
     for (const n of Object.values(r.operands)) expect(n).toBeGreaterThanOrEqual(UNIT_SUITE_COUNT);
     expect(r.passed).toBe(true);
+  }, 1_200_000);
+  it('tiny with registered reads (every read two cycles) on Icarus, and its special-function unit', () => {
+    const r = runVecBench(pTinyReg, tinyReg, 'icarus', { operands: 2000, seed: 2031 });
+    expect(r.firstMismatches).toEqual([]);
+    expect(r.checked).toBe(r.cases);
+    expect(r.passed).toBe(true);
+    const s = runSfuBench(pTinyReg, tinyReg, 'icarus', { operations: 300, seed: 2031 });
+    expect(s.firstMismatches).toEqual([]);
+    expect(s.passed).toBe(true);
   }, 1_200_000);
 });
 
