@@ -8,7 +8,7 @@
  * usage: node dist/scripts/mutate-vec.js [model] [arch] [mutant name...]
  */
 import { pathToFileURL } from 'node:url';
-import { loadArch, type ArchSpec } from '../src/ir/arch.js';
+import { loadArch, parseArch, type ArchSpec } from '../src/ir/arch.js';
 import { compileProgram } from '../src/ir/compile.js';
 import { loadModel } from '../src/ir/load.js';
 import type { Program } from '../src/ir/program.js';
@@ -104,7 +104,22 @@ export interface VecMutantResult {
   readonly applied: boolean;
 }
 
-export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed = 77, only?: readonly string[], units?: readonly VecMutation['unit'][]): VecMutantResult[] {
+/** `tiny` with every memory read registered (machine.registeredReads): what REGISTERED_READ_MUTATIONS run on. */
+export const REGISTERED_READ_ARCH: ArchSpec = parseArch({ ...loadArch('tiny'), name: 'tiny-registered', machine: { ...loadArch('tiny').machine, registeredReads: true } }, 'REGISTERED_READ_ARCH');
+
+/** Mutations of the registered reads (a read's data two cycles after its address), run on REGISTERED_READ_ARCH. */
+export const REGISTERED_READ_MUTATIONS: readonly VecMutation[] = [
+  { unit: 'vec', name: "registered reads: the scratchpad's port b not registered", file: 'bnhw_spad.v', from: 'assign b_rdata[k * 32 +: 32] = qb2;', to: 'assign b_rdata[k * 32 +: 32] = qb;' },
+  { unit: 'vec', name: "registered reads: the vector unit's operands flagged a cycle early", file: 'bnhw_vec.v', from: "e1_r1 <= rst ? 1'd0 : e1_r0;", to: "e1_r1 <= rst ? 1'd0 : erun;" },
+  { unit: 'vec', name: "registered reads: the parameter operand's bank chosen a cycle late", file: 'bnhw_vec.v', from: 'p_sel_r1 <= p_sel_r0;', to: 'p_sel_r1 <= p_sel_r1;' },
+  { unit: 'sfu', name: 'registered reads: rsqrt divides the word read a cycle early', file: 'bnhw_sfu.v', from: "d1_r1 <= rst ? 1'd0 : d1_r0;", to: "d1_r1 <= rst ? 1'd0 : rread;" },
+  { unit: 'head', name: 'registered reads: the hidden word not held for its table line', file: 'bnhw_head.v', from: 'wire [31:0]         hxw = hxs[', to: 'wire [31:0]         hxw = x; wire [31:0] unused_hxw = hxs[' },
+  { unit: 'head', name: "registered reads: argmax's word flagged a cycle early", file: 'bnhw_head.v', from: "a1_r1 <= rst ? 1'd0 : a1_r0;", to: "a1_r1 <= rst ? 1'd0 : arun;" },
+  { unit: 'attn', name: 'registered reads: e_j a cycle ahead of its V line', file: 'bnhw_attn.v', from: 'la = s1 ? qw : sw2;', to: 'la = s1 ? qw : sw;' },
+  { unit: 'attn', name: "registered reads: the K cache's read not registered", file: 'bnhw_kmem.v', from: 'assign r_q[k * 32 +: 32] = q2;', to: 'assign r_q[k * 32 +: 32] = q;' },
+];
+
+export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed = 77, only?: readonly string[], units?: readonly VecMutation['unit'][], list: readonly VecMutation[] = VEC_MUTATIONS): VecMutantResult[] {
   // (built with their action counters, as the benches build them)
   const d = generateVector(p, arch, undefined, { actions: true });
   const sfu = generateSfu(p, arch, undefined, { actions: true });
@@ -113,7 +128,7 @@ export function runVecMutations(p: Program, arch: ArchSpec, operands = 300, seed
   const head = generateHead(p, arch, tables, undefined, { actions: true });
   const attn = generateAttention(p, arch, undefined, { actions: true });
   const divM1 = Number(/dcnt <= \d+'d([1-9]\d*);/.exec(d.files.get('bnhw_vec.v')!)?.[1] ?? -1);
-  return VEC_MUTATIONS.filter((m) => (!only || only.includes(m.name)) && (!units || units.includes(m.unit))).map((m) => {
+  return list.filter((m) => (!only || only.includes(m.name)) && (!units || units.includes(m.unit))).map((m) => {
     const base = m.unit === 'vec' ? d.files : m.unit === 'sfu' ? sfu.files : m.unit === 'head' ? head.files : attn.files;
     const text = apply(base.get(m.file)!, m, d.plan.lanes, d.plan.countBits, divM1);
     if (text === null) return { name: m.name, killed: false, applied: false };

@@ -66,7 +66,10 @@ export interface MachineSpec {
    * Deep memories read through registered banks (src/ir/memory-layout.ts: each bank one block
    * RAM deep, its read registered beside it, then a registered 4:1 multiplexer tree), as the
    * engine's are, so that no path runs from a block RAM (5.8 ns to its output on ECP5) through a
-   * wide multiplexer: longer reads, for a faster clock. Today the embedding/head tables on chip.
+   * wide multiplexer: longer reads, for a faster clock. The embedding/head tables on chip; and
+   * the scratchpad, the parameter memory, the RoPE table and the KV caches, each read registered
+   * at the memory, so that their data comes two cycles after its address, not one (units.ts
+   * readLatency; every unit's contract and its RTL wait for it).
    */
   readonly registeredReads: boolean;
 }
