@@ -37,7 +37,7 @@ export const VEC_MUTATIONS: readonly VecMutation[] = [
   { unit: 'vec', name: 'element-wise writes one line late', file: 'bnhw_vec.v', from: '      ed <= issue_dst;', to: '      ed <= issue_dst + LANES_PLACEHOLDER;' },
   { unit: 'vec', name: 'lanes not staggered', file: 'bnhw_vec.v', from: '      kv[j] <= rst ? 1\'b0 : cv[j - 1];', to: '      kv[j] <= rst ? 1\'b0 : cv[0];' },
   { unit: 'vec', name: 'next lane reads the same row', file: 'bnhw_vec.v', from: '] + n;', to: '];' },
-  { unit: 'vec', name: 'group period one short', file: 'bnhw_vec.v', from: '    rperm1 <= span + rtail - one;', to: '    rperm1 <= span + rtail - one - one;' },
+  { unit: 'vec', name: 'group period one short', file: 'bnhw_vec.v', from: '    rperm1 <= spanr + rtail - one;', to: '    rperm1 <= spanr + rtail - one - one;' },
   { unit: 'vec', name: 'rows past the run read', file: 'bnhw_vec.v', from: ' < nrows);\n  end', to: ' <= nrows);\n  end' },
   { unit: 'vec', name: 'vmean divides by n + 1', file: 'bnhw_vec.v', from: '{n, 23\'d0} >> np', to: '{n + one, 23\'d0} >> np' },
   { unit: 'vec', name: 'divisions one cycle apart too many', file: 'bnhw_vec.v', from: 'dcnt <= DIVM1', to: 'dcnt <= DIVM1 + one' },
