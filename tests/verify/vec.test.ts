@@ -59,7 +59,7 @@ describe('vector unit: the contract and the generator', () => {
     expect(cycles(vmul, pTinyReg, u2, 0, 2)).toBe(cycles(vmul, pTiny, u1, 0, 2) + 1);
     expect(vectorReduction(64, 5, u2).sum).toBe(vectorReduction(64, 5, u1).sum + 1);
     expect(sfuRowCycles(u2)).toBe(sfuRowCycles(u1) + 1);
-    expect(cycles({ op: 'argmax', a: 0, n: 100 }, pTinyReg, u2, 0, 1)).toBe(cycles({ op: 'argmax', a: 0, n: 100 }, pTiny, u1, 0, 1) + 1);
+    expect(cycles({ op: 'argmax', src: 0, n: 100 }, pTinyReg, u2, 0, 1)).toBe(cycles({ op: 'argmax', src: 0, n: 100 }, pTiny, u1, 0, 1) + 1);
     expect([engineAdapterLead(u1), engineAdapterLead(u2)]).toEqual([3, 4]);
   });
   it('every buffer and parameter base is a multiple of the lanes', () => {
