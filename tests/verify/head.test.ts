@@ -54,6 +54,10 @@ describe('head unit: the contract and the generator', () => {
     const odd = parseArch({ ...def, name: 'odd', machine: { ...def.machine, headLanes: 48 } }, 'test');
     expect(() => generateHead(compileProgram(ir, odd), odd, modelHeadTables(ir, model.tensors))).toThrow(/CG048/);
   });
+  it('refuses streamed tables with registered reads: a line from the FIFO would come before its hidden word (CG056)', () => {
+    const streamed = parseArch({ ...tiny, name: 'tiny-dram-registered', weightMemory: 'dram', machine: { ...tiny.machine, registeredReads: true } }, 'test');
+    expect(() => generateHead(compileProgram(ir, streamed), streamed, { format: 'f32', untied: false })).toThrow(/CG056/);
+  });
   it('reproducible byte for byte; the table image holds the model\'s words', () => {
     const a = generateHead(pTiny, tiny, modelHeadTables(ir, model.tensors));
     const b = generateHead(pTiny, tiny, modelHeadTables(ir, model.tensors));
