@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import { generateWhole, type WholeDesign } from '../src/codegen/whole.js';
 import { loadArch, parseArch, type ArchSpec } from '../src/ir/arch.js';
+import { REGISTERED_READ_ARCH } from './mutate-vec.js';
 import { loadModel } from '../src/ir/load.js';
 import type { Model } from '../src/ir/types.js';
 import { defaultModelDir, heldoutTextPath } from '../src/util/paths.js';
@@ -69,10 +70,7 @@ export const DRAM_MUTATIONS: readonly Mutation[] = [
   { file: 'bnhw_head.v', name: "head dram: the head's request one line short", find: /tar_len <= (\d+)'d(\d+);/, replace: "tar_len <= $1'd$2 - $1'd1;" },
 ];
 
-/** `tiny` with every memory read registered (machine.registeredReads): the engine adapter's three registers, the host's three-word queue. */
-export const REGISTERED_MUTANT_ARCH: ArchSpec = parseArch({ ...loadArch('tiny'), name: 'tiny-registered', machine: { ...loadArch('tiny').machine, registeredReads: true } }, 'REGISTERED_MUTANT_ARCH');
-
-/** Mutations of the top's and the engine adapter's registered reads, run on REGISTERED_MUTANT_ARCH. */
+/** Mutations of the top's and the engine adapter's registered reads (three registers, a three-word queue), run on REGISTERED_READ_ARCH. */
 export const REGISTERED_MUTATIONS: readonly Mutation[] = [
   { file: LIN, name: 'lin registered: a fourth word read ahead of the engine (one overwritten while it waits)', find: "rd = in_on && held <= 3'd2;", replace: "rd = in_on && held <= 3'd3;" },
   { file: LIN, name: 'lin registered: a word arriving behind the offered one dropped', find: "2'd1: begin kv <= 1'b1; kd <= rw; kl <= l2; end", replace: "2'd1: begin kv <= 1'b0; kd <= rw; kl <= l2; end" },
@@ -125,7 +123,7 @@ function main(): void {
   const filter = process.argv[2] ?? '';
   const model = loadModel(defaultModelDir());
   const rows: WholeMutantResult[] = [];
-  for (const [arch, list] of [[loadArch('tiny'), WHOLE_MUTATIONS], [DRAM_MUTANT_ARCH, DRAM_MUTATIONS], [REGISTERED_MUTANT_ARCH, REGISTERED_MUTATIONS]] as const) {
+  for (const [arch, list] of [[loadArch('tiny'), WHOLE_MUTATIONS], [DRAM_MUTANT_ARCH, DRAM_MUTATIONS], [REGISTERED_READ_ARCH, REGISTERED_MUTATIONS]] as const) {
     const picked = list.filter((x) => x.name.includes(filter));
     if (picked.length === 0) continue;
     const design = generateWhole(model, arch, { actions: true });

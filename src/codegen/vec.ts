@@ -95,14 +95,15 @@ export function planVector(p: Program, arch: ArchSpec): VectorPlan {
   const ropeLines = rope ? p.context * (half / V) : 0;
   const spadLines = Math.max(1, Math.ceil(p.scratchpadWords / V));
   const paramLines = Math.max(1, Math.ceil(p.paramWords / V));
-  const sumTail = unitContracts(arch).readLatency + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
+  const readLatency = unitContracts(arch).readLatency;
+  const sumTail = readLatency + m.fpMulLatency + sumAfterLast(m.fpAddLatency);
   // One width for every address and count: the memories' ports take the line part of it (their
   // depth is their own), so no width is narrowed or widened anywhere.
   const countBits = Math.max(LB + bitsFor(spadLines - 1), LB + bitsFor(paramLines - 1), bitsFor(nMax * V), bitsFor(p.rows + V), bitsFor(spanMax + Math.max(sumTail, V)), bitsFor(m.divCycles), bitsFor(ropeLines + p.rows), 5);
   if (countBits > 32) throw new Error(`planVector: ${countBits}-bit addresses`);
   const spadAddrBits = LB + bitsFor(spadLines - 1);
   const paramAddrBits = LB + bitsFor(paramLines - 1);
-  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines, readLatency: unitContracts(arch).readLatency };
+  return { lanes: V, laneBits: LB, spadLines, spadAddrBits, paramLines, paramAddrBits, countBits, maxRows: p.rows, rowBits: bitsFor(p.rows), sumTail, rope, ropeLines, readLatency };
 }
 
 const PARTIALS = ['n_as_f32', 'rdly'] as const;

@@ -226,7 +226,7 @@ export function generateWhole(model: Model, arch: ArchSpec, opts: { readonly act
     verilogTemplate('bnhw_lin')({
       header,
       lead: engineAdapterLead(unitContracts(arch)),
-      r2: unitContracts(arch).readLatency === 2,
+      r2: vp.readLatency === 2,
       lanes: V,
       lanesHi: V - 1,
       laneBits: LB,

@@ -18,6 +18,7 @@ import { generateSfu } from '../../src/codegen/sfu.js';
 import { defaultModelDir } from '../../src/util/paths.js';
 import { tmpDir, toolOutput } from '../helpers.js';
 import { UNIT_SUITE_COUNT } from './suite-counts.js';
+import { REGISTERED_READ_ARCH } from '../../scripts/mutate-vec.js';
 
 const ir = loadModel(defaultModelDir()).ir;
 const def = ARCH_PRESETS['default']!;
@@ -25,7 +26,7 @@ const tiny = ARCH_PRESETS['tiny']!;
 const pDefault = compileProgram(ir, def);
 const pTiny = compileProgram(ir, tiny);
 // every memory read registered at the memory: its data two cycles after its address
-const tinyReg = parseArch({ ...tiny, name: 'tiny-registered', machine: { ...tiny.machine, registeredReads: true } }, 'test');
+const tinyReg = REGISTERED_READ_ARCH;
 const pTinyReg = compileProgram(ir, tinyReg);
 
 const tool = toolOutput;
